@@ -1,0 +1,62 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// CPU-specific code generation only when building on x86-64 (AVX2/FMA/F16C, Haswell and newer).
+// Set SCOPE_PORTABLE=1 to build without it.
+#if arch(x86_64)
+let nativeFlags: [SwiftSetting] = Context.environment["SCOPE_PORTABLE"] == "1"
+    ? [] : [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let nativeFlags: [SwiftSetting] = []
+#endif
+let kernelSettings: [SwiftSetting] = nativeFlags + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "Scope",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "scope", targets: ["ScopeCLI"]),
+        .library(name: "ScopeKit", targets: ["GGUF", "Kernels", "Tokenizer", "KVCache", "Model", "Generation", "LongGenBench", "Plot", "Analysis"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // File format: header, metadata, tensor infos, block layouts, scalar reference dequantizers.
+        .target(name: "GGUF", swiftSettings: nativeFlags),
+        // SIMD kernels: quantized mat-vec, GEMM, thread pool, softmax, norms.
+        .target(name: "Kernels", dependencies: ["GGUF"], swiftSettings: kernelSettings),
+        // Tokenizers (byte-level BPE, SentencePiece) and chat templates, built from GGUF metadata.
+        .target(name: "Tokenizer", dependencies: ["GGUF"], swiftSettings: nativeFlags),
+        // KV-cache storage and compression policies (no model knowledge).
+        .target(name: "KVCache", swiftSettings: kernelSettings),
+        // Llama-family forward pass.
+        .target(name: "Model", dependencies: ["GGUF", "Kernels", "KVCache"], swiftSettings: kernelSettings),
+        // Sampling, stop conditions, streaming, stats.
+        .target(name: "Generation", dependencies: ["Model", "Tokenizer", "KVCache"], swiftSettings: nativeFlags),
+        // LongGenBench datasets, results store and scorers (no engine dependency).
+        .target(name: "LongGenBench"),
+        // Plots: axes, legends, colour maps, PNG/SVG output.
+        .target(name: "Plot", dependencies: ["CZlib"]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // Heavy-hitter and attention-map analyses.
+        .target(name: "Analysis", dependencies: ["Generation", "Plot"]),
+        .executableTarget(
+            name: "ScopeCLI",
+            dependencies: [
+                "GGUF", "Kernels", "Tokenizer", "KVCache", "Model", "Generation", "LongGenBench", "Plot", "Analysis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: nativeFlags
+        ),
+        // Helpers for tests: locating ../shared, fetching the default model.
+        .target(name: "ScopeTestSupport", path: "Tests/ScopeTestSupport"),
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF", "ScopeTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GGUF", "ScopeTestSupport"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "GGUF", "ScopeTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "KVCacheTests", dependencies: ["KVCache", "ScopeTestSupport"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Generation", "Tokenizer", "GGUF", "KVCache", "ScopeTestSupport"]),
+        .testTarget(name: "LongGenBenchTests", dependencies: ["LongGenBench", "ScopeTestSupport"]),
+        .testTarget(name: "PlotTests", dependencies: ["Plot", "ScopeTestSupport"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// Analysis module placeholder; see the module's files.

@@ -1,0 +1,1 @@
+// GGUF module placeholder; see the module's files.

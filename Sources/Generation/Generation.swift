@@ -1,0 +1,1 @@
+// Generation module placeholder; see the module's files.

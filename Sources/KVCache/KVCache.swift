@@ -1,0 +1,1 @@
+// KVCache module placeholder; see the module's files.

@@ -1,0 +1,1 @@
+// Kernels module placeholder; see the module's files.

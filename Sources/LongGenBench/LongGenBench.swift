@@ -1,0 +1,1 @@
+// LongGenBench module placeholder; see the module's files.

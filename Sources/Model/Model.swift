@@ -1,0 +1,1 @@
+// Model module placeholder; see the module's files.

@@ -1,0 +1,1 @@
+// Plot module placeholder; see the module's files.

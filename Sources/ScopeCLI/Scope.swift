@@ -1,0 +1,21 @@
+import ArgumentParser
+
+@main
+struct Scope: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scope",
+        abstract: "Long-output LLM generation under a bounded KV cache (SCOPE, arXiv 2412.13649).",
+        subcommands: [
+            InspectCommand.self,
+            TokenizeCommand.self,
+            LogitsCommand.self,
+            GenerateCommand.self,
+            ModelsCommand.self,
+            LongGenBenchCommand.self,
+            ConformanceCommand.self,
+            FidelityCommand.self,
+            BenchCommand.self,
+            AnalyzeCommand.self,
+        ]
+    )
+}

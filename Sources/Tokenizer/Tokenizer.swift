@@ -1,0 +1,1 @@
+// Tokenizer module placeholder; see the module's files.
