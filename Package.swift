@@ -5,7 +5,7 @@ import PackageDescription
 // Set SCOPE_PORTABLE=1 to build without it.
 #if arch(x86_64)
 let nativeFlags: [SwiftSetting] = Context.environment["SCOPE_PORTABLE"] == "1"
-    ? [] : [.unsafeFlags(["-target-cpu", "haswell"])]
+    ? [] : [.unsafeFlags(["-target-cpu", "haswell"]), .define("SCOPE_AVX2")]
 #else
 let nativeFlags: [SwiftSetting] = []
 #endif

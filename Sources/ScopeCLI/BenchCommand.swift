@@ -1,6 +1,116 @@
 import ArgumentParser
+import Foundation
+import Generation
+import GGUF
+import KVCache
+import Model
+import Tokenizer
 
+/// `scope bench`: prefill and decode speed at several prompt lengths, load time, peak RSS, KV bytes.
 struct BenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Not built yet.")
-    func run() throws { throw ValidationError("'bench' is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure prefill/decode speed, time to first token, load time, peak RSS and KV bytes.")
+
+    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var compression: KVCompressionOptions
+
+    @Option(name: .customLong("prompt-file"), help: "Text whose first N tokens form the prompt (repeated if short).")
+    var promptFile: String?
+
+    @Option(name: .customLong("prompt-tokens"), help: "Comma-separated prompt lengths.")
+    var promptTokens: String = "512,2048,4096"
+
+    @Option(name: .customLong("gen-tokens"), help: "Greedy tokens generated after each prompt.")
+    var genTokens: Int = 128
+
+    @Option(name: .long, help: "Repetitions per prompt length (the best is reported).")
+    var repeats: Int = 1
+
+    @Flag(name: .long, help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let lengths = try promptTokens.split(separator: ",").map { s -> Int in
+            guard let v = Int(s.trimmingCharacters(in: .whitespaces)), v > 0 else {
+                throw ValidationError("--prompt-tokens: '\(s)' is not a positive length")
+            }
+            return v
+        }
+        guard genTokens >= 1 else { throw ValidationError("--gen-tokens must be ≥ 1") }
+        let t0 = Date()
+        let (model, tokenizer) = try modelOptions.load()
+        let loadSeconds = Date().timeIntervalSince(t0)
+        let text: String
+        if let promptFile {
+            guard let s = try? String(contentsOfFile: promptFile, encoding: .utf8), !s.isEmpty else {
+                throw CLIError("cannot read --prompt-file \(promptFile) (missing, empty or not UTF-8)")
+            }
+            text = s
+        } else {
+            text = benchDefaultText
+        }
+        let base = tokenizer.encode(text, addSpecial: false, parseSpecial: false)
+        guard !base.isEmpty else { throw CLIError("the prompt text encodes to no tokens") }
+        let generator = Generator(model: model, tokenizer: tokenizer)
+        var prefill: [[String: Any]] = [], decode: [[String: Any]] = []
+        var kvPeak = 0
+        for n in lengths {
+            var prompt: [Int32] = []
+            while prompt.count < n { prompt += base }
+            prompt = Array(prompt.prefix(n))
+            var best: GenerationStats?
+            for _ in 0..<max(1, repeats) {
+                let config = try compression.config(maxNewTokens: genTokens)
+                let cache = try KVCache(shape: model.cacheShape, config: config, maxNewTokens: genTokens)
+                // Never stop early: an end-of-generation token would shorten the decode measurement.
+                let r = try generator.generate(prompt: prompt, maxTokens: genTokens, cache: cache, ignoreEndOfGeneration: true)
+                if best == nil || r.stats.prefillSeconds + r.stats.decodeSeconds < best!.prefillSeconds + best!.decodeSeconds {
+                    best = r.stats
+                }
+            }
+            let s = best!
+            kvPeak = max(kvPeak, s.kvBytesPeak)
+            prefill.append(["tokens": n, "tokens_per_second": s.prefillTokensPerSecond, "seconds": s.prefillSeconds])
+            decode.append(["context": n, "tokens_per_second": s.decodeTokensPerSecond, "tokens": s.generatedTokens,
+                           "kv_bytes_peak": s.kvBytesPeak, "selection_seconds": s.selectionSeconds,
+                           "time_to_first_token_seconds": s.prefillSeconds])
+            if !json {
+                print(String(format: "prompt %5d: prefill %7.1f tok/s (ttft %.3f s) | decode %6.1f tok/s over %d tokens | KV peak %.1f MiB",
+                             n, s.prefillTokensPerSecond, s.prefillSeconds, s.decodeTokensPerSecond, s.generatedTokens,
+                             Double(s.kvBytesPeak) / 1_048_576))
+            }
+        }
+        let rss = peakRSSBytes()
+        if json {
+            try printJSON(["prefill": prefill, "decode": decode, "load_seconds": loadSeconds, "peak_rss_bytes": rss,
+                           "kv_bytes_peak": kvPeak, "threads": model.pool.threadCount, "model": modelOptions.resolvedPath])
+        } else {
+            print(String(format: "load %.3f s | peak RSS %.1f MiB | threads %d", loadSeconds, Double(rss) / 1_048_576, model.pool.threadCount))
+        }
+    }
 }
+
+/// Peak resident set size of this process (VmHWM), in bytes; 0 when unknown.
+func peakRSSBytes() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+        if parts.count >= 2, let kb = Int(parts[1]) { return kb * 1024 }
+    }
+    return 0
+}
+
+/// Plain English text used when no --prompt-file is given.
+let benchDefaultText = """
+The history of the lighthouse is a history of people who kept watch so that others could travel safely. \
+Long before electric lamps, keepers climbed narrow stairs every evening to trim wicks, polish lenses and \
+wind the clockwork that turned the light. Ships counted the flashes to know which coast they were passing, \
+and a keeper's log recorded the weather, the passing vessels and the oil burned each night. \
+Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. \
+How many clips did Natalia sell altogether in April and May? Weng earns 12 dollars an hour for babysitting. \
+Yesterday, she just did 50 minutes of babysitting. How much did she earn? Betty is saving money for a new wallet \
+which costs 100 dollars. Betty has only half of the money she needs. Her parents decided to give her 15 dollars \
+for that purpose, and her grandparents twice as much as her parents. How much more money does Betty need to buy the wallet?
+
+"""

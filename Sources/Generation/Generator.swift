@@ -1,0 +1,110 @@
+import Foundation
+import KVCache
+import Model
+import Tokenizer
+
+/// Timing and memory figures of one generation.
+public struct GenerationStats: Sendable, Codable, Equatable {
+    public var promptTokens = 0
+    public var generatedTokens = 0
+    public var prefillSeconds = 0.0
+    public var decodeSeconds = 0.0
+    public var kvBytesCurrent = 0
+    public var kvBytesPeak = 0
+    public var kvTokensPerLayer: [Int] = []
+    public var selectionSeconds = 0.0
+
+    public var prefillTokensPerSecond: Double { prefillSeconds > 0 ? Double(promptTokens) / prefillSeconds : 0 }
+    /// Decoding forwards per second (the first token comes from the prefill pass).
+    public var decodeTokensPerSecond: Double {
+        decodeSeconds > 0 ? Double(max(0, generatedTokens - 1)) / decodeSeconds : 0
+    }
+
+    public init() {}
+
+    /// The `stats` object of the `--json` output.
+    public var json: [String: Any] {
+        [
+            "prompt_tokens": promptTokens, "generated_tokens": generatedTokens,
+            "prefill_tokens_per_second": prefillTokensPerSecond, "decode_tokens_per_second": decodeTokensPerSecond,
+            "prefill_seconds": prefillSeconds, "decode_seconds": decodeSeconds,
+            "kv_bytes_current": kvBytesCurrent, "kv_bytes_peak": kvBytesPeak,
+            "kv_tokens_per_layer": kvTokensPerLayer, "selection_seconds": selectionSeconds,
+        ]
+    }
+}
+
+/// The outcome of one generation.
+public struct GenerationResult: Sendable {
+    /// Generated ids; ends with the end-of-generation token when generation stopped on it.
+    public var tokens: [Int32]
+    /// Decoded text of `tokens` (special tokens included as text when not skipped).
+    public var text: String
+    public var stoppedOnEndOfGeneration: Bool
+    public var stats: GenerationStats
+}
+
+/// Runs prompt → tokens with a model, a tokenizer and a KV cache.
+public final class Generator: @unchecked Sendable {
+    public let model: LlamaModel
+    public let tokenizer: Tokenizer
+
+    public init(model: LlamaModel, tokenizer: Tokenizer) {
+        self.model = model
+        self.tokenizer = tokenizer
+    }
+
+    /// Generates up to `maxTokens` tokens after `prompt`, stopping on any end-of-generation id.
+    ///
+    /// `onToken` receives each id and its newly completed text (UTF-8 safe); returning false stops.
+    public func generate(prompt: [Int32], maxTokens: Int, sampling: SamplingOptions = .greedy, cache: KVCache,
+                         skipSpecialInText: Bool = false, ignoreEndOfGeneration: Bool = false,
+                         onToken: ((Int32, String) -> Bool)? = nil) throws -> GenerationResult {
+        guard !prompt.isEmpty else { throw GenerationError("the prompt is empty") }
+        guard maxTokens >= 0 else { throw GenerationError("max tokens must be ≥ 0, got \(maxTokens)") }
+        try sampling.validate()
+        var sampler = Sampler(sampling)
+        var stats = GenerationStats()
+        stats.promptTokens = prompt.count
+        var tokens: [Int32] = []
+        var decoder = StreamingDecoder(tokenizer: tokenizer, skipSpecial: skipSpecialInText)
+        var text = ""
+        var stopped = false
+        let vocab = model.config.vocabularySize
+        var logits = [Float](repeating: 0, count: vocab)
+
+        let t0 = Date()
+        var hidden = try model.forward(tokens: prompt, startPosition: 0, cache: cache)
+        var lastRow = prompt.count - 1
+        stats.prefillSeconds = Date().timeIntervalSince(t0)
+        let t1 = Date()
+        var position = prompt.count
+        while tokens.count < maxTokens {
+            hidden.withUnsafeBufferPointer { h in
+                logits.withUnsafeMutableBufferPointer { o in
+                    model.logits(hidden: h.baseAddress! + lastRow * model.config.embeddingLength, into: o.baseAddress!)
+                }
+            }
+            let next = logits.withUnsafeBufferPointer { sampler.sample($0) }
+            tokens.append(next)
+            let piece = decoder.append(next)
+            text += piece
+            if let onToken, !onToken(next, piece) { break }
+            if !ignoreEndOfGeneration && tokenizer.endOfGeneration.contains(next) { stopped = true; break }
+            if tokens.count == maxTokens { break }
+            hidden = try model.forward(tokens: [next], startPosition: position, cache: cache)
+            lastRow = 0
+            position += 1
+        }
+        let tail = decoder.flush()
+        text += tail
+        if !tail.isEmpty { _ = onToken?(-1, tail) }
+        stats.decodeSeconds = Date().timeIntervalSince(t1)
+        stats.generatedTokens = tokens.count
+        stats.kvBytesCurrent = cache.bytesCurrent
+        stats.kvBytesPeak = cache.bytesPeak
+        stats.kvTokensPerLayer = cache.tokensPerLayer
+        stats.selectionSeconds = cache.selectionSeconds
+        return GenerationResult(tokens: tokens, text: text, stoppedOnEndOfGeneration: stopped, stats: stats)
+    }
+}

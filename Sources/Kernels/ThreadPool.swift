@@ -1,0 +1,134 @@
+import Foundation
+import Synchronization
+#if SCOPE_AVX2
+import _Builtin_intrinsics.intel
+#endif
+
+/// A persistent pool of worker threads for data-parallel loops (llama.cpp style).
+///
+/// `parallelFor(count)` splits `0..<count` into chunks that threads claim with an atomic counter;
+/// the calling thread participates. Workers spin briefly on a generation number between jobs (a
+/// decode step issues hundreds of small jobs) and then sleep on a semaphore, so an idle pool costs
+/// nothing. One job runs at a time; calls from several threads are serialised.
+public final class ThreadPool: @unchecked Sendable {
+    /// Threads that run work, the caller included.
+    public let threadCount: Int
+
+    private let generation = Atomic<Int>(0)
+    private let nextIndex = Atomic<Int>(0)
+    private let pending = Atomic<Int>(0)
+    private let sleepers = Atomic<Int>(0)
+    private let stopping = Atomic<Bool>(false)
+    private let wake = DispatchSemaphore(value: 0)
+    private let callerLock = NSLock()
+    private var job: ((Int) -> Void)?
+    private var jobCount = 0
+    private var threads: [Thread] = []
+
+    /// The number of physical cores (distinct `thread_siblings` sets on Linux), at least 1.
+    public static var physicalCores: Int {
+        #if os(Linux)
+        var seen = Set<String>()
+        for cpu in 0..<ProcessInfo.processInfo.activeProcessorCount {
+            let path = "/sys/devices/system/cpu/cpu\(cpu)/topology/thread_siblings"
+            if let s = try? String(contentsOfFile: path, encoding: .utf8) { seen.insert(s) }
+        }
+        if !seen.isEmpty { return seen.count }
+        #endif
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// A shared pool sized to the physical cores, or `SCOPE_THREADS` when set.
+    public static let shared: ThreadPool = {
+        if let s = ProcessInfo.processInfo.environment["SCOPE_THREADS"], let n = Int(s), n > 0 {
+            return ThreadPool(threads: n)
+        }
+        return ThreadPool(threads: physicalCores)
+    }()
+
+    public init(threads: Int) {
+        threadCount = max(1, threads)
+        for worker in 1..<threadCount {
+            let t = Thread { [unowned self] in self.workerLoop() }
+            t.name = "scope-worker-\(worker)"
+            t.stackSize = 1 << 20
+            threads.append(t)
+            t.start()
+        }
+    }
+
+    deinit {
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        generation.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        for _ in threads { wake.signal() }
+    }
+
+    /// Runs `body(i)` for every `i` in `0..<count`, spread over the pool; returns when all are done.
+    public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+        if count <= 0 { return }
+        if threadCount == 1 || count == 1 {
+            for i in 0..<count { body(i) }
+            return
+        }
+        callerLock.lock()
+        defer { callerLock.unlock() }
+        withoutActuallyEscaping(body) { escapable in
+            job = escapable
+            jobCount = count
+            nextIndex.store(0, ordering: .relaxed)
+            pending.store(threadCount - 1, ordering: .relaxed)
+            generation.wrappingAdd(1, ordering: .releasing)
+            let asleep = sleepers.load(ordering: .sequentiallyConsistent)
+            for _ in 0..<asleep { wake.signal() }
+            runClaimedItems()
+            while pending.load(ordering: .acquiring) > 0 { spinPause() }
+            job = nil
+        }
+    }
+
+    /// Runs `body(start, end)` over contiguous ranges of `0..<count`, about `chunk` items each.
+    public func parallelRanges(_ count: Int, chunk: Int, _ body: (Int, Int) -> Void) {
+        let c = max(1, chunk)
+        let chunks = (count + c - 1) / c
+        parallelFor(chunks) { i in body(i * c, min(count, (i + 1) * c)) }
+    }
+
+    private func runClaimedItems() {
+        guard let job else { return }
+        let n = jobCount
+        while true {
+            let i = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
+            if i >= n { break }
+            job(i)
+        }
+    }
+
+    private func workerLoop() {
+        var seen = generation.load(ordering: .acquiring)
+        while true {
+            var spins = 0
+            while generation.load(ordering: .acquiring) == seen {
+                spins += 1
+                if spins < 20_000 {
+                    spinPause()
+                } else {
+                    sleepers.wrappingAdd(1, ordering: .sequentiallyConsistent)
+                    if generation.load(ordering: .sequentiallyConsistent) == seen { wake.wait() }
+                    sleepers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
+                    spins = 0
+                }
+            }
+            seen = generation.load(ordering: .acquiring)
+            if stopping.load(ordering: .acquiring) { return }
+            runClaimedItems()
+            pending.wrappingSubtract(1, ordering: .releasing)
+        }
+    }
+}
+
+@inline(__always)
+func spinPause() {
+    #if SCOPE_AVX2
+    _mm_pause()
+    #endif
+}

@@ -1,0 +1,52 @@
+import GGUF
+
+/// A 2-D weight tensor left in its file format (memory-mapped, quantized).
+///
+/// GGUF shape `[cols, rows]`: `cols` (ne[0]) is the contiguous input axis, so row `r` holds the
+/// weights producing output `r`. `y = W·x` has `rows` outputs for `cols` inputs.
+public struct WeightMatrix: @unchecked Sendable {
+    public let name: String
+    public let type: GGMLType
+    public let rows: Int
+    public let cols: Int
+    public let rowBytes: Int
+    public let base: UnsafeRawPointer
+
+    public init(name: String, type: GGMLType, rows: Int, cols: Int, base: UnsafeRawPointer) {
+        self.name = name
+        self.type = type
+        self.rows = rows
+        self.cols = cols
+        self.rowBytes = rowByteCount(type, elements: cols)
+        self.base = base
+    }
+
+    /// Loads tensor `name` from `file`, checking it is 2-D (or 1-D, as one row) and of a supported type.
+    public init(_ file: GGUFFile, _ name: String) throws {
+        guard let info = file.tensor(name) else {
+            throw KernelError("tensor '\(name)' is missing from \(file.path)")
+        }
+        guard info.shape.count <= 2 || info.shape.dropFirst(2).allSatisfy({ $0 == 1 }) else {
+            throw KernelError("tensor '\(name)' has shape \(info.shape); expected a matrix")
+        }
+        guard RowDot.isSupported(info.type) else {
+            throw KernelError("tensor '\(name)' has type \(info.type.name), which the engine cannot run yet")
+        }
+        self.init(name: name, type: info.type, rows: info.shape.count > 1 ? info.shape[1] : 1,
+                  cols: info.shape[0], base: file.data(info))
+    }
+
+    @inline(__always)
+    public func row(_ r: Int) -> UnsafeRawPointer { base + r * rowBytes }
+
+    /// Dequantizes row `r` into `dst` (`cols` floats).
+    public func dequantizeRow(_ r: Int, into dst: UnsafeMutablePointer<Float>) {
+        RowDot.dequantize(type, row(r), into: dst, count: cols)
+    }
+}
+
+/// An error from the kernels layer, with a message naming the tensor or the problem.
+public struct KernelError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ message: String) { description = message }
+}

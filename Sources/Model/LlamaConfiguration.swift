@@ -1,0 +1,66 @@
+import Foundation
+import GGUF
+
+/// Hyper-parameters of a Llama-family model, read from GGUF metadata (`<arch>.*` keys).
+public struct LlamaConfiguration: Sendable, Equatable {
+    public var architecture: String
+    public var vocabularySize: Int
+    public var contextLength: Int
+    public var embeddingLength: Int
+    public var blockCount: Int
+    public var feedForwardLength: Int
+    public var headCount: Int
+    public var headCountKV: Int
+    public var headDim: Int
+    public var rmsEpsilon: Float
+    public var ropeBase: Float
+    /// Number of leading dimensions of each head that RoPE rotates (usually `headDim`).
+    public var ropeDimensions: Int
+
+    /// Query heads per KV head (GQA group size).
+    public var groupSize: Int { headCount / headCountKV }
+
+    public init(_ file: GGUFFile) throws {
+        guard let arch = file.string("general.architecture") else {
+            throw ModelError("\(file.path): metadata key 'general.architecture' is missing")
+        }
+        guard ["llama", "mistral"].contains(arch) else {
+            throw ModelError("\(file.path): architecture '\(arch)' is not supported (llama family only)")
+        }
+        func int(_ key: String) throws -> Int {
+            guard let v = file.int("\(arch).\(key)") else { throw ModelError("\(file.path): metadata key '\(arch).\(key)' is missing or not an integer") }
+            guard v > 0 else { throw ModelError("\(file.path): metadata key '\(arch).\(key)' must be positive, got \(v)") }
+            return v
+        }
+        architecture = arch
+        embeddingLength = try int("embedding_length")
+        blockCount = try int("block_count")
+        feedForwardLength = try int("feed_forward_length")
+        headCount = try int("attention.head_count")
+        headCountKV = file.int("\(arch).attention.head_count_kv") ?? headCount
+        contextLength = file.int("\(arch).context_length") ?? 4096
+        guard embeddingLength % headCount == 0 else {
+            throw ModelError("\(file.path): embedding_length \(embeddingLength) is not a multiple of head_count \(headCount)")
+        }
+        guard headCountKV > 0, headCount % headCountKV == 0 else {
+            throw ModelError("\(file.path): head_count \(headCount) is not a multiple of head_count_kv \(headCountKV)")
+        }
+        headDim = file.int("\(arch).attention.key_length") ?? embeddingLength / headCount
+        ropeDimensions = file.int("\(arch).rope.dimension_count") ?? headDim
+        rmsEpsilon = Float(file.float("\(arch).attention.layer_norm_rms_epsilon") ?? 1e-5)
+        ropeBase = Float(file.float("\(arch).rope.freq_base") ?? 10000)
+        if let v = file.int("\(arch).vocab_size") {
+            vocabularySize = v
+        } else if let t = file.tensor("token_embd.weight"), t.shape.count >= 2 {
+            vocabularySize = t.shape[1]
+        } else {
+            throw ModelError("\(file.path): cannot determine the vocabulary size")
+        }
+    }
+}
+
+/// An error from model loading or running, naming the file, tensor or value at fault.
+public struct ModelError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ message: String) { description = message }
+}

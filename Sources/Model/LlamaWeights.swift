@@ -1,0 +1,80 @@
+import GGUF
+import Kernels
+
+/// The tensors of one decoder block (GGUF names `blk.N.*`), left quantized and memory-mapped.
+public struct LlamaBlockWeights: @unchecked Sendable {
+    public let attnNorm: UnsafePointer<Float>   // blk.N.attn_norm.weight  (dim)
+    public let wq: WeightMatrix                  // blk.N.attn_q.weight      (heads·headDim × dim)
+    public let wk: WeightMatrix                  // blk.N.attn_k.weight      (kvHeads·headDim × dim)
+    public let wv: WeightMatrix                  // blk.N.attn_v.weight      (kvHeads·headDim × dim)
+    public let wo: WeightMatrix                  // blk.N.attn_output.weight (dim × heads·headDim)
+    public let ffnNorm: UnsafePointer<Float>     // blk.N.ffn_norm.weight    (dim)
+    public let wGate: WeightMatrix               // blk.N.ffn_gate.weight    (ffn × dim)
+    public let wUp: WeightMatrix                 // blk.N.ffn_up.weight      (ffn × dim)
+    public let wDown: WeightMatrix               // blk.N.ffn_down.weight    (dim × ffn)
+}
+
+/// All weights of a Llama-family model.
+public final class LlamaWeights: @unchecked Sendable {
+    public let tokenEmbedding: WeightMatrix      // token_embd.weight (vocab × dim)
+    public let outputNorm: UnsafePointer<Float>  // output_norm.weight
+    public let output: WeightMatrix              // output.weight, or token_embd.weight when tied
+    public let blocks: [LlamaBlockWeights]
+    /// Llama 3.1 RoPE frequency divisors (`rope_freqs.weight`, headDim/2 values), if present.
+    public let ropeFrequencyFactors: [Float]?
+    private var owned: [UnsafeMutablePointer<Float>] = []
+
+    public init(_ file: GGUFFile, _ config: LlamaConfiguration) throws {
+        tokenEmbedding = try WeightMatrix(file, "token_embd.weight")
+        output = file.tensor("output.weight") != nil ? try WeightMatrix(file, "output.weight") : tokenEmbedding
+        var owned: [UnsafeMutablePointer<Float>] = []
+        func vector(_ name: String, _ count: Int) throws -> UnsafePointer<Float> {
+            guard let info = file.tensor(name) else { throw ModelError("tensor '\(name)' is missing from \(file.path)") }
+            guard info.elementCount == count else {
+                throw ModelError("tensor '\(name)' has \(info.elementCount) values; expected \(count)")
+            }
+            if info.type == .f32 { return file.data(info).assumingMemoryBound(to: Float.self) }
+            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            try Dequantize.row(info.type, from: file.data(info), into: buffer, count: count)
+            owned.append(buffer)
+            return UnsafePointer(buffer)
+        }
+        func matrix(_ name: String, rows: Int, cols: Int) throws -> WeightMatrix {
+            let m = try WeightMatrix(file, name)
+            guard m.rows == rows, m.cols == cols else {
+                throw ModelError("tensor '\(name)' has shape [\(m.cols), \(m.rows)]; expected [\(cols), \(rows)]")
+            }
+            return m
+        }
+        let dim = config.embeddingLength, qDim = config.headCount * config.headDim
+        let kvDim = config.headCountKV * config.headDim, ffn = config.feedForwardLength
+        guard tokenEmbedding.cols == dim, output.cols == dim else {
+            throw ModelError("token_embd/output width \(tokenEmbedding.cols) does not match embedding_length \(dim)")
+        }
+        outputNorm = try vector("output_norm.weight", dim)
+        var blocks: [LlamaBlockWeights] = []
+        for l in 0..<config.blockCount {
+            let p = "blk.\(l)."
+            blocks.append(LlamaBlockWeights(
+                attnNorm: try vector(p + "attn_norm.weight", dim),
+                wq: try matrix(p + "attn_q.weight", rows: qDim, cols: dim),
+                wk: try matrix(p + "attn_k.weight", rows: kvDim, cols: dim),
+                wv: try matrix(p + "attn_v.weight", rows: kvDim, cols: dim),
+                wo: try matrix(p + "attn_output.weight", rows: dim, cols: qDim),
+                ffnNorm: try vector(p + "ffn_norm.weight", dim),
+                wGate: try matrix(p + "ffn_gate.weight", rows: ffn, cols: dim),
+                wUp: try matrix(p + "ffn_up.weight", rows: ffn, cols: dim),
+                wDown: try matrix(p + "ffn_down.weight", rows: dim, cols: ffn)))
+        }
+        self.blocks = blocks
+        if file.tensor("rope_freqs.weight") != nil {
+            let v = try vector("rope_freqs.weight", config.ropeDimensions / 2)
+            ropeFrequencyFactors = Array(UnsafeBufferPointer(start: v, count: config.ropeDimensions / 2))
+        } else {
+            ropeFrequencyFactors = nil
+        }
+        self.owned = owned
+    }
+
+    deinit { for p in owned { p.deallocate() } }
+}

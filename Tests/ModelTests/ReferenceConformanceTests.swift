@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+import GGUF
+import Generation
+import Kernels
+import KVCache
+import Model
+import ScopeTestSupport
+import Tokenizer
+
+/// The engine against the fp32 reference (transformers, weights dequantized from the GGUF), with
+/// the tolerances of conformance/README.md.
+@Suite(.serialized)
+struct ReferenceConformanceTests {
+    struct Reference: Decodable {
+        struct Position: Decodable { let pos: Int; let top_ids: [Int]; let top_logits: [Float]; let logsumexp: Float }
+        struct LogitsCase: Decodable { let text: String; let ids: [Int32]; let argmax_all: [Int]; let positions: [Position] }
+        struct GreedyCase: Decodable { let user: String; let prompt_ids: [Int32]; let output_ids: [Int32]; let output_text: String }
+        let logits: [LogitsCase]
+        let greedy: [GreedyCase]
+    }
+
+    static let reference: Reference? = {
+        let url = SharedData.packageRoot.appendingPathComponent("Tests/ModelTests/Fixtures/smollm2_q4_1_reference.json")
+        guard let data = try? Data(contentsOf: url) else { return nil }
+        return try? JSONDecoder().decode(Reference.self, from: data)
+    }()
+
+    static let model: LlamaModel? = {
+        guard let path = DefaultModel.path() else { return nil }
+        return try? LlamaModel(path: path)
+    }()
+
+    @Test("every reference prompt's logits are within 0.05 and argmax agrees on ≥ 99.5% of positions")
+    func logitsMatchReference() throws {
+        let reference = try #require(Self.reference)
+        guard let model = Self.model else { print("SKIP: default model unavailable"); return }
+        for c in reference.logits {
+            let cache = try KVCache(shape: model.cacheShape, config: CompressionConfig(), maxNewTokens: 0)
+            let hidden = try model.forward(tokens: c.ids, startPosition: 0, cache: cache)
+            let recorded = Dictionary(uniqueKeysWithValues: c.positions.map { ($0.pos, $0) })
+            var agree = 0
+            var worst: Float = 0
+            for pos in 0..<c.ids.count {
+                let logits = model.logits(hidden: hidden, row: pos)
+                let argmax = logits.withUnsafeBufferPointer { Sampler.argmax($0) }
+                if Int(argmax) == c.argmax_all[pos] { agree += 1 }
+                if let r = recorded[pos] {
+                    for (id, value) in zip(r.top_ids, r.top_logits) { worst = max(worst, abs(logits[id] - value)) }
+                    let lse = logSumExp(logits)
+                    worst = max(worst, abs(lse - r.logsumexp))
+                }
+            }
+            let agreement = Double(agree) / Double(c.ids.count)
+            #expect(agreement >= 0.995, "prompt of \(c.ids.count) tokens: argmax agreement \(agreement)")
+            #expect(worst <= 0.05, "prompt of \(c.ids.count) tokens: worst logit error \(worst)")
+            print("logits: \(c.ids.count) tokens, argmax agreement \(agreement), worst |Δ| \(worst)")
+        }
+    }
+
+    @Test("greedy generation reproduces the reference output ids exactly")
+    func greedyMatchesReference() throws {
+        let reference = try #require(Self.reference)
+        guard let model = Self.model, let path = DefaultModel.path() else { print("SKIP: default model unavailable"); return }
+        let tokenizer = try Tokenizer(gguf: try GGUFFile(path: path))
+        let generator = Generator(model: model, tokenizer: tokenizer)
+        for c in reference.greedy {
+            let cache = try KVCache(shape: model.cacheShape, config: CompressionConfig(), maxNewTokens: c.output_ids.count)
+            let result = try generator.generate(prompt: c.prompt_ids, maxTokens: c.output_ids.count, cache: cache)
+            #expect(result.tokens == c.output_ids, "\(c.user)")
+            #expect(result.text == c.output_text, "\(c.user)")
+        }
+    }
+
+    @Test("decoding token by token gives the same logits as one prefill pass")
+    func stepwiseDecodeEqualsPrefill() throws {
+        guard let model = Self.model else { print("SKIP: default model unavailable"); return }
+        let ids: [Int32] = [1, 9690, 198, 2683, 359, 253, 5356, 5646, 11173, 3365, 3511, 308]
+        let full = try model.forward(tokens: ids, startPosition: 0,
+                                     cache: try KVCache(shape: model.cacheShape, config: CompressionConfig(), maxNewTokens: 0))
+        let cache = try KVCache(shape: model.cacheShape, config: CompressionConfig(), maxNewTokens: ids.count)
+        var last: [Float] = []
+        for (i, t) in ids.enumerated() { last = try model.forward(tokens: [t], startPosition: i, cache: cache) }
+        let a = model.logits(hidden: full, row: ids.count - 1), b = model.logits(hidden: last, row: 0)
+        let diff = zip(a, b).map { abs($0 - $1) }.max() ?? 0
+        #expect(diff < 2e-3, "max |Δlogit| \(diff)")
+    }
+
+    func logSumExp(_ v: [Float]) -> Float {
+        let m = v.max()!
+        return m + Float(log(v.reduce(0.0) { $0 + exp(Double($1 - m)) }))
+    }
+}
