@@ -1,0 +1,32 @@
+/// The attention geometry of a model, as far as the KV cache is concerned.
+public struct CacheShape: Sendable, Equatable {
+    /// Number of decoder layers (`L`).
+    public var layers: Int
+    /// Query heads per layer (`H`).
+    public var queryHeads: Int
+    /// Key/value heads per layer (`G`); `queryHeads` must be a multiple of it.
+    public var kvHeads: Int
+    /// Dimension of one head (`d`).
+    public var headDim: Int
+
+    public init(layers: Int, queryHeads: Int, kvHeads: Int, headDim: Int) {
+        self.layers = layers
+        self.queryHeads = queryHeads
+        self.kvHeads = kvHeads
+        self.headDim = headDim
+    }
+
+    /// Query heads per KV head (`R = H / G`).
+    public var groupSize: Int { queryHeads / max(kvHeads, 1) }
+
+    /// Throws when a dimension is not positive or `queryHeads` is not a multiple of `kvHeads`.
+    public func validate() throws {
+        for (name, value) in [("layers", layers), ("queryHeads", queryHeads), ("kvHeads", kvHeads), ("headDim", headDim)]
+        where value <= 0 {
+            throw KVCacheError.invalidShape("\(name) must be positive, got \(value)")
+        }
+        if queryHeads % kvHeads != 0 {
+            throw KVCacheError.invalidShape("queryHeads (\(queryHeads)) is not a multiple of kvHeads (\(kvHeads))")
+        }
+    }
+}
