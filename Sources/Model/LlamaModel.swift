@@ -14,6 +14,8 @@ public final class LlamaModel: @unchecked Sendable {
     public let weights: LlamaWeights
     public let rope: RoPE
     public let pool: ThreadPool
+    /// Scratch for the decode-time attention probabilities handed to the cache's policy.
+    private let probabilities = GrowableBuffer()
 
     public init(file: GGUFFile, pool: ThreadPool = .shared) throws {
         self.file = file
@@ -43,7 +45,7 @@ public final class LlamaModel: @unchecked Sendable {
         for t in tokens where t < 0 || Int(t) >= config.vocabularySize {
             throw ModelError("token id \(t) is outside the vocabulary (0..<\(config.vocabularySize))")
         }
-        if cache.isEmpty && tokens.count > 1 {
+        if cache.layers[0].maxCount == 0 && tokens.count > 1 {
             return try pass(tokens: tokens, startPosition: startPosition, cache: cache)
         }
         var hidden: [Float] = []
@@ -76,7 +78,7 @@ public final class LlamaModel: @unchecked Sendable {
         let c = config
         let dim = c.embeddingLength, d = c.headDim, H = c.headCount, G = c.headCountKV
         let qDim = H * d, kvDim = G * d, ffn = c.feedForwardLength
-        let isPrefill = n > 1 || cache.isEmpty
+        let isPrefill = n > 1 || cache.layers[0].maxCount == 0
         let positions = (0..<n).map { Int32(startPosition + $0) }
 
         let x = Buffer(n * dim), xb = Buffer(n * dim), q = Buffer(n * qDim), k = Buffer(n * kvDim), v = Buffer(n * kvDim)
@@ -106,18 +108,19 @@ public final class LlamaModel: @unchecked Sendable {
                     layer.append(kvHead: g, key: k.p + i * kvDim + g * d, value: v.p + i * kvDim + g * d, position: positions[i])
                 }
             }
-            if isPrefill && n > 1 {
+            if isPrefill {
                 let request = cache.prefillRequest(layer: l)
-                let scores = PrefillScores(request: request, queryHeads: H, promptLength: n)
-                prefillAttention(layer: layer, q: q.p, positions: positions, out: att.p, request: request, scores: scores)
-                if request.nonCausalColumnSums {
-                    scores.fillNonCausalColumnSums(queries: q.p, keys: k.p, queryHeads: H, kvHeads: G, headDim: d, promptLength: n)
-                }
+                var scores = PrefillScores(request: request, queryHeads: H)
+                prefillAttention(layer: layer, q: q.p, k: k.p, positions: positions, out: att.p, request: request, scores: &scores)
                 try cache.finishPrefill(layer: l, scores: scores)
+            } else if cache.wantsDecodeProbabilities(layer: l) {
+                let kLen = layer.maxCount
+                probabilities.ensure(H * kLen)
+                decodeAttention(layer: layer, q: q.p, position: positions[0], out: att.p, probabilities: probabilities.p)
+                try cache.finishDecodeStep(layer: l, probabilities: UnsafeBufferPointer(start: probabilities.p, count: H * kLen))
             } else {
-                let probabilities = cache.wantsDecodeProbabilities(layer: l) ? DecodeProbabilities(queryHeads: H, capacity: layer.maxCount) : nil
-                decodeAttention(layer: layer, q: q.p, position: positions[0], out: att.p, probabilities: probabilities)
-                try cache.finishDecodeStep(layer: l, probabilities: probabilities)
+                decodeAttention(layer: layer, q: q.p, position: positions[0], out: att.p, probabilities: nil)
+                try cache.finishDecodeStep(layer: l, probabilities: nil)
             }
             MatMul.matmul(w.wo, att.p, n: n, proj.p, pool: pool)
             Ops.add(x.p, proj.p, n: n * dim)
@@ -146,4 +149,17 @@ struct Buffer {
         p.initialize(repeating: 0, count: max(1, count))
     }
     func free() { p.deallocate() }
+}
+
+/// A float buffer that grows on demand and is reused across calls.
+final class GrowableBuffer: @unchecked Sendable {
+    private(set) var p: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
+    private var capacity = 1
+    func ensure(_ count: Int) {
+        guard count > capacity else { return }
+        p.deallocate()
+        capacity = max(count, capacity * 2)
+        p = .allocate(capacity: capacity)
+    }
+    deinit { p.deallocate() }
 }

@@ -61,7 +61,7 @@ struct BenchCommand: ParsableCommand {
             prompt = Array(prompt.prefix(n))
             var best: GenerationStats?
             for _ in 0..<max(1, repeats) {
-                let config = try compression.config(maxNewTokens: genTokens)
+                let config = try compression.compressionConfig()
                 let cache = try KVCache(shape: model.cacheShape, config: config, maxNewTokens: genTokens)
                 // Never stop early: an end-of-generation token would shorten the decode measurement.
                 let r = try generator.generate(prompt: prompt, maxTokens: genTokens, cache: cache, ignoreEndOfGeneration: true)

@@ -86,7 +86,7 @@ struct GenerateCommand: ParsableCommand {
         let (model, tokenizer) = try modelOptions.load()
         let prompt = try promptOptions.tokens(tokenizer)
         guard !prompt.isEmpty else { throw CLIError("the prompt encodes to no tokens") }
-        let config = try compression.config(maxNewTokens: maxTokens)
+        let config = try compression.compressionConfig()
         let cache = try KVCache(shape: model.cacheShape, config: config, maxNewTokens: maxTokens)
         let generator = Generator(model: model, tokenizer: tokenizer)
         let stream = !json
