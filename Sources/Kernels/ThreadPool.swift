@@ -1,8 +1,5 @@
 import Foundation
 import Synchronization
-#if SCOPE_AVX2
-import _Builtin_intrinsics.intel
-#endif
 
 /// A persistent pool of worker threads for data-parallel loops (llama.cpp style).
 ///
@@ -23,7 +20,7 @@ public final class ThreadPool: @unchecked Sendable {
     private let callerLock = NSLock()
     private var job: ((Int) -> Void)?
     private var jobCount = 0
-    private var threads: [Thread] = []
+    private var workers: [Thread] = []
 
     /// The number of physical cores (distinct `thread_siblings` sets on Linux), at least 1.
     public static var physicalCores: Int {
@@ -52,7 +49,7 @@ public final class ThreadPool: @unchecked Sendable {
             let t = Thread { [unowned self] in self.workerLoop() }
             t.name = "scope-worker-\(worker)"
             t.stackSize = 1 << 20
-            threads.append(t)
+            workers.append(t)
             t.start()
         }
     }
@@ -60,7 +57,7 @@ public final class ThreadPool: @unchecked Sendable {
     deinit {
         stopping.store(true, ordering: .sequentiallyConsistent)
         generation.wrappingAdd(1, ordering: .sequentiallyConsistent)
-        for _ in threads { wake.signal() }
+        for _ in workers { wake.signal() }
     }
 
     /// Runs `body(i)` for every `i` in `0..<count`, spread over the pool; returns when all are done.
@@ -126,9 +123,7 @@ public final class ThreadPool: @unchecked Sendable {
     }
 }
 
+/// A busy-wait step. (The x86 `pause` hint is not importable from Swift; a plain spin is fine for
+/// the few microseconds between jobs.)
 @inline(__always)
-func spinPause() {
-    #if SCOPE_AVX2
-    _mm_pause()
-    #endif
-}
+func spinPause() {}
