@@ -1,1 +1,0 @@
-// GGUF module placeholder; see the module's files.
