@@ -48,8 +48,10 @@ struct PromptOptions: ParsableArguments {
             var messages: [ChatMessage] = []
             if let system { messages.append(ChatMessage(role: "system", content: system)) }
             messages.append(ChatMessage(role: "user", content: chat))
-            let template = try ChatTemplate(tokenizer: tokenizer)
-            return tokenizer.encode(try template.render(messages, addGenerationPrompt: true), addSpecial: template.addsBOS, parseSpecial: true)
+            let text = try tokenizer.chatTemplate().render(messages, addGenerationPrompt: true)
+            // Add BOS when the vocabulary asks for it, unless the rendered template already starts with it.
+            let hasBOS = tokenizer.bosID.flatMap { tokenizer.tokenText($0) }.map { text.hasPrefix($0) } ?? false
+            return tokenizer.encode(text, addSpecial: !hasBOS, parseSpecial: true)
         }
         let text: String
         if let promptFile {
