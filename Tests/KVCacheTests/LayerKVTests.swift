@@ -1,0 +1,59 @@
+import Testing
+@testable import KVCache
+
+@Suite("Layer storage")
+struct LayerKVTests {
+    func key(_ pos: Int, _ g: Int, _ d: Int) -> [Float] { (0..<d).map { Float(pos * 100 + g * 10 + $0) } }
+
+    func makeCache(semantics: Semantics, kvHeads: Int = 2, group: Int = 3, d: Int = 4) throws -> KVCache {
+        try KVCache(shape: CacheShape(layers: 1, queryHeads: kvHeads * group, kvHeads: kvHeads, headDim: d),
+                    config: CompressionConfig(semantics: semantics), maxNewTokens: 10)
+    }
+
+    @Test("append writes one row per KV head (corrected) or one copy per query head (reference)")
+    func appendFeedsStorageHeads() throws {
+        for semantics in Semantics.allCases {
+            let cache = try makeCache(semantics: semantics)
+            let layer = cache.layers[0]
+            #expect(layer.storageHeads == (semantics == .reference ? 6 : 2))
+            for pos in 0..<200 {   // crosses the initial capacity: growth keeps the rows
+                for g in 0..<2 { layer.append(kvHead: g, key: key(pos, g, 4), value: key(pos, g, 4).map { -$0 }, position: Int32(pos)) }
+            }
+            for h in 0..<6 {
+                let s = layer.storageHead(forQueryHead: h)
+                let g = h / 3
+                #expect(layer.count(s) == 200)
+                for row in [0, 63, 64, 199] {
+                    #expect(Array(UnsafeBufferPointer(start: layer.keys(s) + row * 4, count: 4)) == key(row, g, 4))
+                    #expect(layer.values(s)[row * 4 + 1] == -key(row, g, 4)[1])
+                    #expect(layer.positions(s)[row] == Int32(row))
+                }
+            }
+            #expect(cache.bytesCurrent == 200 * layer.storageHeads * 2 * 4 * 4)
+            #expect(cache.bytesPeak == cache.bytesCurrent)
+        }
+    }
+
+    @Test("compact keeps exactly the listed rows in the listed order, ascending or permuted")
+    func compactGathersRows() throws {
+        var rng = SeededRandom(seed: 5)
+        for trial in 0..<200 {
+            let cache = try makeCache(semantics: .corrected, kvHeads: 1, group: 1)
+            let layer = cache.layers[0]
+            let n = Int.random(in: 1...90, using: &rng)
+            for pos in 0..<n { layer.append(kvHead: 0, key: key(pos, 0, 4), value: key(pos, 0, 4), position: Int32(pos + 1000)) }
+            var rows = Array((0..<n).shuffled(using: &rng).prefix(Int.random(in: 0...n, using: &rng)))
+            if trial % 2 == 0 { rows.sort() }
+            let peak = cache.bytesPeak
+            layer.compact(0, keeping: rows)
+            #expect(layer.count(0) == rows.count)
+            for (i, r) in rows.enumerated() {
+                #expect(layer.positions(0)[i] == Int32(r + 1000))
+                #expect(Array(UnsafeBufferPointer(start: layer.keys(0) + i * 4, count: 4)) == key(r, 0, 4))
+                #expect(Array(UnsafeBufferPointer(start: layer.values(0) + i * 4, count: 4)) == key(r, 0, 4))
+            }
+            #expect(cache.bytesCurrent == rows.count * 2 * 4 * 4)
+            #expect(cache.bytesPeak == peak)
+        }
+    }
+}
