@@ -61,6 +61,19 @@ public final class LlamaModel: @unchecked Sendable {
         MatMul.matvec(weights.output, hidden, out, pool: pool)
     }
 
+    /// Logits of hidden rows `rows` (`[rows.count, vocabularySize]`, row-major), batched so the
+    /// output matrix is read once per batch instead of once per row.
+    public func logits(hidden: [Float], rows: Range<Int>) -> [Float] {
+        var out = [Float](repeating: 0, count: rows.count * config.vocabularySize)
+        hidden.withUnsafeBufferPointer { h in
+            out.withUnsafeMutableBufferPointer { o in
+                MatMul.matmul(weights.output, h.baseAddress! + rows.lowerBound * config.embeddingLength, n: rows.count,
+                              o.baseAddress!, pool: pool)
+            }
+        }
+        return out
+    }
+
     public func logits(hidden: [Float], row: Int) -> [Float] {
         var out = [Float](repeating: 0, count: config.vocabularySize)
         hidden.withUnsafeBufferPointer { h in

@@ -41,8 +41,11 @@ struct ReferenceConformanceTests {
             let recorded = Dictionary(uniqueKeysWithValues: c.positions.map { ($0.pos, $0) })
             var agree = 0
             var worst: Float = 0
+            let vocab = model.config.vocabularySize
+            var batch: [Float] = []
             for pos in 0..<c.ids.count {
-                let logits = model.logits(hidden: hidden, row: pos)
+                if pos % 64 == 0 { batch = model.logits(hidden: hidden, rows: pos..<min(c.ids.count, pos + 64)) }
+                let logits = Array(batch[(pos % 64) * vocab..<(pos % 64 + 1) * vocab])
                 let argmax = logits.withUnsafeBufferPointer { Sampler.argmax($0) }
                 if Int(argmax) == c.argmax_all[pos] { agree += 1 }
                 if let r = recorded[pos] {
