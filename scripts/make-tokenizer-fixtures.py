@@ -159,6 +159,38 @@ def write_gguf(path, model, pre, tokens, types, merges=None, scores=None, specia
     w.close()
 
 
+def write_malformed(out):
+    """Vocab-only GGUFs with one tokenizer key wrong, for error-message tests."""
+    def write(name, fill):
+        w = gguf.GGUFWriter(os.path.join(out, name), "llama")
+        fill(w)
+        w.write_header_to_file()
+        w.write_kv_data_to_file()
+        w.write_tensors_to_file()
+        w.close()
+
+    def tokens_as_integers(w):
+        w.add_tokenizer_model("gpt2")
+        w.add_array("tokenizer.ggml.tokens", [1, 2, 3])
+
+    def no_model(w):
+        w.add_token_list(["a", "b"])
+
+    def bad_token_type(w):
+        w.add_tokenizer_model("llama")
+        w.add_token_list(["a", "b"])
+        w.add_token_types([1, 9])
+
+    def model_as_integer(w):
+        w.add_uint32("tokenizer.ggml.model", 2)
+        w.add_token_list(["a", "b"])
+
+    write("bad-tokens-type.gguf", tokens_as_integers)
+    write("bad-no-model.gguf", no_model)
+    write("bad-token-type-value.gguf", bad_token_type)
+    write("bad-model-type.gguf", model_as_integer)
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join("Tests", "TokenizerTests", "Fixtures", "vocab")
     os.makedirs(out, exist_ok=True)
@@ -177,6 +209,7 @@ def main():
                flags={"add_bos_token": True, "add_eos_token": False, "add_space_prefix": True})
     entries.append({"name": "llama-spm", "file": "spm-llama.gguf",
                     "ids": [tok.encode(t, add_special_tokens=False).ids for t in INPUTS]})
+    write_malformed(out)
     with open(os.path.join(out, "expected.json"), "w", encoding="utf-8") as f:
         json.dump({"generator": "scripts/make-tokenizer-fixtures.py", "tokenizers": __import__("tokenizers").__version__,
                    "inputs": INPUTS, "vocabularies": entries}, f, ensure_ascii=False, indent=1)
