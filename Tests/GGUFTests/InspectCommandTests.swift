@@ -41,11 +41,13 @@ import GGUF
 
     @Test func malformedFilesExitNonZeroWithTheErrorOnStandardError() throws {
         let dir = try TemporaryDirectory()
-        let picks = ["bad magic", "version 99", "absurd string value length", "unknown type id", "offset past the end"]
         var full = GGUFBuilder.valid()
-        var corpus = MalformedFileTests.cases.filter { picks.contains($0.label) }.map { ($0.label, $0.bytes(), $0.expected) }
-        corpus.append(("truncated in tensor infos", Array(full.build().prefix(full.sectionStarts["tensor infos"]! + 5)), ["truncated"]))
-        #expect(corpus.count == picks.count + 1)
+        let bytes = full.build()
+        var corpus = MalformedFileTests.cases.map { ($0.label, $0.bytes(), $0.expected) }
+        for (section, start) in full.sectionStarts where start + 3 < bytes.count {
+            corpus.append(("truncated in \(section)", Array(bytes.prefix(start + 3)), ["truncated"]))
+        }
+        #expect(corpus.count == MalformedFileTests.cases.count + 7)
         for (label, bytes, expected) in corpus {
             let path = try dir.write(bytes, name: "cli.gguf")
             guard let r = try Self.run(["inspect", path]) else { return }
