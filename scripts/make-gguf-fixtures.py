@@ -9,9 +9,11 @@ dequant/<TYPE>.gguf     one tensor "weights" of that type (several blocks per ro
                         random block bytes with finite f16 scale fields.
 dequant/<TYPE>.f32      the expected values, gguf.quants.dequantize(...) as little-endian float32,
                         row-major in ggml order (row 0 first, ne[0] contiguous).
+quant_sizes.json        gguf's GGML_QUANT_SIZES: {"Q4_0": [id, block elements, block bytes], ...}.
 metadata.gguf           one key of every metadata value type plus arrays, custom alignment 64,
                         and three small F32 tensors whose values are i + 1000*tensor_index.
 """
+import json
 import os
 import sys
 
@@ -31,7 +33,7 @@ NON_K = {
 K_QUANTS = {
     T.Q2_K: [80, 82], T.Q3_K: [108], T.Q4_K: [0, 2], T.Q5_K: [0, 2], T.Q6_K: [208],
 }
-K_SHAPE = (3, 512)
+K_SHAPE = (3, 1024)
 
 
 def write_tensor_file(path, name, data, raw_dtype=None):
@@ -110,9 +112,17 @@ def make_metadata():
     w.close()
 
 
+def make_quant_sizes():
+    sizes = {t.name: [int(t), b, s] for t, (b, s) in gguf.GGML_QUANT_SIZES.items()}
+    with open(os.path.join(ROOT, "quant_sizes.json"), "w") as f:
+        json.dump(sizes, f, indent=1)
+        f.write("\n")
+
+
 def main():
     rng = np.random.default_rng(20241217)
     make_dequant(rng)
+    make_quant_sizes()
     make_metadata()
     return 0
 

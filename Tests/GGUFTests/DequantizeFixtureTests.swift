@@ -20,13 +20,16 @@ import GGUF
         let actual = try file.dequantized(t)
         try #require(actual.count == expected.count)
         var worst: (index: Int, diff: Float) = (0, 0)
+        var inexact = 0
         for i in 0..<actual.count {
+            if actual[i] != expected[i] { inexact += 1 }
             let a = actual[i], e = expected[i]
             #expect(a.isFinite)
             // Float32 rounding: within one ulp of the larger magnitude (0 ulp for exact formulas).
             let diff = abs(a - e)
             if diff > max(abs(a), abs(e)).ulp, diff > worst.diff { worst = (i, diff) }
         }
+        if inexact > 0 { print("\(type.name): \(inexact) of \(actual.count) values differ from gguf within one ulp") }
         #expect(worst.diff == 0, "\(type.name): element \(worst.index) = \(actual[worst.index]) but gguf gives \(expected[worst.index])")
         // Row-at-a-time dequantization agrees with whole-tensor dequantization.
         let lastRow = try file.dequantizedRow(t, row: t.rowCount - 1)
@@ -68,13 +71,12 @@ import GGUF
         #expect(error.message.contains("33"))
     }
 
-    @Test func typeTableMatchesGGMLBlockSizesAndNames() {
-        #expect(GGMLType.q4_1.blockSize == 32 && GGMLType.q4_1.typeSize == 20)
-        #expect(GGMLType.q6_K.blockSize == 256 && GGMLType.q6_K.typeSize == 210)
-        #expect(GGMLType.bf16.typeSize == 2 && GGMLType.bf16.name == "BF16")
-        #expect(GGMLType(name: "q4_k") == .q4_K)
+    @Test func rowByteCountIsBlocksTimesBlockBytes() {
         #expect(rowByteCount(.q8_0, elements: 576) == 18 * 34)
-        #expect(Set(GGMLType.allCases.map(\.name)).count == GGMLType.allCases.count)
+        #expect(rowByteCount(.q4_K, elements: 1024) == 4 * 144)
+        #expect(rowByteCount(.f32, elements: 7) == 28)
+        #expect(GGMLType(name: "q4_k") == .q4_K)
+        #expect(GGMLType(name: "Q9_9") == nil)
     }
 
     private func dequantize(_ type: GGMLType, _ bytes: [UInt8], count: Int) throws -> [Float] {
