@@ -1,0 +1,4 @@
+import ArgumentParser
+struct LongGenBenchRunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run")
+}

@@ -1,0 +1,4 @@
+import ArgumentParser
+struct LongGenBenchScoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "score")
+}
