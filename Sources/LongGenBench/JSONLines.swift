@@ -66,7 +66,7 @@ public enum JSONLines {
         do {
             value = try JSONSerialization.jsonObject(with: bytes, options: [.fragmentsAllowed])
         } catch {
-            throw LongGenBenchError.at(file, line: line, "malformed JSON line (\(bytes.count) bytes)")
+            throw LongGenBenchError.at(file, line: line, "malformed JSON line")
         }
         guard let object = value as? [String: Any] else {
             throw LongGenBenchError.at(file, line: line, "expected a JSON object")

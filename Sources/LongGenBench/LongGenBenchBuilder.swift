@@ -69,13 +69,14 @@ public enum LongGenBenchBuilder {
 
     static let optionLetters = ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J"]
 
-    static func buildMMLU(k: Int, source: String, demos: String, semantics: BuildSemantics) throws -> [BenchmarkRecord] {
+    static func buildMMLU(k: Int, source: String, demos: String, semantics: BuildSemantics,
+                          tasks: [String] = MMLUSource.tasks) throws -> [BenchmarkRecord] {
         let demoData = try JSONLines.readData(demos)
         guard let demoJSON = (try? JSONSerialization.jsonObject(with: demoData)) as? [String: Any] else {
             throw LongGenBenchError("\(demos): not a JSON object mapping MMLU task names to demo text")
         }
-        let mmlu = try MMLUSource.load(source)
-        return try MMLUSource.tasks.map { task in
+        let mmlu = try MMLUSource.load(source, tasks: tasks)
+        return try tasks.map { task in
             guard let demoText = demoJSON[task] as? String else {
                 throw LongGenBenchError("\(demos): no demo text for task '\(task)'")
             }
