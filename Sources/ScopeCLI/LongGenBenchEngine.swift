@@ -1,4 +1,3 @@
-import ArgumentParser
 import LongGenBench
 
 /// What `longgenbench run` asks the engine for.
@@ -23,5 +22,5 @@ struct LongGenBenchEngine {
 ///
 /// NOT WIRED YET: the engine integration is the lead's part; until then `run` stops here with this error.
 func makeLongGenBenchGenerator(_ request: LongGenBenchEngineRequest) throws -> LongGenBenchEngine {
-    throw ValidationError("longgenbench run: engine not wired yet (makeLongGenBenchGenerator in Sources/ScopeCLI/LongGenBenchEngine.swift)")
+    throw LongGenBenchError("longgenbench run: engine not wired yet (makeLongGenBenchGenerator in Sources/ScopeCLI/LongGenBenchEngine.swift)")
 }

@@ -139,3 +139,14 @@ struct BuildFormatsAndErrorsTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: t.file("out")) == ["gsm8k_2.jsonl"])
     }
 }
+
+/// pandas' typing of all-numeric/boolean CSV columns, which changes the printed option text in reference builds.
+struct PandasCSVTextTests {
+    @Test("integer, float, boolean and gap-holding integer columns print as pandas prints them")
+    func numericColumnsPrintLikePandas() {
+        // pandas.read_csv(header=None) on these rows prints: 7/3, 0.5/nan, True/False, 1.0/nan, 1000.0/inf.
+        let rows = [["q", "007", "0.5", "true", "1", "1e3", "x"], ["r", "+3", "", "FALSE", "NA", "inf", "None"]]
+        #expect(PandasCSVText.render(rows) == [["q", "7", "0.5", "True", "1.0", "1000.0", "x"],
+                                              ["r", "3", "nan", "False", "nan", "inf", "nan"]])
+    }
+}
