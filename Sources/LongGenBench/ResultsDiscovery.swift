@@ -60,7 +60,7 @@ public enum ResultsDiscovery {
                 while let rel = walker.nextObject() as? String {
                     let full = (path as NSString).appendingPathComponent(rel)
                     let ext = (rel as NSString).pathExtension
-                    guard ext == "jsonl" || ext == "json" else { continue }
+                    guard ext == "jsonl" || ext == "json", (rel as NSString).lastPathComponent != "metrics.json" else { continue }
                     let parent = ((full as NSString).deletingLastPathComponent as NSString).lastPathComponent
                     guard LongGenBenchDataset(rawValue: parent) != nil else { continue }
                     found.append(full)
