@@ -1,1 +1,0 @@
-// LongGenBench module placeholder; see the module's files.

@@ -1,0 +1,25 @@
+import Foundation
+
+/// A LongGenBench data file loaded for a run.
+public struct LongGenBenchData: Sendable {
+    public var path: String
+    public var dataset: LongGenBenchDataset
+    public var records: [BenchmarkRecord]
+
+    /// Questions per prompt (K) of the first record.
+    public var k: Int { records.first?.questions.count ?? 0 }
+
+    /// Loads `path`; the dataset is `dataset` if given, else taken from the file name (`gsm8k_30.jsonl`),
+    /// its folder (`gsm8k/`), or the records (MMLU records have `task`; GSM8K answers contain `####`).
+    public static func load(_ path: String, dataset: LongGenBenchDataset? = nil) throws -> LongGenBenchData {
+        let records = try JSONLines.readObjects(path).map { try BenchmarkRecord.parse($0.object, file: path, line: $0.number) }
+        guard !records.isEmpty else { throw LongGenBenchError("\(path): no records") }
+        let name = (path as NSString).lastPathComponent
+        let folder = ((path as NSString).deletingLastPathComponent as NSString).lastPathComponent
+        let inferred = dataset
+            ?? LongGenBenchDataset.allCases.first { name.hasPrefix($0.rawValue) }
+            ?? LongGenBenchDataset(rawValue: folder)
+            ?? (records[0].task != nil ? .mmlu : records[0].answers.allSatisfy { $0.contains("####") } ? .gsm8k : .csqa)
+        return LongGenBenchData(path: path, dataset: inferred, records: records)
+    }
+}

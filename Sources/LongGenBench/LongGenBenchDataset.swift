@@ -1,0 +1,43 @@
+/// The three LongGenBench datasets and the constants the paper's scripts use for them.
+public enum LongGenBenchDataset: String, CaseIterable, Sendable, Codable {
+    case gsm8k, mmlu, csqa
+
+    /// Question number of the first test question in a prompt (`Question_9` for GSM8K, `Question_6` otherwise),
+    /// i.e. the number of demos + 1.
+    public var firstQuestionNumber: Int { self == .gsm8k ? 9 : 6 }
+
+    /// Column title used in the paper's tables.
+    public var tableTitle: String {
+        switch self {
+        case .gsm8k: return "GSM8K+"
+        case .mmlu: return "MMLU+"
+        case .csqa: return "CSQA+"
+        }
+    }
+
+    /// How many source questions the reference construction scripts read by default
+    /// (HF `gsm8k/main` test has 1319; `longgenbench_CSQA.py` uses 1200). MMLU uses the first K per task.
+    public var defaultSourceCap: Int? {
+        switch self {
+        case .gsm8k: return 1319
+        case .csqa: return 1200
+        case .mmlu: return nil
+        }
+    }
+
+    /// The paper's system prompt (`run_longgenbench.py` `model2prompt`). For MMLU it ends with "about "
+    /// and no subject: the subject is never appended (methods.md §8 Q19).
+    public var paperSystemPrompt: String {
+        let base = "Answer each question step by step, adhering to the format shown in the examples provided. Start each response with 'Answer_' and introduce the final response with 'The answer is'. Do not repeat the question. Ensure that you respond to all the questions presented, regardless of their number."
+        return self == .mmlu ? base + " The following are multiple choice questions (with answers) about " : base
+    }
+
+    /// The paper's `max_new_tokens` for a file with `k` questions per prompt: 4096 when K is 30, else 7950
+    /// (CSQA's K is 40/80, so CSQA+ always gets 7950; methods.md §8 Q18).
+    public static func paperMaxNewTokens(k: Int) -> Int { k == 30 ? 4096 : 7950 }
+
+    /// MMLU tasks the paper drops at run time "to avoid OOM" (file indices 21, 30, 31, 48).
+    public static let paperDroppedMMLUTasks: Set<String> = [
+        "high_school_european_history", "high_school_us_history", "high_school_world_history", "professional_law",
+    ]
+}

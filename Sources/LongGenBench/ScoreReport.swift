@@ -1,0 +1,122 @@
+import Foundation
+
+/// Scores of one run on each dataset.
+public struct RunScores: Sendable {
+    public var key: RunKey
+    /// Dataset score (`round(100·mean accuracy, 4)`), −1 when the run has no file for the dataset.
+    public var scores: [LongGenBenchDataset: Double]
+    /// Accuracy (%) of question position i (0-based) over the examples that have it.
+    public var byPosition: [LongGenBenchDataset: [Double]]
+    /// Examples scored per dataset.
+    public var examples: [LongGenBenchDataset: Int]
+}
+
+/// Scoring of whole result folders and rendering as Markdown, CSV and JSON.
+public enum ScoreReport {
+    /// Scores every run found under `paths`.
+    public static func score(paths: [String], scorer: ScorerKind) throws -> [RunScores] {
+        let files = try ResultsDiscovery.discover(paths)
+        let runs = Dictionary(grouping: files) { $0.key }
+        return try runs.keys.sorted().map { key in
+            var run = RunScores(key: key, scores: [:], byPosition: [:], examples: [:])
+            for ds in LongGenBenchDataset.allCases {
+                let paths = runs[key]!.filter { $0.dataset == ds }.map(\.path).sorted()
+                guard !paths.isEmpty else { run.scores[ds] = -1; run.byPosition[ds] = []; run.examples[ds] = 0; continue }
+                let examples = try ResultsReader.merge(paths)
+                let scored = examples.map { LongGenBenchScorer.score(dataset: ds, pred: $0.pred, answers: $0.answers, scorer: scorer) }
+                run.scores[ds] = LongGenBenchScorer.datasetScore(scored.map(\.accuracy)) ?? -1
+                run.byPosition[ds] = positionAccuracy(scored)
+                run.examples[ds] = examples.count
+            }
+            return run
+        }
+    }
+
+    /// Accuracy (%) per question position.
+    public static func positionAccuracy(_ scored: [ExampleScore]) -> [Double] {
+        let k = scored.map(\.correct.count).max() ?? 0
+        return (0..<k).map { i in
+            let have = scored.filter { i < $0.correct.count }
+            let hits = have.filter { $0.correct[i] }.count
+            return have.isEmpty ? 0 : LongGenBenchScorer.pythonRound(100 * Double(hits) / Double(have.count), digits: 4)
+        }
+    }
+
+    static func number(_ x: Double) -> String {
+        x == -1 ? "-1" : PythonJSON.formatDouble(x)
+    }
+
+    /// A Markdown table like the paper's: one row per prefill+decoding setting, one column per dataset.
+    public static func markdown(_ runs: [RunScores]) -> String {
+        var s = "| prefill+decoding | P | dw | " + LongGenBenchDataset.allCases.map(\.tableTitle).joined(separator: " | ") + " |\n"
+        s += "|---|---|---|" + String(repeating: "---|", count: LongGenBenchDataset.allCases.count) + "\n"
+        for r in runs {
+            s += "| \(r.key.label) | \(r.key.prefillBudget.map(String.init) ?? "–") | \(r.key.decodingWindow.map(String.init) ?? "–") | "
+            s += LongGenBenchDataset.allCases.map { number(r.scores[$0] ?? -1) }.joined(separator: " | ") + " |\n"
+        }
+        return s
+    }
+
+    /// Accuracy by question position, one Markdown table per run.
+    public static func positionMarkdown(_ runs: [RunScores]) -> String {
+        var s = ""
+        for r in runs {
+            s += "\n\(r.key.label)\(r.key.decodingWindow.map { " (dw=\($0))" } ?? ""): accuracy (%) by question position\n\n"
+            s += "| position | " + LongGenBenchDataset.allCases.map(\.tableTitle).joined(separator: " | ") + " |\n"
+            s += "|---|" + String(repeating: "---|", count: LongGenBenchDataset.allCases.count) + "\n"
+            let k = LongGenBenchDataset.allCases.map { r.byPosition[$0]?.count ?? 0 }.max() ?? 0
+            for i in 0..<k {
+                s += "| \(i + 1) | " + LongGenBenchDataset.allCases.map { ds in
+                    let p = r.byPosition[ds] ?? []
+                    return i < p.count ? number(p[i]) : ""
+                }.joined(separator: " | ") + " |\n"
+            }
+        }
+        return s
+    }
+
+    /// CSV: `prefill+decoding,P,dw,dr,gsm8k,mmlu,csqa`.
+    public static func csv(_ runs: [RunScores]) -> String {
+        var s = "prefill+decoding,P,dw,dr," + LongGenBenchDataset.allCases.map(\.rawValue).joined(separator: ",") + "\n"
+        for r in runs {
+            let fields = [r.key.label, r.key.prefillBudget.map(String.init) ?? "", r.key.decodingWindow.map(String.init) ?? "",
+                          r.key.recentWindow.map(String.init) ?? ""]
+            s += fields.map(csvField).joined(separator: ",") + ","
+            s += LongGenBenchDataset.allCases.map { number(r.scores[$0] ?? -1) }.joined(separator: ",") + "\n"
+        }
+        return s
+    }
+
+    static func csvField(_ f: String) -> String {
+        f.contains(",") || f.contains("\"") ? "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : f
+    }
+
+    static func runJSON(_ r: RunScores) -> [(String, PythonJSON.Value)] {
+        let ds = LongGenBenchDataset.allCases
+        var fields: [(String, PythonJSON.Value)] = [
+            ("scores", .object(ds.map { ($0.rawValue, jsonNumber(r.scores[$0] ?? -1)) })),
+            ("by_position", .object(ds.map { d in (d.rawValue, .array((r.byPosition[d] ?? []).map(jsonNumber))) })),
+            ("examples", .object(ds.map { ($0.rawValue, .int(r.examples[$0] ?? 0)) })),
+            ("label", .string(r.key.label)),
+        ]
+        if let dw = r.key.decodingWindow { fields.append(("decoding_window", .int(dw))) }
+        if let dr = r.key.recentWindow { fields.append(("recent_window", .int(dr))) }
+        if let p = r.key.prefillBudget { fields.append(("prefill_budget", .int(p))) }
+        return fields
+    }
+
+    static func jsonNumber(_ x: Double) -> PythonJSON.Value {
+        x == -1 ? .int(-1) : .double(x)
+    }
+
+    /// JSON: for a single run `{"scores":{…},"by_position":{…},…}`; for several `{"runs":[…]}`.
+    public static func json(_ runs: [RunScores]) -> String {
+        if runs.count == 1 { return PythonJSON.encode(.object(runJSON(runs[0]))) }
+        if runs.isEmpty {
+            let ds = LongGenBenchDataset.allCases
+            return PythonJSON.encode(.object([("scores", .object(ds.map { ($0.rawValue, .int(-1)) })),
+                                              ("by_position", .object(ds.map { ($0.rawValue, .array([])) }))]))
+        }
+        return PythonJSON.encode(.object([("runs", .array(runs.map { .object(runJSON($0)) }))]))
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import LongGenBench
+
+/// `--template`: the paper's prompt or the model's chat template.
+enum LongGenBenchTemplateChoice: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case paper, chat
+}
+
+/// `scope longgenbench run`: generate answers for a data file with one prefill × decoding setting.
+struct LongGenBenchRunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a model on a LongGenBench data file; results go to OUT/<dataset>/<Prefill>+<decoding>[.shard-I-of-N].jsonl.",
+        discussion: """
+        One JSON line per finished example (prompt, questions, answers, length, pred, token counts, timings, KV stats), \
+        flushed and fsynced. Rerunning the same command skips finished examples, so a killed run resumes where it \
+        stopped. --shard I/N runs the examples j with j % N == I (0 ≤ I < N), e.g. --shard $SLURM_ARRAY_TASK_ID/8 \
+        or --shard $JOB_COMPLETION_INDEX/8; `scope longgenbench score OUT` merges the shards.
+        """)
+
+    @Option(help: "Model file (GGUF).")
+    var model: String
+
+    @Option(help: "LongGenBench data file (e.g. gsm8k_30.jsonl from `longgenbench build`).")
+    var data: String
+
+    @Option(help: "Results folder.")
+    var out: String
+
+    @Option(help: "gsm8k, mmlu or csqa (default: from the data file name, folder or records).")
+    var dataset: LongGenBenchDataset?
+
+    @Option(name: .customLong("max-new-tokens"), help: "Tokens to generate per example (default: the paper's, 4096 for K=30, else 7950).")
+    var maxNewTokens: Int?
+
+    @Option(help: "paper (the paper's <<SYS>> prompt) or chat (the model's chat template).")
+    var template: LongGenBenchTemplateChoice = .paper
+
+    @Option(help: "Run only the first N examples.")
+    var limit: Int?
+
+    @Option(help: "Run the deterministic slice I of N (0 ≤ I < N).")
+    var shard: String?
+
+    @Option(help: "Prefill method (names the results file; compression flags are wired by the engine).")
+    var prefill: String = "ALLKV"
+
+    @Option(help: "Decoding method (names the results file).")
+    var decoding: String = "None"
+
+    @Flag(name: .customLong("all-mmlu-tasks"), help: "Keep the four MMLU tasks the paper drops to avoid running out of memory.")
+    var allMMLUTasks = false
+
+    func run() throws {
+        let shardSpec = try shard.map { try ShardSpec(parsing: $0) } ?? .whole
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if let maxNewTokens, maxNewTokens < 1 { throw ValidationError("--max-new-tokens must be at least 1") }
+        let benchData = try LongGenBenchData.load(data, dataset: dataset)
+        let maxTokens = maxNewTokens ?? LongGenBenchDataset.paperMaxNewTokens(k: benchData.k)
+        let request = LongGenBenchEngineRequest(modelPath: model, dataset: benchData.dataset, template: template,
+                                                prefill: prefill, decoding: decoding, maxNewTokens: maxTokens)
+        let engine = try makeLongGenBenchGenerator(request)
+        let templateValue: LongGenBenchTemplate
+        switch template {
+        case .paper: templateValue = .paper
+        case .chat:
+            guard let format = engine.chatFormatter else {
+                throw ValidationError("--template chat: the model has no chat template")
+            }
+            templateValue = .chat(format)
+        }
+        let runner = LongGenBenchRunner(data: benchData, options: .init(
+            label: "\(prefill)+\(decoding)", maxNewTokens: maxTokens, template: templateValue, limit: limit,
+            shard: shardSpec, keepAllMMLUTasks: allMMLUTasks))
+        let summary = try runner.run(outDir: out, generator: engine.generator)
+        print("\(summary.resultsPath): \(summary.ran) run, \(summary.skipped) already done, \(summary.assigned) in this shard"
+              + (summary.droppedTornBytes > 0 ? " (dropped a torn last line of \(summary.droppedTornBytes) bytes)" : ""))
+    }
+}

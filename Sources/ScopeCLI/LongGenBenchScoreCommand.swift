@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import LongGenBench
+
+extension ScorerKind: ExpressibleByArgument {}
+
+/// `scope longgenbench score`: the paper's table (or CSV/JSON) from result folders or files.
+struct LongGenBenchScoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "Score LongGenBench outputs (paper, by-index or corrected scorer) and print the paper-style table.",
+        discussion: """
+        PATH may be a results folder in our layout (DIR/<dataset>/<Prefill>+<decoding>[.shard-I-of-N].jsonl), \
+        a folder in the reference layout (<P>+<d>_decoding_window_<dw>_recent_window_<dr>/<model>_<P>/<dataset>/<Prefill>.json[l]), \
+        any folder holding those, or single files. Shards of a run are merged. A dataset without a file scores -1.
+        """)
+
+    @Argument(help: "Result folders or files.")
+    var paths: [String]
+
+    @Option(help: "paper, by-index or corrected.")
+    var scorer: ScorerKind = .paper
+
+    @Flag(help: "Print JSON: {\"scores\":{dataset:score},\"by_position\":{dataset:[accuracy per position]}} (a list under \"runs\" when several runs are found).")
+    var json = false
+
+    @Flag(help: "Print CSV instead of Markdown.")
+    var csv = false
+
+    @Flag(name: .customLong("by-position"), help: "Also print accuracy by question position (Markdown output).")
+    var byPosition = false
+
+    func run() throws {
+        let runs = try ScoreReport.score(paths: paths, scorer: scorer)
+        if json {
+            print(ScoreReport.json(runs))
+        } else if csv {
+            print(ScoreReport.csv(runs), terminator: "")
+        } else {
+            if runs.isEmpty {
+                FileHandle.standardError.write(Data("no result files found under \(paths.joined(separator: " "))\n".utf8))
+            }
+            print(ScoreReport.markdown(runs), terminator: "")
+            if byPosition { print(ScoreReport.positionMarkdown(runs), terminator: "") }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+@testable import LongGenBench
+
+/// Loading data files for `run` and refusing results files the runner did not write.
+struct RunInputsTests {
+    @Test("the dataset comes from the file name, else the folder, else the records")
+    func datasetInference() throws {
+        let t = TempFolder()
+        let gsm = BenchmarkRecord(prompt: "p", questions: ["q"], answers: ["#### 1"]).jsonLine + "\n"
+        let mmlu = BenchmarkRecord(task: "anatomy", prompt: "p", questions: ["q"], answers: ["A"]).jsonLine + "\n"
+        let csqa = BenchmarkRecord(prompt: "p", questions: ["q"], answers: ["B"]).jsonLine + "\n"
+        #expect(try LongGenBenchData.load(t.write("csqa_40.jsonl", gsm)).dataset == .csqa)
+        #expect(try LongGenBenchData.load(t.write("mmlu/x.jsonl", gsm)).dataset == .mmlu)
+        #expect(try LongGenBenchData.load(t.write("a.jsonl", mmlu)).dataset == .mmlu)
+        #expect(try LongGenBenchData.load(t.write("b.jsonl", gsm)).dataset == .gsm8k)
+        #expect(try LongGenBenchData.load(t.write("c.jsonl", csqa)).dataset == .csqa)
+        #expect(try LongGenBenchData.load(t.write("d.jsonl", csqa), dataset: .mmlu).dataset == .mmlu)
+        #expect(LongGenBenchDataset.paperMaxNewTokens(k: 30) == 4096 && LongGenBenchDataset.paperMaxNewTokens(k: 40) == 7950)
+    }
+
+    @Test("a data file with a record missing 'questions' is an error naming file and line")
+    func badDataFile() throws {
+        let t = TempFolder()
+        let p = t.write("gsm8k_1.jsonl", BenchmarkRecord(prompt: "p", questions: ["q"], answers: ["#### 1"]).jsonLine + "\n{\"prompt\": \"p\", \"answers\": []}\n")
+        #expect(throws: LongGenBenchError.at(p, line: 2, "field 'questions' is missing or not a list of strings")) {
+            try LongGenBenchData.load(p)
+        }
+    }
+
+    @Test("the results store refuses a file whose lines have no 'index' instead of overwriting it")
+    func storeRefusesForeignFile() throws {
+        let t = TempFolder()
+        let p = t.write("gsm8k/ALLKV+None.jsonl", "{\"pred\": \"x\", \"answers\": []}\n")
+        #expect(throws: LongGenBenchError.at(p, line: 1, "field 'index' is missing (not a results file of this runner?)")) {
+            _ = try ResultsStore(path: p)
+        }
+        #expect(try String(contentsOfFile: p, encoding: .utf8) == "{\"pred\": \"x\", \"answers\": []}\n")
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+@testable import LongGenBench
+
+/// `score` on our own layout: one folder per dataset, shards merged, −1 for a missing dataset, JSON contract.
+struct ScoreLayoutTests {
+    static func line(_ index: Int, pred: String, answers: [String]) -> String {
+        PythonJSON.encode(.object([("index", .int(index)), ("pred", .string(pred)), ("answers", .array(answers.map { .string($0) }))])) + "\n"
+    }
+
+    @Test("one folder per dataset: JSON has scores with -1 for the missing dataset and accuracy by position")
+    func jsonContractWithMissingDataset() throws {
+        let t = TempFolder()
+        t.write("gsm8k/H2O+slide.jsonl", Self.line(0, pred: "Answer_9: The answer is 1.\nAnswer_10: The answer is 5.", answers: ["#### 1", "#### 2"])
+                + Self.line(1, pred: "Answer_9: The answer is 3.\nAnswer_10: The answer is 4.", answers: ["#### 3", "#### 4"]))
+        t.write("csqa/H2O+slide.jsonl", Self.line(0, pred: "Answer_6: The answer is (A).", answers: ["A", "B"]))
+        let runs = try ScoreReport.score(paths: [t.path], scorer: .paper)
+        try #require(runs.count == 1)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(ScoreReport.json(runs).utf8)) as? [String: Any])
+        let scores = try #require(json["scores"] as? [String: Double])
+        #expect(scores == ["gsm8k": 75, "mmlu": -1, "csqa": 50])
+        let byPos = try #require(json["by_position"] as? [String: [Double]])
+        #expect(byPos["gsm8k"] == [100, 50])
+        #expect(byPos["csqa"] == [100, 0])
+        #expect(byPos["mmlu"] == [])
+    }
+
+    @Test("shards of a run are merged, duplicates by index dropped, and a torn last line ignored")
+    func shardsMerge() throws {
+        let t = TempFolder()
+        t.write("mmlu/ALLKV+None.shard-0-of-2.jsonl", Self.line(0, pred: "Answer_6: The answer is (A).", answers: ["A"])
+                + Self.line(2, pred: "Answer_6: The answer is (B).", answers: ["A"]) + "{\"index\": 4, \"pr")
+        t.write("mmlu/ALLKV+None.shard-1-of-2.jsonl", Self.line(1, pred: "Answer_6: The answer is (A).", answers: ["A"])
+                + Self.line(1, pred: "Answer_6: The answer is (B).", answers: ["A"]))
+        let runs = try ScoreReport.score(paths: [t.path], scorer: .paper)
+        try #require(runs.count == 1)
+        #expect(runs[0].key.label == "ALLKV+None")
+        #expect(runs[0].examples[.mmlu] == 3)
+        #expect(runs[0].scores[.mmlu] == 66.6667)
+        #expect(runs[0].scores[.gsm8k] == -1)
+    }
+
+    @Test("a malformed line that is not the torn last line is an error naming file and line")
+    func malformedLineIsAnError() throws {
+        let t = TempFolder()
+        let p = t.write("gsm8k/X+None.jsonl", "{not json}\n" + Self.line(0, pred: "", answers: ["#### 1"]))
+        #expect(throws: LongGenBenchError.at(p, line: 1, "malformed JSON line")) {
+            try ScoreReport.score(paths: [t.path], scorer: .paper)
+        }
+    }
+
+    @Test("several runs in one folder give one row each, in the Markdown and CSV tables")
+    func severalRunsGiveRows() throws {
+        let t = TempFolder()
+        t.write("gsm8k/ALLKV+None.jsonl", Self.line(0, pred: "Answer_9: The answer is 1.", answers: ["#### 1"]))
+        t.write("gsm8k/H2O+slide.jsonl", Self.line(0, pred: "Answer_9: The answer is 2.", answers: ["#### 1"]))
+        let runs = try ScoreReport.score(paths: [t.path], scorer: .paper)
+        #expect(runs.map(\.key.label) == ["ALLKV+None", "H2O+slide"])
+        let md = ScoreReport.markdown(runs)
+        #expect(md.contains("| ALLKV+None | – | – | 100.0 | -1 | -1 |"))
+        #expect(md.contains("| H2O+slide | – | – | 0.0 | -1 | -1 |"))
+        #expect(ScoreReport.csv(runs).hasPrefix("prefill+decoding,P,dw,dr,gsm8k,mmlu,csqa\nALLKV+None,,,,100.0,-1,-1\n"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(ScoreReport.json(runs).utf8)) as? [String: Any])
+        #expect((json["runs"] as? [Any])?.count == 2)
+    }
+}
