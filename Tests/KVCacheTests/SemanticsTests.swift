@@ -103,7 +103,7 @@ struct SemanticsTests {
             config.semantics = semantics
             var driver = RandomDriver(shape: shape, config: config, n: 100, steps: 60, rng: SeededRandom(seed: 9))
             let cache = try driver.run()
-            #expect(driver.failures.isEmpty, "\(driver.failures.prefix(2))")
+            #expect(driver.failures.count == 0, "\(driver.failures.prefix(2))")
             peaks.append(cache.bytesPeak)
             #expect(cache.bytesPeak == KVMemory.expectedPeakBytes(shape: shape, config: config, promptLength: 100, decodeSteps: 60, maxNewTokens: 61))
         }
