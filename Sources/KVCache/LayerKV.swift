@@ -183,6 +183,28 @@ public final class LayerKV {
         accountant.removed(old - rows.count)
     }
 
+    /// Removes `rows` (ascending, distinct) from a storage head by moving the last kept rows into
+    /// the holes: O(removed × headDim), row order not preserved (corrected semantics).
+    public func remove(_ head: Int, rows evict: [Int]) {
+        let count = counts[head], e = evict.count
+        if e == 0 { return }
+        precondition(e <= count && evict[0] >= 0 && evict[e - 1] < count, "remove: rows out of range 0..<\(count)")
+        let newCount = count - e
+        let d = headDim
+        let k = keyRows[head], v = valueRows[head], p = positionRows[head]
+        var tail = count - 1, last = e - 1
+        for hole in evict {
+            if hole >= newCount { break }
+            while last >= 0 && evict[last] == tail { last -= 1; tail -= 1 }
+            (k + hole * d).update(from: k + tail * d, count: d)
+            (v + hole * d).update(from: v + tail * d, count: d)
+            p[hole] = p[tail]
+            tail -= 1
+        }
+        counts[head] = newCount
+        accountant.removed(e)
+    }
+
     /// Drops every row of every storage head.
     public func removeAll() {
         let total = counts.reduce(0, +)
