@@ -213,8 +213,9 @@ public final class KVCache {
                     candidateScores.withUnsafeMutableBufferPointer { cs in
                         headScores.withUnsafeMutableBufferPointer { hs in
                             reduceGroup(storageHead: s, count: m, into: cs.baseAddress!, scratch: hs.baseAddress!) { h, out in
-                                let row = probabilities.baseAddress! + h * kLen + plan.candidates.lowerBound
-                                out.update(from: row, count: m)
+                                let row = probabilities.baseAddress! + h * kLen
+                                let lo = plan.candidates.lowerBound
+                                for i in 0..<m { out[i] = row[storage.physicalRow(s, slot: lo + i)] }
                             }
                             topK.select(scores: cs.baseAddress!, count: m, k: plan.k, ranked: referenceCounters != nil,
                                         offset: plan.candidates.lowerBound, into: &keep)

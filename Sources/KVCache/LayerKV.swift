@@ -9,6 +9,11 @@ import Darwin
 ///
 /// Storage heads are the KV heads (GQA-native, corrected semantics) or the query heads (reference
 /// semantics: one copy of a KV head per query head, as `repeat_kv` before caching does).
+/// In reference semantics the cache order (top-k order, which the slot-range rules depend on) is
+/// kept as a logical slot → physical row map, so reordering never moves rows: `keys`, `values`
+/// and `positions` are in physical order (attention does not depend on the order), while
+/// `compact` takes logical slots and `orderedPositions` reads the logical order. In corrected
+/// semantics logical and physical order are the same.
 /// Pointers returned by `keys`, `values` and `positions` stay valid until the next `append`,
 /// `reserve`, or `KVCache.finishPrefill` of this layer (these may reallocate).
 public final class LayerKV {
@@ -25,6 +30,14 @@ public final class LayerKV {
     private var valueRows: [UnsafeMutablePointer<Float>]
     private var positionRows: [UnsafeMutablePointer<Int32>]
     private var counts: [Int]
+    /// Whether a logical order is kept apart from the physical rows (reference semantics).
+    public let tracksOrder: Bool
+    /// Per storage head: physical row of each logical slot (only when `tracksOrder`).
+    private var order: [[Int]]
+    private var keptMark: [Bool] = []
+    private var remap: [Int] = []
+    private var evictRows: [Int] = []
+    private var physical: [Int] = []
     /// Rows each storage head can hold without reallocating.
     public private(set) var capacity: Int
     private let accountant: ByteAccountant
@@ -45,6 +58,8 @@ public final class LayerKV {
         valueRows = (0..<storageHeads).map { _ in .allocate(capacity: cap * headDim) }
         positionRows = (0..<storageHeads).map { _ in .allocate(capacity: cap) }
         counts = Array(repeating: 0, count: storageHeads)
+        tracksOrder = perQueryHead
+        order = Array(repeating: [], count: perQueryHead ? storageHeads : 0)
     }
 
     deinit {
@@ -91,6 +106,7 @@ public final class LayerKV {
             (valueRows[head] + row * headDim).update(from: value, count: headDim)
             positionRows[head][row] = position
             counts[head] = row + 1
+            if tracksOrder { order[head].append(row) }
         }
         accountant.added(storageHeads(forKVHead: kvHead).count)
     }
@@ -136,6 +152,7 @@ public final class LayerKV {
 
     /// `compact(_:keeping:)` over a buffer of row indices.
     public func compact(_ head: Int, keeping rows: UnsafeBufferPointer<Int>) {
+        if tracksOrder { compactTracked(head, keeping: rows); return }
         let old = counts[head]
         precondition(rows.count <= old, "compact keeps \(rows.count) rows of \(old)")
         var ascending = true
@@ -183,9 +200,52 @@ public final class LayerKV {
         accountant.removed(old - rows.count)
     }
 
-    /// Removes `rows` (ascending, distinct) from a storage head by moving the last kept rows into
-    /// the holes: O(removed × headDim), row order not preserved (corrected semantics).
+    /// Logical-order compaction: evicts the physical rows of the dropped slots by filling holes
+    /// from the tail (O(dropped × headDim)), then rewrites the slot map in the new order.
+    private func compactTracked(_ head: Int, keeping rows: UnsafeBufferPointer<Int>) {
+        let old = counts[head]
+        precondition(rows.count <= old, "compact keeps \(rows.count) rows of \(old)")
+        if keptMark.count < old { keptMark = Array(repeating: false, count: Swift.max(old, keptMark.count * 2)) }
+        if remap.count < old { remap = Array(repeating: 0, count: Swift.max(old, remap.count * 2)) }
+        for i in 0..<old { keptMark[i] = false }
+        physical.removeAll(keepingCapacity: true)
+        for r in rows {
+            precondition(r >= 0 && r < old, "compact: row \(r) out of range 0..<\(old)")
+            let row = order[head][r]
+            precondition(!keptMark[row], "compact: row \(r) listed twice")
+            keptMark[row] = true
+            physical.append(row)
+        }
+        evictRows.removeAll(keepingCapacity: true)
+        for i in 0..<old where !keptMark[i] { evictRows.append(i) }
+        for i in 0..<old { remap[i] = i }
+        remap.withUnsafeMutableBufferPointer { rm in
+            evictRows.withUnsafeBufferPointer { fillHoles(head, evict: $0, remap: rm.baseAddress) }
+        }
+        order[head].removeAll(keepingCapacity: true)
+        for row in physical { order[head].append(remap[row]) }
+    }
+
+    /// Positions in cache (logical) order.
+    public func orderedPositions(_ head: Int) -> [Int] {
+        let p = positionRows[head]
+        if tracksOrder { return order[head].map { Int(p[$0]) } }
+        return (0..<counts[head]).map { Int(p[$0]) }
+    }
+
+    /// The physical row holding logical slot `slot`.
+    @inline(__always) public func physicalRow(_ head: Int, slot: Int) -> Int {
+        tracksOrder ? order[head][slot] : slot
+    }
+
+    /// Removes physical `rows` (ascending, distinct) from a storage head by moving the last kept
+    /// rows into the holes: O(removed × headDim), row order not preserved (corrected semantics).
     public func remove(_ head: Int, rows evict: [Int]) {
+        precondition(!tracksOrder, "remove: use compact when a logical order is kept")
+        evict.withUnsafeBufferPointer { fillHoles(head, evict: $0, remap: nil) }
+    }
+
+    private func fillHoles(_ head: Int, evict: UnsafeBufferPointer<Int>, remap: UnsafeMutablePointer<Int>?) {
         let count = counts[head], e = evict.count
         if e == 0 { return }
         precondition(e <= count && evict[0] >= 0 && evict[e - 1] < count, "remove: rows out of range 0..<\(count)")
@@ -199,6 +259,7 @@ public final class LayerKV {
             (k + hole * d).update(from: k + tail * d, count: d)
             (v + hole * d).update(from: v + tail * d, count: d)
             p[hole] = p[tail]
+            remap?[tail] = hole
             tail -= 1
         }
         counts[head] = newCount
@@ -209,6 +270,7 @@ public final class LayerKV {
     public func removeAll() {
         let total = counts.reduce(0, +)
         for h in 0..<storageHeads { counts[h] = 0 }
+        for h in order.indices { order[h].removeAll(keepingCapacity: true) }
         accountant.removed(total)
     }
 

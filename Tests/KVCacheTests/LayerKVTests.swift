@@ -77,4 +77,33 @@ struct LayerKVTests {
             #expect(cache.bytesCurrent == kept.count * 32)
         }
     }
+
+    @Test("reference order tracking: repeated compactions keep the logical order without moving kept rows' data apart from their positions")
+    func trackedCompaction() throws {
+        var rng = SeededRandom(seed: 8)
+        for _ in 0..<100 {
+            let cache = try makeCache(semantics: .reference, kvHeads: 1, group: 1)
+            let layer = cache.layers[0]
+            #expect(layer.tracksOrder)
+            var logical: [Int] = []
+            var next = 0
+            for _ in 0..<4 {
+                for _ in 0..<Int.random(in: 1...30, using: &rng) {
+                    layer.append(kvHead: 0, key: key(next, 0, 4), value: key(next, 0, 4), position: Int32(next))
+                    logical.append(next); next += 1
+                }
+                let slots = Array((0..<logical.count).shuffled(using: &rng).prefix(Int.random(in: 0...logical.count, using: &rng)))
+                layer.compact(0, keeping: slots)
+                logical = slots.map { logical[$0] }
+                #expect(layer.orderedPositions(0) == logical)
+                #expect(layer.count(0) == logical.count)
+                for row in 0..<layer.count(0) {
+                    let p = Int(layer.positions(0)[row])
+                    #expect(Array(UnsafeBufferPointer(start: layer.keys(0) + row * 4, count: 4)) == key(p, 0, 4))
+                    #expect(Array(UnsafeBufferPointer(start: layer.values(0) + row * 4, count: 4)) == key(p, 0, 4))
+                }
+                #expect(cache.bytesCurrent == logical.count * 32)
+            }
+        }
+    }
 }

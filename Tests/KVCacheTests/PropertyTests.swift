@@ -17,7 +17,7 @@ struct RandomDriver {
 
     mutating func randomScore() -> Float { Float(Int.random(in: 0..<6, using: &rng)) / 8 }  // coarse: many exact ties
 
-    func positions(_ layer: LayerKV, _ s: Int) -> [Int] { (0..<layer.count(s)).map { Int(layer.positions(s)[$0]) } }
+    func positions(_ layer: LayerKV, _ s: Int) -> [Int] { layer.orderedPositions(s) }
 
     /// Checks that every row's key and value belong to its position, that positions are unique and existed.
     mutating func checkRows(_ cache: KVCache, _ l: Int, existing: [Set<Int>], at: String) {
@@ -29,7 +29,9 @@ struct RandomDriver {
             let existed = Set(pos).isSubset(of: existing[s])
             check(existed, "\(at) head \(s): a kept row did not exist")
 
-            for (row, p) in pos.enumerated() {
+            let physicalPositions = (0..<layer.count(s)).map { Int(layer.positions(s)[$0]) }
+            check(Set(physicalPositions) == Set(pos), "\(at) head \(s): logical order does not cover the physical rows")
+            for (row, p) in physicalPositions.enumerated() {
                 check(layer.values(s)[row * shape.headDim] == Float(p), "\(at) head \(s) row \(row): value not gathered with its key")
                 check(layer.keys(s)[row * shape.headDim + 1] == key(l, p, g)[1], "\(at) head \(s) row \(row): key does not belong to position \(p)")
             }
