@@ -207,7 +207,6 @@ public final class KVCache {
         grow(&headScores, m)
         for s in 0..<storage.storageHeads {
             keep.removeAll(keepingCapacity: true)
-            for j in 0..<plan.prefix { keep.append(j) }
             if plan.k > 0 {
                 if plan.needsScores, let probabilities {
                     candidateScores.withUnsafeMutableBufferPointer { cs in
@@ -226,7 +225,7 @@ public final class KVCache {
                 }
             }
             for j in (kLen - plan.recent)..<kLen { keep.append(j) }
-            storage.compact(s, keeping: keep)
+            keep.withUnsafeBufferPointer { storage.compact(s, keepingPrefix: plan.prefix, then: $0) }
         }
         outcome.cacheLengthAfter = storage.maxCount
         if storage.maxCount > storage.capacity { storage.reserve(storage.maxCount) }

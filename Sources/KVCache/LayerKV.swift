@@ -34,8 +34,9 @@ public final class LayerKV {
     public let tracksOrder: Bool
     /// Per storage head: physical row of each logical slot (only when `tracksOrder`).
     private var order: [[Int]]
+    /// Per storage head: logical slot of each physical row (inverse of `order`).
+    private var slotOf: [[Int]]
     private var keptMark: [Bool] = []
-    private var remap: [Int] = []
     private var evictRows: [Int] = []
     private var physical: [Int] = []
     /// Rows each storage head can hold without reallocating.
@@ -60,6 +61,7 @@ public final class LayerKV {
         counts = Array(repeating: 0, count: storageHeads)
         tracksOrder = perQueryHead
         order = Array(repeating: [], count: perQueryHead ? storageHeads : 0)
+        slotOf = order
     }
 
     deinit {
@@ -106,7 +108,7 @@ public final class LayerKV {
             (valueRows[head] + row * headDim).update(from: value, count: headDim)
             positionRows[head][row] = position
             counts[head] = row + 1
-            if tracksOrder { order[head].append(row) }
+            if tracksOrder { order[head].append(row); slotOf[head].append(row) }
         }
         accountant.added(storageHeads(forKVHead: kvHead).count)
     }
@@ -152,7 +154,12 @@ public final class LayerKV {
 
     /// `compact(_:keeping:)` over a buffer of row indices.
     public func compact(_ head: Int, keeping rows: UnsafeBufferPointer<Int>) {
-        if tracksOrder { compactTracked(head, keeping: rows); return }
+        if tracksOrder {
+            var lead = 0
+            while lead < rows.count && rows[lead] == lead { lead += 1 }
+            compactTracked(head, prefix: lead, rest: UnsafeBufferPointer(rebasing: rows[lead...]))
+            return
+        }
         let old = counts[head]
         precondition(rows.count <= old, "compact keeps \(rows.count) rows of \(old)")
         var ascending = true
@@ -200,30 +207,56 @@ public final class LayerKV {
         accountant.removed(old - rows.count)
     }
 
-    /// Logical-order compaction: evicts the physical rows of the dropped slots by filling holes
-    /// from the tail (O(dropped × headDim)), then rewrites the slot map in the new order.
-    private func compactTracked(_ head: Int, keeping rows: UnsafeBufferPointer<Int>) {
+    /// Keeps slots `0..<prefix` unchanged, then `rest` (slots ≥ prefix, each at most once) in that
+    /// order. The fast path for decoding rules that freeze a prefix.
+    public func compact(_ head: Int, keepingPrefix prefix: Int, then rest: UnsafeBufferPointer<Int>) {
+        if tracksOrder {
+            compactTracked(head, prefix: prefix, rest: rest)
+        } else {
+            compact(head, keeping: Array(0..<prefix) + Array(rest))
+        }
+    }
+
+    /// Logical-order compaction: evicts the physical rows of the dropped slots by moving tail rows
+    /// into the holes (O(dropped × headDim) data movement), then rewrites the slot map of the
+    /// slots at and after `prefix` (O(count − prefix)).
+    private func compactTracked(_ head: Int, prefix lead: Int, rest: UnsafeBufferPointer<Int>) {
         let old = counts[head]
-        precondition(rows.count <= old, "compact keeps \(rows.count) rows of \(old)")
+        let newCount = lead + rest.count
+        precondition(lead >= 0 && newCount <= old, "compact keeps \(newCount) rows of \(old)")
         if keptMark.count < old { keptMark = Array(repeating: false, count: Swift.max(old, keptMark.count * 2)) }
-        if remap.count < old { remap = Array(repeating: 0, count: Swift.max(old, remap.count * 2)) }
-        for i in 0..<old { keptMark[i] = false }
-        physical.removeAll(keepingCapacity: true)
-        for r in rows {
-            precondition(r >= 0 && r < old, "compact: row \(r) out of range 0..<\(old)")
-            let row = order[head][r]
-            precondition(!keptMark[row], "compact: row \(r) listed twice")
-            keptMark[row] = true
-            physical.append(row)
+        keptMark.withUnsafeMutableBufferPointer { mark in
+            order[head].withUnsafeMutableBufferPointer { ord in
+                for j in lead..<old { mark[j] = false }
+                for r in rest {
+                    precondition(r >= lead && r < old, "compact: slot \(r) out of range \(lead)..<\(old)")
+                    precondition(!mark[r], "compact: slot \(r) listed twice")
+                    mark[r] = true
+                }
+                evictRows.removeAll(keepingCapacity: true)
+                for j in lead..<old where !mark[j] { evictRows.append(ord[j]) }
+            }
         }
-        evictRows.removeAll(keepingCapacity: true)
-        for i in 0..<old where !keptMark[i] { evictRows.append(i) }
-        for i in 0..<old { remap[i] = i }
-        remap.withUnsafeMutableBufferPointer { rm in
-            evictRows.withUnsafeBufferPointer { fillHoles(head, evict: $0, remap: rm.baseAddress) }
+        evictRows.sort()
+        slotOf[head].withUnsafeMutableBufferPointer { inv in
+            order[head].withUnsafeMutableBufferPointer { ord in
+                evictRows.withUnsafeBufferPointer { ev in
+                    fillHoles(head, evict: ev) { tail, hole in
+                        let slot = inv[tail]
+                        ord[slot] = hole
+                        inv[hole] = slot
+                    }
+                }
+                physical.removeAll(keepingCapacity: true)
+                for r in rest { physical.append(ord[r]) }
+                for (i, row) in physical.enumerated() {
+                    ord[lead + i] = row
+                    inv[row] = lead + i
+                }
+            }
         }
-        order[head].removeAll(keepingCapacity: true)
-        for row in physical { order[head].append(remap[row]) }
+        order[head].removeLast(old - newCount)
+        slotOf[head].removeLast(old - newCount)
     }
 
     /// Positions in cache (logical) order.
@@ -242,10 +275,11 @@ public final class LayerKV {
     /// rows into the holes: O(removed × headDim), row order not preserved (corrected semantics).
     public func remove(_ head: Int, rows evict: [Int]) {
         precondition(!tracksOrder, "remove: use compact when a logical order is kept")
-        evict.withUnsafeBufferPointer { fillHoles(head, evict: $0, remap: nil) }
+        evict.withUnsafeBufferPointer { fillHoles(head, evict: $0) { _, _ in } }
     }
 
-    private func fillHoles(_ head: Int, evict: UnsafeBufferPointer<Int>, remap: UnsafeMutablePointer<Int>?) {
+    @inline(__always)
+    private func fillHoles(_ head: Int, evict: UnsafeBufferPointer<Int>, moved: (_ from: Int, _ to: Int) -> Void) {
         let count = counts[head], e = evict.count
         if e == 0 { return }
         precondition(e <= count && evict[0] >= 0 && evict[e - 1] < count, "remove: rows out of range 0..<\(count)")
@@ -259,7 +293,7 @@ public final class LayerKV {
             (k + hole * d).update(from: k + tail * d, count: d)
             (v + hole * d).update(from: v + tail * d, count: d)
             p[hole] = p[tail]
-            remap?[tail] = hole
+            moved(tail, hole)
             tail -= 1
         }
         counts[head] = newCount
@@ -270,7 +304,7 @@ public final class LayerKV {
     public func removeAll() {
         let total = counts.reduce(0, +)
         for h in 0..<storageHeads { counts[h] = 0 }
-        for h in order.indices { order[h].removeAll(keepingCapacity: true) }
+        for h in order.indices { order[h].removeAll(keepingCapacity: true); slotOf[h].removeAll(keepingCapacity: true) }
         accountant.removed(total)
     }
 
