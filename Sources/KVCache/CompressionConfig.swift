@@ -174,11 +174,8 @@ public struct CompressionConfig: Sendable, Equatable {
                 throw bad("--decoding-window (\(decodingWindow)) must be larger than --recent (\(recent))")
             }
             if let delta, delta < 1 { throw bad("--delta must be at least 1, got \(delta)") }
-            if semantics == .reference {
-                if prefill != .fullKV && prefillBudget < 1 { throw bad("--prefill-budget must be positive") }
-                if (decoding == .h2o || decoding == .slm || decoding == .pyramidInfer || decoding == .slide), prefill != .fullKV, prefillBudget < 1 {
-                    throw bad("--prefill-budget must be positive")
-                }
+            if semantics == .reference && prefill != .fullKV && prefillBudget < 1 {
+                throw bad("--prefill-budget must be at least 1 (it is the decoding prefix in reference semantics), got \(prefillBudget)")
             }
         }
         if semantics == .reference {

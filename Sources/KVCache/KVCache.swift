@@ -31,6 +31,8 @@ public final class KVCache {
     private var headScores: [Float] = []
     private var poolSums: [Double] = []
     private var keep: [Int] = []
+    private var slots: [Int] = []
+    private var evict: [Int] = []
 
     /// Seconds spent in scoring, selection and compaction (prefill and decoding).
     public private(set) var selectionSeconds: Double = 0
@@ -195,19 +197,24 @@ public final class KVCache {
                 throw KVCacheError.protocolViolation("layer \(l): probabilities hold \(probabilities.count) values, expected queryHeads × k_len = \(shape.queryHeads) × \(kLen)")
             }
         }
+        if referenceCounters == nil {
+            evictCorrected(storage, plan: plan, kLen: kLen, probabilities: probabilities)
+            outcome.cacheLengthAfter = storage.maxCount
+            return outcome
+        }
         let m = plan.candidates.count
         grow(&candidateScores, m)
         grow(&headScores, m)
         for s in 0..<storage.storageHeads {
             keep.removeAll(keepingCapacity: true)
-            for j in 0..<plan.prefix { keep.append(j) }
             if plan.k > 0 {
                 if plan.needsScores, let probabilities {
                     candidateScores.withUnsafeMutableBufferPointer { cs in
                         headScores.withUnsafeMutableBufferPointer { hs in
                             reduceGroup(storageHead: s, count: m, into: cs.baseAddress!, scratch: hs.baseAddress!) { h, out in
-                                let row = probabilities.baseAddress! + h * kLen + plan.candidates.lowerBound
-                                out.update(from: row, count: m)
+                                let row = probabilities.baseAddress! + h * kLen
+                                let lo = plan.candidates.lowerBound
+                                for i in 0..<m { out[i] = row[storage.physicalRow(s, slot: lo + i)] }
                             }
                             topK.select(scores: cs.baseAddress!, count: m, k: plan.k, ranked: referenceCounters != nil,
                                         offset: plan.candidates.lowerBound, into: &keep)
@@ -218,7 +225,7 @@ public final class KVCache {
                 }
             }
             for j in (kLen - plan.recent)..<kLen { keep.append(j) }
-            storage.compact(s, keeping: keep)
+            keep.withUnsafeBufferPointer { storage.compact(s, keepingPrefix: plan.prefix, then: $0) }
         }
         outcome.cacheLengthAfter = storage.maxCount
         if storage.maxCount > storage.capacity { storage.reserve(storage.maxCount) }
@@ -226,6 +233,44 @@ public final class KVCache {
     }
 
     // MARK: helpers
+
+    /// Corrected semantics: the same kept set as the slot rules, found by position instead of slot
+    /// (recent rows = positions newer than `newest − recent`; decoding positions are consecutive),
+    /// then evicted in O(evicted) by moving tail rows into the holes.
+    private func evictCorrected(_ storage: LayerKV, plan: DecodePlan, kLen: Int, probabilities: UnsafeBufferPointer<Float>?) {
+        let regionStart = plan.candidates.isEmpty ? plan.prefix : plan.candidates.lowerBound
+        for s in 0..<storage.storageHeads {
+            let pos = storage.positions(s)
+            let cutoff = Int(pos[kLen - 1]) - plan.recent
+            slots.removeAll(keepingCapacity: true)
+            for j in regionStart..<kLen where Int(pos[j]) <= cutoff { slots.append(j) }
+            let m = slots.count
+            evict.removeAll(keepingCapacity: true)
+            if plan.k == 0 {
+                evict.append(contentsOf: slots)
+            } else if plan.k < m, let probabilities {
+                grow(&candidateScores, m)
+                grow(&headScores, m)
+                keep.removeAll(keepingCapacity: true)
+                candidateScores.withUnsafeMutableBufferPointer { cs in
+                    headScores.withUnsafeMutableBufferPointer { hs in
+                        slots.withUnsafeBufferPointer { sl in
+                            reduceGroup(storageHead: s, count: m, into: cs.baseAddress!, scratch: hs.baseAddress!) { h, out in
+                                let row = probabilities.baseAddress! + h * kLen
+                                for i in 0..<m { out[i] = row[sl[i]] }
+                            }
+                        }
+                        topK.select(scores: cs.baseAddress!, count: m, k: plan.k, ranked: false, into: &keep)
+                    }
+                }
+                var next = 0
+                for i in 0..<m {
+                    if next < keep.count && keep[next] == i { next += 1 } else { evict.append(slots[i]) }
+                }
+            }
+            storage.remove(s, rows: evict)
+        }
+    }
 
     private var usesCounters: Bool { config.decoding.usesCounters }
 

@@ -9,6 +9,11 @@ import Darwin
 ///
 /// Storage heads are the KV heads (GQA-native, corrected semantics) or the query heads (reference
 /// semantics: one copy of a KV head per query head, as `repeat_kv` before caching does).
+/// In reference semantics the cache order (top-k order, which the slot-range rules depend on) is
+/// kept as a logical slot → physical row map, so reordering never moves rows: `keys`, `values`
+/// and `positions` are in physical order (attention does not depend on the order), while
+/// `compact` takes logical slots and `orderedPositions` reads the logical order. In corrected
+/// semantics logical and physical order are the same.
 /// Pointers returned by `keys`, `values` and `positions` stay valid until the next `append`,
 /// `reserve`, or `KVCache.finishPrefill` of this layer (these may reallocate).
 public final class LayerKV {
@@ -25,6 +30,15 @@ public final class LayerKV {
     private var valueRows: [UnsafeMutablePointer<Float>]
     private var positionRows: [UnsafeMutablePointer<Int32>]
     private var counts: [Int]
+    /// Whether a logical order is kept apart from the physical rows (reference semantics).
+    public let tracksOrder: Bool
+    /// Per storage head: physical row of each logical slot (only when `tracksOrder`).
+    private var order: [[Int]]
+    /// Per storage head: logical slot of each physical row (inverse of `order`).
+    private var slotOf: [[Int]]
+    private var keptMark: [Bool] = []
+    private var evictRows: [Int] = []
+    private var physical: [Int] = []
     /// Rows each storage head can hold without reallocating.
     public private(set) var capacity: Int
     private let accountant: ByteAccountant
@@ -45,6 +59,9 @@ public final class LayerKV {
         valueRows = (0..<storageHeads).map { _ in .allocate(capacity: cap * headDim) }
         positionRows = (0..<storageHeads).map { _ in .allocate(capacity: cap) }
         counts = Array(repeating: 0, count: storageHeads)
+        tracksOrder = perQueryHead
+        order = Array(repeating: [], count: perQueryHead ? storageHeads : 0)
+        slotOf = order
     }
 
     deinit {
@@ -91,6 +108,7 @@ public final class LayerKV {
             (valueRows[head] + row * headDim).update(from: value, count: headDim)
             positionRows[head][row] = position
             counts[head] = row + 1
+            if tracksOrder { order[head].append(row); slotOf[head].append(row) }
         }
         accountant.added(storageHeads(forKVHead: kvHead).count)
     }
@@ -136,6 +154,12 @@ public final class LayerKV {
 
     /// `compact(_:keeping:)` over a buffer of row indices.
     public func compact(_ head: Int, keeping rows: UnsafeBufferPointer<Int>) {
+        if tracksOrder {
+            var lead = 0
+            while lead < rows.count && rows[lead] == lead { lead += 1 }
+            compactTracked(head, prefix: lead, rest: UnsafeBufferPointer(rebasing: rows[lead...]))
+            return
+        }
         let old = counts[head]
         precondition(rows.count <= old, "compact keeps \(rows.count) rows of \(old)")
         var ascending = true
@@ -183,10 +207,104 @@ public final class LayerKV {
         accountant.removed(old - rows.count)
     }
 
+    /// Keeps slots `0..<prefix` unchanged, then `rest` (slots ≥ prefix, each at most once) in that
+    /// order. The fast path for decoding rules that freeze a prefix.
+    public func compact(_ head: Int, keepingPrefix prefix: Int, then rest: UnsafeBufferPointer<Int>) {
+        if tracksOrder {
+            compactTracked(head, prefix: prefix, rest: rest)
+        } else {
+            compact(head, keeping: Array(0..<prefix) + Array(rest))
+        }
+    }
+
+    /// Logical-order compaction: evicts the physical rows of the dropped slots by moving tail rows
+    /// into the holes (O(dropped × headDim) data movement), then rewrites the slot map of the
+    /// slots at and after `prefix` (O(count − prefix)).
+    private func compactTracked(_ head: Int, prefix lead: Int, rest: UnsafeBufferPointer<Int>) {
+        let old = counts[head]
+        let newCount = lead + rest.count
+        precondition(lead >= 0 && newCount <= old, "compact keeps \(newCount) rows of \(old)")
+        if keptMark.count < old { keptMark = Array(repeating: false, count: Swift.max(old, keptMark.count * 2)) }
+        keptMark.withUnsafeMutableBufferPointer { mark in
+            order[head].withUnsafeMutableBufferPointer { ord in
+                for j in lead..<old { mark[j] = false }
+                for r in rest {
+                    precondition(r >= lead && r < old, "compact: slot \(r) out of range \(lead)..<\(old)")
+                    precondition(!mark[r], "compact: slot \(r) listed twice")
+                    mark[r] = true
+                }
+                evictRows.removeAll(keepingCapacity: true)
+                for j in lead..<old where !mark[j] { evictRows.append(ord[j]) }
+            }
+        }
+        evictRows.sort()
+        slotOf[head].withUnsafeMutableBufferPointer { inv in
+            order[head].withUnsafeMutableBufferPointer { ord in
+                evictRows.withUnsafeBufferPointer { ev in
+                    fillHoles(head, evict: ev) { tail, hole in
+                        let slot = inv[tail]
+                        ord[slot] = hole
+                        inv[hole] = slot
+                    }
+                }
+                physical.removeAll(keepingCapacity: true)
+                for r in rest { physical.append(ord[r]) }
+                for (i, row) in physical.enumerated() {
+                    ord[lead + i] = row
+                    inv[row] = lead + i
+                }
+            }
+        }
+        order[head].removeLast(old - newCount)
+        slotOf[head].removeLast(old - newCount)
+    }
+
+    /// Positions in cache (logical) order.
+    public func orderedPositions(_ head: Int) -> [Int] {
+        let p = positionRows[head]
+        if tracksOrder { return order[head].map { Int(p[$0]) } }
+        return (0..<counts[head]).map { Int(p[$0]) }
+    }
+
+    /// The physical row holding logical slot `slot`.
+    @inline(__always) public func physicalRow(_ head: Int, slot: Int) -> Int {
+        tracksOrder ? order[head][slot] : slot
+    }
+
+    /// Removes physical `rows` (ascending, distinct) from a storage head by moving the last kept
+    /// rows into the holes: O(removed × headDim), row order not preserved (corrected semantics).
+    public func remove(_ head: Int, rows evict: [Int]) {
+        precondition(!tracksOrder, "remove: use compact when a logical order is kept")
+        evict.withUnsafeBufferPointer { fillHoles(head, evict: $0) { _, _ in } }
+    }
+
+    @inline(__always)
+    private func fillHoles(_ head: Int, evict: UnsafeBufferPointer<Int>, moved: (_ from: Int, _ to: Int) -> Void) {
+        let count = counts[head], e = evict.count
+        if e == 0 { return }
+        precondition(e <= count && evict[0] >= 0 && evict[e - 1] < count, "remove: rows out of range 0..<\(count)")
+        let newCount = count - e
+        let d = headDim
+        let k = keyRows[head], v = valueRows[head], p = positionRows[head]
+        var tail = count - 1, last = e - 1
+        for hole in evict {
+            if hole >= newCount { break }
+            while last >= 0 && evict[last] == tail { last -= 1; tail -= 1 }
+            (k + hole * d).update(from: k + tail * d, count: d)
+            (v + hole * d).update(from: v + tail * d, count: d)
+            p[hole] = p[tail]
+            moved(tail, hole)
+            tail -= 1
+        }
+        counts[head] = newCount
+        accountant.removed(e)
+    }
+
     /// Drops every row of every storage head.
     public func removeAll() {
         let total = counts.reduce(0, +)
         for h in 0..<storageHeads { counts[h] = 0 }
+        for h in order.indices { order[h].removeAll(keepingCapacity: true); slotOf[h].removeAll(keepingCapacity: true) }
         accountant.removed(total)
     }
 

@@ -56,4 +56,54 @@ struct LayerKVTests {
             #expect(cache.bytesPeak == peak)
         }
     }
+
+    @Test("remove drops exactly the listed rows, moving tail rows into the holes")
+    func removeFillsHoles() throws {
+        var rng = SeededRandom(seed: 6)
+        for _ in 0..<200 {
+            let cache = try makeCache(semantics: .corrected, kvHeads: 1, group: 1)
+            let layer = cache.layers[0]
+            let n = Int.random(in: 1...90, using: &rng)
+            for pos in 0..<n { layer.append(kvHead: 0, key: key(pos, 0, 4), value: key(pos, 0, 4), position: Int32(pos)) }
+            let evict = Array((0..<n).shuffled(using: &rng).prefix(Int.random(in: 0...n, using: &rng))).sorted()
+            layer.remove(0, rows: evict)
+            let kept = (0..<layer.count(0)).map { Int(layer.positions(0)[$0]) }
+            #expect(Set(kept) == Set(0..<n).subtracting(evict))
+            #expect(kept.count == n - evict.count)
+            for (row, p) in kept.enumerated() {
+                #expect(Array(UnsafeBufferPointer(start: layer.keys(0) + row * 4, count: 4)) == key(p, 0, 4))
+                #expect(Array(UnsafeBufferPointer(start: layer.values(0) + row * 4, count: 4)) == key(p, 0, 4))
+            }
+            #expect(cache.bytesCurrent == kept.count * 32)
+        }
+    }
+
+    @Test("reference order tracking: repeated compactions keep the logical order without moving kept rows' data apart from their positions")
+    func trackedCompaction() throws {
+        var rng = SeededRandom(seed: 8)
+        for _ in 0..<100 {
+            let cache = try makeCache(semantics: .reference, kvHeads: 1, group: 1)
+            let layer = cache.layers[0]
+            #expect(layer.tracksOrder)
+            var logical: [Int] = []
+            var next = 0
+            for _ in 0..<4 {
+                for _ in 0..<Int.random(in: 1...30, using: &rng) {
+                    layer.append(kvHead: 0, key: key(next, 0, 4), value: key(next, 0, 4), position: Int32(next))
+                    logical.append(next); next += 1
+                }
+                let slots = Array((0..<logical.count).shuffled(using: &rng).prefix(Int.random(in: 0...logical.count, using: &rng)))
+                layer.compact(0, keeping: slots)
+                logical = slots.map { logical[$0] }
+                #expect(layer.orderedPositions(0) == logical)
+                #expect(layer.count(0) == logical.count)
+                for row in 0..<layer.count(0) {
+                    let p = Int(layer.positions(0)[row])
+                    #expect(Array(UnsafeBufferPointer(start: layer.keys(0) + row * 4, count: 4)) == key(p, 0, 4))
+                    #expect(Array(UnsafeBufferPointer(start: layer.values(0) + row * 4, count: 4)) == key(p, 0, 4))
+                }
+                #expect(cache.bytesCurrent == logical.count * 32)
+            }
+        }
+    }
 }

@@ -106,10 +106,7 @@ struct ReplayModel {
     /// Kept positions of every storage head of a layer, in cache order.
     static func kept(_ cache: KVCache, layer l: Int) -> [[Int]] {
         let storage = cache.layers[l]
-        return (0..<storage.storageHeads).map { s in
-            let p = storage.positions(s)
-            return (0..<storage.count(s)).map { Int(p[$0]) }
-        }
+        return (0..<storage.storageHeads).map { storage.orderedPositions($0) }
     }
 
     /// Rows whose value does not carry their position (a K/V gather mismatch), as "head:row".
