@@ -1,15 +1,9 @@
+import Foundation
+import Generation
+import KVCache
 import LongGenBench
-
-/// What `longgenbench run` asks the engine for.
-struct LongGenBenchEngineRequest: Sendable {
-    var modelPath: String
-    var dataset: LongGenBenchDataset
-    var template: LongGenBenchTemplateChoice
-    /// Prefill and decoding method names as given on the command line (e.g. `H2O`, `slide`).
-    var prefill: String
-    var decoding: String
-    var maxNewTokens: Int
-}
+import Model
+import Tokenizer
 
 /// A generator plus, when the model has one, its chat template as (system, user) → prompt text.
 struct LongGenBenchEngine {
@@ -17,10 +11,56 @@ struct LongGenBenchEngine {
     var chatFormatter: (@Sendable (String, String) -> String)?
 }
 
-/// Builds the engine-backed generator for `longgenbench run` (model, tokenizer, KV compression, greedy decoding
-/// with BOS added to the prompt, output decoded without special tokens).
-///
-/// NOT WIRED YET: the engine integration is the lead's part; until then `run` stops here with this error.
-func makeLongGenBenchGenerator(_ request: LongGenBenchEngineRequest) throws -> LongGenBenchEngine {
-    throw LongGenBenchError("longgenbench run: engine not wired yet (makeLongGenBenchGenerator in Sources/ScopeCLI/LongGenBenchEngine.swift)")
+/// The engine behind `longgenbench run`: greedy decoding with the configured KV compression,
+/// BOS added when the vocabulary asks for it (as the paper's `add_special_tokens=True`), output
+/// decoded without special tokens (the paper's `skip_special_tokens=True`).
+final class EngineLongGenBenchGenerator: LongGenBenchGenerator {
+    let generator: Generator
+    let config: CompressionConfig
+    /// Reference semantics: one set of class-level counters for the whole run, as in the
+    /// published code (SnapKV/PyramidKV counters carry over between examples).
+    let counters: ReferenceCounters?
+
+    init(generator: Generator, config: CompressionConfig) {
+        self.generator = generator
+        self.config = config
+        self.counters = config.semantics == .reference ? ReferenceCounters() : nil
+    }
+
+    func generate(prompt: String, maxNewTokens: Int) throws -> GeneratedAnswer {
+        let tokenizer = generator.tokenizer
+        let ids = tokenizer.encode(prompt, addSpecial: true, parseSpecial: true)
+        let cache = try KVCache(shape: generator.model.cacheShape, config: config, maxNewTokens: maxNewTokens, counters: counters)
+        let result = try generator.generate(prompt: ids, maxTokens: maxNewTokens, cache: cache)
+        let text = tokenizer.decode(result.tokens, skipSpecial: true)
+        let s = result.stats
+        let layers = s.kvTokensPerLayer
+        return GeneratedAnswer(
+            text: text, promptTokens: s.promptTokens, generatedTokens: s.generatedTokens,
+            prefillSeconds: s.prefillSeconds, decodeSeconds: s.decodeSeconds,
+            kvStats: ["kv_bytes_peak": Double(s.kvBytesPeak), "kv_bytes_final": Double(s.kvBytesCurrent),
+                      "kv_tokens_final_mean": layers.isEmpty ? 0 : Double(layers.reduce(0, +)) / Double(layers.count),
+                      "selection_seconds": s.selectionSeconds])
+    }
+}
+
+/// Loads the model and builds the engine-backed generator for `longgenbench run`.
+func makeLongGenBenchEngine(model: ModelOptions, config: CompressionConfig) throws -> LongGenBenchEngine {
+    let (llama, tokenizer) = try model.load()
+    let generator = EngineLongGenBenchGenerator(generator: Generator(model: llama, tokenizer: tokenizer), config: config)
+    var formatter: (@Sendable (String, String) -> String)? = nil
+    if let template = try? tokenizer.chatTemplate() {
+        formatter = { @Sendable (system: String, user: String) -> String in
+            let messages = [ChatMessage(role: "system", content: system), ChatMessage(role: "user", content: user)]
+            return (try? template.render(messages, addGenerationPrompt: true)) ?? user
+        }
+    }
+    return LongGenBenchEngine(generator: generator, chatFormatter: formatter)
+}
+
+extension CompressionConfig {
+    /// The results-file label used by the paper's layout, e.g. `H2O+slide`, `ALLKV+None`.
+    var longGenBenchLabel: String {
+        "\(prefill.referenceName)+\(decoding == .none ? "None" : decoding.rawValue)"
+    }
 }

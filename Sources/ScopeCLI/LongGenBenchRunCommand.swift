@@ -19,8 +19,8 @@ struct LongGenBenchRunCommand: ParsableCommand {
         or --shard $JOB_COMPLETION_INDEX/8; `scope longgenbench score OUT` merges the shards.
         """)
 
-    @Option(help: "Model file (GGUF).")
-    var model: String
+    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var compression: KVCompressionOptions
 
     @Option(help: "LongGenBench data file (e.g. gsm8k_30.jsonl from `longgenbench build`).")
     var data: String
@@ -43,12 +43,6 @@ struct LongGenBenchRunCommand: ParsableCommand {
     @Option(help: "Run the deterministic slice I of N (0 ≤ I < N).")
     var shard: String?
 
-    @Option(help: "Prefill method (names the results file; compression flags are wired by the engine).")
-    var prefill: String = "ALLKV"
-
-    @Option(help: "Decoding method (names the results file).")
-    var decoding: String = "None"
-
     @Flag(name: .customLong("all-mmlu-tasks"), help: "Keep the four MMLU tasks the paper drops to avoid running out of memory.")
     var allMMLUTasks = false
 
@@ -58,9 +52,8 @@ struct LongGenBenchRunCommand: ParsableCommand {
         if let maxNewTokens, maxNewTokens < 1 { throw ValidationError("--max-new-tokens must be at least 1") }
         let benchData = try LongGenBenchData.load(data, dataset: dataset)
         let maxTokens = maxNewTokens ?? LongGenBenchDataset.paperMaxNewTokens(k: benchData.k)
-        let request = LongGenBenchEngineRequest(modelPath: model, dataset: benchData.dataset, template: template,
-                                                prefill: prefill, decoding: decoding, maxNewTokens: maxTokens)
-        let engine = try makeLongGenBenchGenerator(request)
+        let config = try compression.compressionConfig()
+        let engine = try makeLongGenBenchEngine(model: modelOptions, config: config)
         let templateValue: LongGenBenchTemplate
         switch template {
         case .paper: templateValue = .paper
@@ -71,7 +64,7 @@ struct LongGenBenchRunCommand: ParsableCommand {
             templateValue = .chat(format)
         }
         let runner = LongGenBenchRunner(data: benchData, options: .init(
-            label: "\(prefill)+\(decoding)", maxNewTokens: maxTokens, template: templateValue, limit: limit,
+            label: config.longGenBenchLabel, maxNewTokens: maxTokens, template: templateValue, limit: limit,
             shard: shardSpec, keepAllMMLUTasks: allMMLUTasks))
         let summary = try runner.run(outDir: out, generator: engine.generator)
         print("\(summary.resultsPath): \(summary.ran) run, \(summary.skipped) already done, \(summary.assigned) in this shard"
