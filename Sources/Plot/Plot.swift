@@ -1,1 +1,0 @@
-// Plot module placeholder; see the module's files.
