@@ -10,6 +10,8 @@ public enum PlotError: Error, CustomStringConvertible, Equatable {
     case unsupportedExtension(String)
     /// zlib reported an error.
     case zlib(String)
+    /// Writing an output file failed.
+    case io(String)
 
     public var description: String {
         switch self {
@@ -18,6 +20,7 @@ public enum PlotError: Error, CustomStringConvertible, Equatable {
         case .invalidInput(let m): return "invalid plot input: \(m)"
         case .unsupportedExtension(let p): return "cannot choose an image format for '\(p)': use a .png or .svg extension"
         case .zlib(let m): return "zlib: \(m)"
+        case .io(let m): return "I/O error: \(m)"
         }
     }
 }
