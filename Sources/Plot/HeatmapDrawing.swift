@@ -46,11 +46,15 @@ extension Axes {
 
     func drawColorbar<R: Renderer>(_ h: Heatmap, bar: Rect, ticks: [(Double, String)], style: FigureStyle,
                                    renderer r: inout R) {
-        let steps = 256
-        var img = Canvas(width: 1, height: steps, background: .clear)
+        // Several columns wide so SVG viewers that smooth images keep the bar's edges solid.
+        let steps = 256, columns = 8
+        var img = Canvas(width: columns, height: steps, background: .clear)
         for i in 0..<steps {
             let c = h.colormap.color(at: 1 - Double(i) / Double(steps - 1))
-            img.pixels[i * 4] = c.r; img.pixels[i * 4 + 1] = c.g; img.pixels[i * 4 + 2] = c.b; img.pixels[i * 4 + 3] = 255
+            for x in 0..<columns {
+                let o = (i * columns + x) * 4
+                img.pixels[o] = c.r; img.pixels[o + 1] = c.g; img.pixels[o + 2] = c.b; img.pixels[o + 3] = 255
+            }
         }
         r.image(img, in: bar)
         r.strokeRect(bar, color: style.axisColor, width: 1)

@@ -9,7 +9,8 @@ public enum NiceTicks {
         let mag = pow10(Int((log10(raw)).rounded(.down)))
         let norm = raw / mag
         let nice: Double
-        if norm < 1.5 { nice = 1 } else if norm < 3 { nice = 2 } else if norm < 7 { nice = 5 } else { nice = 10 }
+        // Thresholds are the geometric means of neighbouring nice values.
+        if norm < 1.4142 { nice = 1 } else if norm < 3.1623 { nice = 2 } else if norm < 7.0711 { nice = 5 } else { nice = 10 }
         return nice * mag
     }
 
@@ -138,7 +139,7 @@ public enum TickFormat: Sendable {
         if value == 0 { return "0" }
         let k = Int(log10(abs(value)).rounded(.down))
         let mantissa = value / NiceTicks.pow10(k)
-        let d = max(0, min(6, Int(log10(abs(value) / step).rounded(.down))))
+        let d = min(6, decimals(for: step / NiceTicks.pow10(k)))
         var m = fixed(mantissa, decimals: d)
         if m.contains(".") { while m.hasSuffix("0") { m.removeLast() }; if m.hasSuffix(".") { m.removeLast() } }
         return "\(m)e\(k)"
