@@ -106,6 +106,12 @@ public final class Axes {
                                               color: color ?? .darkGray, width: width, dash: dash)))
     }
 
+    /// Writes `text` at data position (x, y) (not included in the legend or the data range).
+    public func annotate(_ text: String, x: Double, y: Double, color: Color = .black,
+                         horizontal: HorizontalAlignment = .left, vertical: VerticalAlignment = .middle) {
+        items.append(.annotation(Annotation(text: text, x: x, y: y, color: color, horizontal: horizontal, vertical: vertical)))
+    }
+
     /// Shows a `rows × columns` matrix (row-major `values`) as coloured cells, with a colour bar.
     /// Values are clipped to `vmin...vmax` (defaults: the data's minimum and maximum), so
     /// `vmax: 0.01` saturates everything at or above 0.01. Row 0 is drawn at the top unless

@@ -8,35 +8,35 @@ extension Axes {
         if let h = heatmapLayer { drawHeatmap(h, layout: L, renderer: &r) }
         if grid {
             for (v, _) in L.xTicks {
-                let p = Self.crisp(L.x.pixel(v))
-                r.polyline([Point(p, plot.minY), Point(p, plot.maxY)], color: style.gridColor, width: 1, dash: nil)
+                let p = Self.crisp(L.x.pixel(v), width: style.axisLineWidth)
+                r.polyline([Point(p, plot.minY), Point(p, plot.maxY)], color: style.gridColor, width: style.axisLineWidth, dash: nil)
             }
             for (v, _) in L.yTicks {
-                let p = Self.crisp(L.y.pixel(v))
-                r.polyline([Point(plot.minX, p), Point(plot.maxX, p)], color: style.gridColor, width: 1, dash: nil)
+                let p = Self.crisp(L.y.pixel(v), width: style.axisLineWidth)
+                r.polyline([Point(plot.minX, p), Point(plot.maxX, p)], color: style.gridColor, width: style.axisLineWidth, dash: nil)
             }
         }
 
         r.setClip(plot)
-        for item in items { drawItem(item, layout: L, renderer: &r) }
+        for item in items { drawItem(item, layout: L, style: style, renderer: &r) }
         r.setClip(nil)
 
         // Frame, ticks and tick labels.
-        r.strokeRect(plot, color: style.axisColor, width: 1)
+        r.strokeRect(plot, color: style.axisColor, width: style.axisLineWidth)
         let tick = style.tickLength, pad = style.padding
         var ts = style.tickLabel
         ts.horizontal = .center; ts.vertical = .top
         for (v, label) in L.xTicks {
-            let p = Self.crisp(L.x.pixel(v))
+            let p = Self.crisp(L.x.pixel(v), width: style.axisLineWidth)
             guard p.isFinite else { continue }
-            r.polyline([Point(p, plot.maxY), Point(p, plot.maxY + tick)], color: style.axisColor, width: 1, dash: nil)
+            r.polyline([Point(p, plot.maxY), Point(p, plot.maxY + tick)], color: style.axisColor, width: style.axisLineWidth, dash: nil)
             r.text(label, at: Point(p, plot.maxY + tick + pad / 2), style: ts)
         }
         ts.horizontal = .right; ts.vertical = .middle
         for (v, label) in L.yTicks {
-            let p = Self.crisp(L.y.pixel(v))
+            let p = Self.crisp(L.y.pixel(v), width: style.axisLineWidth)
             guard p.isFinite else { continue }
-            r.polyline([Point(plot.minX - tick, p), Point(plot.minX, p)], color: style.axisColor, width: 1, dash: nil)
+            r.polyline([Point(plot.minX - tick, p), Point(plot.minX, p)], color: style.axisColor, width: style.axisLineWidth, dash: nil)
             r.text(label, at: Point(plot.minX - tick - pad / 2, p), style: ts)
         }
 
@@ -61,10 +61,14 @@ extension Axes {
         drawLegend(layout: L, style: style, renderer: &r)
     }
 
-    /// A pixel centre, so that 1-pixel lines land on exactly one row or column.
-    static func crisp(_ v: Double) -> Double { v.isFinite ? v.rounded(.down) + 0.5 : v }
+    /// A position where a line of the given width covers whole pixels (pixel centres for odd
+    /// widths, pixel edges for even ones).
+    static func crisp(_ v: Double, width: Double) -> Double {
+        guard v.isFinite else { return v }
+        return Int(width.rounded()) % 2 == 0 ? v.rounded() : v.rounded(.down) + 0.5
+    }
 
-    func drawItem<R: Renderer>(_ item: SeriesItem, layout L: AxesLayout, renderer r: inout R) {
+    func drawItem<R: Renderer>(_ item: SeriesItem, layout L: AxesLayout, style: FigureStyle, renderer r: inout R) {
         switch item {
         case .line(let s):
             let pts = zip(s.xs, s.ys).map { Point(L.x.pixel($0), L.y.pixel($1)) }
@@ -87,6 +91,11 @@ extension Axes {
                 let p = L.y.pixel(ref.value)
                 r.polyline([Point(L.plot.minX, p), Point(L.plot.maxX, p)], color: color, width: ref.width, dash: dash)
             }
+        case .annotation(let a):
+            var s = style.legendText
+            s.color = a.color; s.horizontal = a.horizontal; s.vertical = a.vertical
+            let p = Point(L.x.pixel(a.x), L.y.pixel(a.y))
+            if p.x.isFinite && p.y.isFinite { r.text(a.text, at: p, style: s) }
         case .bars(let b):
             let base = L.y.pixel(0).isFinite ? L.y.pixel(0) : (yInverted ? L.plot.minY : L.plot.maxY)
             for (x, h) in zip(b.xs, b.heights) where x.isFinite && h.isFinite {

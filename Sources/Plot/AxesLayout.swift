@@ -26,8 +26,8 @@ extension Axes {
         let plotHeight = max(10, bottom - top)
 
         let (ylo, yhi) = limits(horizontal: false)
-        let yTarget = max(2, Int(plotHeight / (ts.lineHeight * 3.5)))
-        let yTicks = ticks(horizontal: false, lo: ylo, hi: yhi, target: min(yTarget, 10))
+        let yTarget = max(2, Int(plotHeight / (ts.lineHeight * 5)))
+        let yTicks = ticks(horizontal: false, lo: ylo, hi: yhi, target: min(yTarget, 8))
         let yTickWidth = yTicks.map { ts.length(of: $0.1) }.max() ?? 0
 
         var left = panel.minX + pad
@@ -40,8 +40,8 @@ extension Axes {
         var barWidth = 0.0
         if let h = heatmapLayer, h.colorbar {
             barWidth = max(10, ts.lineHeight * 1.6)
-            let target = max(2, Int(plotHeight / (ts.lineHeight * 3.5)))
-            colorbarTicks = Self.colorbarTicks(h, target: min(target, 8))
+            let target = max(2, Int(plotHeight / (ts.lineHeight * 5)))
+            colorbarTicks = Self.colorbarTicks(h, target: min(target, 6))
             let labelWidth = colorbarTicks.map { ts.length(of: $0.1) }.max() ?? 0
             right -= pad * 1.5 + barWidth + tick + pad / 2 + labelWidth
             if let l = h.colorbarLabel, !l.isEmpty { right -= pad + style.axisLabel.lineHeight }

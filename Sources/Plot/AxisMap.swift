@@ -42,6 +42,8 @@ extension Axes {
                 } else { values += b.heights + [0] }
             case .reference(let r):
                 if (r.orientation == .vertical) == horizontal { values.append(r.value) }
+            case .annotation:
+                break
             }
         }
         if let h = heatmapLayer {

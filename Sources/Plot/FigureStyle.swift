@@ -10,6 +10,8 @@ public struct FigureStyle: Sendable {
     public var gridColor = Color(hex: 0xE6E6E6)
     public var axisColor = Color(hex: 0x505050)
     public var tickLength = 4.0
+    /// Width of the plot frame, ticks and grid lines.
+    public var axisLineWidth = 1.0
     /// General spacing between elements, in pixels.
     public var padding = 8.0
 
@@ -22,6 +24,7 @@ public struct FigureStyle: Sendable {
             s[keyPath: kp].scale *= factor
         }
         s.tickLength *= factor
+        s.axisLineWidth *= factor
         s.padding *= factor
         return s
     }

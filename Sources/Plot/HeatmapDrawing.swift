@@ -57,13 +57,13 @@ extension Axes {
             }
         }
         r.image(img, in: bar)
-        r.strokeRect(bar, color: style.axisColor, width: 1)
+        r.strokeRect(bar, color: style.axisColor, width: style.axisLineWidth)
         var ts = style.tickLabel
         ts.horizontal = .left; ts.vertical = .middle
         var maxLabel = 0.0
         for (v, label) in ticks {
-            let y = Self.crisp(bar.maxY - (v - h.vmin) / (h.vmax - h.vmin) * bar.height)
-            r.polyline([Point(bar.maxX, y), Point(bar.maxX + style.tickLength, y)], color: style.axisColor, width: 1, dash: nil)
+            let y = Self.crisp(bar.maxY - (v - h.vmin) / (h.vmax - h.vmin) * bar.height, width: style.axisLineWidth)
+            r.polyline([Point(bar.maxX, y), Point(bar.maxX + style.tickLength, y)], color: style.axisColor, width: style.axisLineWidth, dash: nil)
             r.text(label, at: Point(bar.maxX + style.tickLength + style.padding / 2, y), style: ts)
             maxLabel = max(maxLabel, ts.length(of: label))
         }

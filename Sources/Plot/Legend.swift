@@ -21,6 +21,8 @@ extension Axes {
             case .bars(let b):
                 guard let l = b.label, !l.isEmpty else { return nil }
                 return LegendEntry(sample: .patch(b.color ?? .black), label: l)
+            case .annotation:
+                return nil
             }
         }
     }
@@ -50,6 +52,8 @@ extension Axes {
                                ? Point(p, L.plot.minY + t * L.plot.height)
                                : Point(L.plot.minX + t * L.plot.width, p))
                 }
+            case .annotation(let a):
+                pts.append(Point(L.x.pixel(a.x), L.y.pixel(a.y)))
             }
         }
         return pts.filter { $0.x.isFinite && $0.y.isFinite }

@@ -83,10 +83,21 @@ public struct Heatmap: Sendable {
     public var aggregation: HeatmapAggregation
 }
 
+/// A text placed at data coordinates.
+public struct Annotation: Sendable {
+    public var text: String
+    public var x: Double
+    public var y: Double
+    public var color: Color
+    public var horizontal: HorizontalAlignment
+    public var vertical: VerticalAlignment
+}
+
 /// Everything an `Axes` can hold, in drawing order.
 enum SeriesItem: Sendable {
     case line(LineSeries)
     case scatter(ScatterSeries)
     case reference(ReferenceLine)
     case bars(BarSeries)
+    case annotation(Annotation)
 }

@@ -70,6 +70,7 @@ enum SampleFigures {
         try ax.plot(budgets, [0.30, 0.37, 0.42, 0.45, 0.46], label: "SCOPE (slide)", marker: .diamond)
         try ax.plot(budgets, [0.31, 0.38, 0.43, 0.45, 0.47], label: "SCOPE (adaptive)", dash: .dashed, marker: .triangle)
         ax.horizontalLine(at: 0.47, label: "FullKV")
+        ax.annotate("budget 512: +7 points", x: 512, y: 0.15, color: .darkGray, horizontal: .center)
         ax.yLimits = 0...0.6
         ax.yTickFormat = .percent
         ax.title = "GSM8K+ accuracy vs decoding budget"
@@ -100,7 +101,22 @@ enum SampleFigures {
         return fig
     }
 
+    /// The accuracy figure at twice the resolution with every size doubled.
+    static func accuracyHighResolution() throws -> Figure {
+        let base = try accuracyVsBudget()
+        let fig = Figure(width: base.width * 2, height: base.height * 2)
+        fig.style = base.style.scaled(by: 2)
+        try fig[0, 0].plot([128, 256, 512, 1024, 2048], [0.21, 0.28, 0.35, 0.41, 0.44], label: "StreamingLLM",
+                           width: 4, marker: .circle, markerSize: 12)
+        fig[0, 0].xScale = .log(base: 2)
+        fig[0, 0].title = "High-resolution output"
+        fig[0, 0].xLabel = "decoding budget"
+        fig[0, 0].yLabel = "accuracy"
+        return fig
+    }
+
     static let all: [(String, @Sendable () throws -> Figure)] = [
+        ("accuracy-2x", accuracyHighResolution),
         ("heavy-hitters", heavyHitters), ("attention-map", { try attentionMap() }),
         ("accuracy-vs-budget", accuracyVsBudget), ("bytes-and-positions", bytesAndPositions),
     ]
