@@ -96,7 +96,7 @@ extension Axes {
         }
         rect = Rect(x: rect.x.rounded(), y: rect.y.rounded(), width: rect.width.rounded(), height: rect.height.rounded())
         r.fillRect(rect, color: Color.white.opacity(0.9))
-        r.strokeRect(rect, color: Color(hex: 0xB0B0B0), width: 1)
+        r.strokeRect(rect, color: Color(hex: 0xB0B0B0), width: style.axisLineWidth)
         var s = ts
         s.horizontal = .left; s.vertical = .middle
         for (i, e) in entries.enumerated() {
