@@ -123,7 +123,8 @@ public final class Axes {
         guard rows > 0, columns > 0 else {
             throw PlotError.invalidInput("heatmap size \(rows)×\(columns) must be positive")
         }
-        guard values.count == rows * columns else {
+        let (cells, overflow) = rows.multipliedReportingOverflow(by: columns)
+        guard !overflow, values.count == cells else {
             throw PlotError.invalidInput("heatmap has \(values.count) values, expected rows×columns = \(rows)×\(columns) = \(rows * columns)")
         }
         let finite = values.filter(\.isFinite)

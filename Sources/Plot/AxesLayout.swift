@@ -26,7 +26,7 @@ extension Axes {
         let plotHeight = max(10, bottom - top)
 
         let (ylo, yhi) = limits(horizontal: false)
-        let yTarget = max(2, Int(plotHeight / (ts.lineHeight * 5)))
+        let yTarget = max(2, pixelIndex(plotHeight / max(1, ts.lineHeight * 5)))
         let yTicks = ticks(horizontal: false, lo: ylo, hi: yhi, target: min(yTarget, 8))
         let yTickWidth = yTicks.map { ts.length(of: $0.1) }.max() ?? 0
 
@@ -40,7 +40,7 @@ extension Axes {
         var barWidth = 0.0
         if let h = heatmapLayer, h.colorbar {
             barWidth = max(10, ts.lineHeight * 1.6)
-            let target = max(2, Int(plotHeight / (ts.lineHeight * 5)))
+            let target = max(2, pixelIndex(plotHeight / max(1, ts.lineHeight * 5)))
             colorbarTicks = Self.colorbarTicks(h, target: min(target, 6))
             let labelWidth = colorbarTicks.map { ts.length(of: $0.1) }.max() ?? 0
             right -= pad * 1.5 + barWidth + tick + pad / 2 + labelWidth
@@ -52,7 +52,7 @@ extension Axes {
         let plot = Rect(x: left.rounded(), y: top.rounded(), width: plotWidth.rounded(), height: plotHeight.rounded())
 
         let (xlo, xhi) = limits(horizontal: true)
-        var xTarget = max(2, min(12, Int(plot.width / (ts.length(of: "0.000") + 3 * pad))))
+        var xTarget = max(2, min(12, pixelIndex(plot.width / max(1, ts.length(of: "0.000") + 3 * pad))))
         let xMap = AxisMap(lo: xlo, hi: xhi, p0: plot.minX, p1: plot.maxX, scale: xScale)
         var xTicks = ticks(horizontal: true, lo: xlo, hi: xhi, target: xTarget)
         while xTarget > 2 && xTicks.count > 2 && Self.overlaps(xTicks, map: xMap, style: ts, gap: pad) {

@@ -26,8 +26,12 @@ extension Axes {
     /// Data limits for one axis: explicit, else from the data (with a 5% margin unless only a
     /// heatmap is shown), widened when degenerate.
     func limits(horizontal: Bool) -> (Double, Double) {
-        let explicit = horizontal ? xLimits : yLimits
         let scale = horizontal ? xScale : yScale
+        // Explicit limits count only when finite (and positive on log axes).
+        let explicit = (horizontal ? xLimits : yLimits).flatMap { r -> ClosedRange<Double>? in
+            guard r.lowerBound.isFinite, r.upperBound.isFinite, scale == .linear || r.lowerBound > 0 else { return nil }
+            return r
+        }
         if let explicit, explicit.upperBound > explicit.lowerBound { return (explicit.lowerBound, explicit.upperBound) }
         var values: [Double] = []
         var hasSeries = false
@@ -88,8 +92,8 @@ extension Axes {
         let (a, b) = (min(lo, hi), max(lo, hi))
         let inRange: (Double) -> Bool = { $0 >= a - (b - a) * 1e-9 && $0 <= b + (b - a) * 1e-9 }
         if let explicit {
-            let labels = explicitLabels?.count == explicit.count ? explicitLabels! : format.labels(for: explicit)
-            return zip(explicit, labels).filter { inRange($0.0) }
+            let labels = explicitLabels?.count == explicit.count ? explicitLabels! : format.labels(for: explicit.map { $0.isFinite ? $0 : 0 })
+            return zip(explicit, labels).filter { $0.0.isFinite && inRange($0.0) }
         }
         var positions: [Double]
         switch horizontal ? xScale : yScale {

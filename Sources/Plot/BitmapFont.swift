@@ -35,7 +35,7 @@ public enum BitmapFont {
     /// cap height at row 0. Fractional scales are area-sampled, so they come out antialiased.
     public static func mask(of text: String, scale: Double) -> (width: Int, height: Int, coverage: [Float]) {
         let chars = Array(text)
-        guard !chars.isEmpty, scale > 0 else { return (0, 0, []) }
+        guard !chars.isEmpty, scale > 0, scale <= 200 else { return (0, 0, []) }
         let srcW = chars.count * advance - 1, srcH = rows
         var src = [Float](repeating: 0, count: srcW * srcH)
         for (i, c) in chars.enumerated() {

@@ -30,8 +30,8 @@ public struct Canvas: Sendable {
     /// Integer pixel bounds [x0, x1) × [y0, y1) that drawing may touch.
     var drawableBounds: (x0: Int, y0: Int, x1: Int, y1: Int) {
         guard let c = clip else { return (0, 0, width, height) }
-        return (max(0, Int(c.minX.rounded(.down))), max(0, Int(c.minY.rounded(.down))),
-                min(width, Int(c.maxX.rounded(.up))), min(height, Int(c.maxY.rounded(.up))))
+        return (max(0, pixelIndex(c.minX.rounded(.down))), max(0, pixelIndex(c.minY.rounded(.down))),
+                min(width, pixelIndex(c.maxX.rounded(.up))), min(height, pixelIndex(c.maxY.rounded(.up))))
     }
 
     /// Blends `color` into pixel (x, y) with the given coverage (0...1); ignores pixels outside
@@ -62,8 +62,8 @@ public struct Canvas: Sendable {
     /// Fills a rectangle; fractional edges get partial coverage.
     public mutating func fillRect(_ r: Rect, color: Color) {
         let b = drawableBounds
-        let x0 = max(b.x0, Int(r.minX.rounded(.down))), x1 = min(b.x1, Int(r.maxX.rounded(.up)))
-        let y0 = max(b.y0, Int(r.minY.rounded(.down))), y1 = min(b.y1, Int(r.maxY.rounded(.up)))
+        let x0 = max(b.x0, pixelIndex(r.minX.rounded(.down))), x1 = min(b.x1, pixelIndex(r.maxX.rounded(.up)))
+        let y0 = max(b.y0, pixelIndex(r.minY.rounded(.down))), y1 = min(b.y1, pixelIndex(r.maxY.rounded(.up)))
         guard x0 < x1, y0 < y1 else { return }
         for y in y0..<y1 {
             let cy = min(r.maxY, Double(y + 1)) - max(r.minY, Double(y))
@@ -86,13 +86,13 @@ public struct Canvas: Sendable {
     /// Draws `image` scaled (nearest neighbour) into `rect`.
     public mutating func drawImage(_ image: Canvas, in rect: Rect) {
         let b = drawableBounds
-        let x0 = max(b.x0, Int(rect.minX.rounded())), x1 = min(b.x1, Int(rect.maxX.rounded()))
-        let y0 = max(b.y0, Int(rect.minY.rounded())), y1 = min(b.y1, Int(rect.maxY.rounded()))
+        let x0 = max(b.x0, pixelIndex(rect.minX.rounded())), x1 = min(b.x1, pixelIndex(rect.maxX.rounded()))
+        let y0 = max(b.y0, pixelIndex(rect.minY.rounded())), y1 = min(b.y1, pixelIndex(rect.maxY.rounded()))
         guard x0 < x1, y0 < y1, rect.width > 0, rect.height > 0 else { return }
         for y in y0..<y1 {
-            let sy = min(image.height - 1, max(0, Int((Double(y) + 0.5 - rect.minY) / rect.height * Double(image.height))))
+            let sy = min(image.height - 1, max(0, pixelIndex((Double(y) + 0.5 - rect.minY) / rect.height * Double(image.height))))
             for x in x0..<x1 {
-                let sx = min(image.width - 1, max(0, Int((Double(x) + 0.5 - rect.minX) / rect.width * Double(image.width))))
+                let sx = min(image.width - 1, max(0, pixelIndex((Double(x) + 0.5 - rect.minX) / rect.width * Double(image.width))))
                 blendUnchecked(index: (y * width + x) * 4, color: image[sx, sy], coverage: 1)
             }
         }

@@ -7,10 +7,10 @@ struct CoverageLayer {
     /// A layer covering `bounds` (padded by `pad` pixels), limited to the canvas's drawable area.
     init(canvas: Canvas, bounds: Rect, pad: Double) {
         let b = canvas.drawableBounds
-        let x0 = max(b.x0, Int((bounds.minX - pad).rounded(.down)))
-        let y0 = max(b.y0, Int((bounds.minY - pad).rounded(.down)))
-        let x1 = min(b.x1, Int((bounds.maxX + pad).rounded(.up)) + 1)
-        let y1 = min(b.y1, Int((bounds.maxY + pad).rounded(.up)) + 1)
+        let x0 = max(b.x0, pixelIndex((bounds.minX - pad).rounded(.down)))
+        let y0 = max(b.y0, pixelIndex((bounds.minY - pad).rounded(.down)))
+        let x1 = min(b.x1, pixelIndex((bounds.maxX + pad).rounded(.up)) + 1)
+        let y1 = min(b.y1, pixelIndex((bounds.maxY + pad).rounded(.up)) + 1)
         self.x0 = x0; self.y0 = y0
         self.width = max(0, x1 - x0); self.height = max(0, y1 - y0)
         self.values = [Float](repeating: 0, count: width * height)
@@ -23,10 +23,10 @@ struct CoverageLayer {
         guard !isEmpty else { return }
         let hw = max(lineWidth, 1) / 2
         let alphaScale = Float(min(lineWidth, 1))
-        let lx0 = max(x0, Int((min(a.x, b.x) - hw - 1).rounded(.down)))
-        let lx1 = min(x0 + width, Int((max(a.x, b.x) + hw + 1).rounded(.up)))
-        let ly0 = max(y0, Int((min(a.y, b.y) - hw - 1).rounded(.down)))
-        let ly1 = min(y0 + height, Int((max(a.y, b.y) + hw + 1).rounded(.up)))
+        let lx0 = max(x0, pixelIndex((min(a.x, b.x) - hw - 1).rounded(.down)))
+        let lx1 = min(x0 + width, pixelIndex((max(a.x, b.x) + hw + 1).rounded(.up)))
+        let ly0 = max(y0, pixelIndex((min(a.y, b.y) - hw - 1).rounded(.down)))
+        let ly1 = min(y0 + height, pixelIndex((max(a.y, b.y) + hw + 1).rounded(.up)))
         guard lx0 < lx1, ly0 < ly1 else { return }
         let dx = b.x - a.x, dy = b.y - a.y
         let len2 = dx * dx + dy * dy
@@ -55,10 +55,10 @@ struct CoverageLayer {
     /// Adds the annulus between `inner` and `outer` radii (a circle outline when they are close).
     mutating func addRing(center: Point, inner: Double, outer: Double) {
         guard !isEmpty else { return }
-        let lx0 = max(x0, Int((center.x - outer - 1).rounded(.down)))
-        let lx1 = min(x0 + width, Int((center.x + outer + 1).rounded(.up)))
-        let ly0 = max(y0, Int((center.y - outer - 1).rounded(.down)))
-        let ly1 = min(y0 + height, Int((center.y + outer + 1).rounded(.up)))
+        let lx0 = max(x0, pixelIndex((center.x - outer - 1).rounded(.down)))
+        let lx1 = min(x0 + width, pixelIndex((center.x + outer + 1).rounded(.up)))
+        let ly0 = max(y0, pixelIndex((center.y - outer - 1).rounded(.down)))
+        let ly1 = min(y0 + height, pixelIndex((center.y + outer + 1).rounded(.up)))
         guard lx0 < lx1, ly0 < ly1 else { return }
         for y in ly0..<ly1 {
             for x in lx0..<lx1 {
@@ -77,8 +77,8 @@ struct CoverageLayer {
     mutating func addPolygon(_ pts: [Point]) {
         guard !isEmpty, pts.count >= 3 else { return }
         let xs = pts.map(\.x), ys = pts.map(\.y)
-        let lx0 = max(x0, Int(xs.min()!.rounded(.down))), lx1 = min(x0 + width, Int(xs.max()!.rounded(.up)))
-        let ly0 = max(y0, Int(ys.min()!.rounded(.down))), ly1 = min(y0 + height, Int(ys.max()!.rounded(.up)))
+        let lx0 = max(x0, pixelIndex(xs.min()!.rounded(.down))), lx1 = min(x0 + width, pixelIndex(xs.max()!.rounded(.up)))
+        let ly0 = max(y0, pixelIndex(ys.min()!.rounded(.down))), ly1 = min(y0 + height, pixelIndex(ys.max()!.rounded(.up)))
         guard lx0 < lx1, ly0 < ly1 else { return }
         for y in ly0..<ly1 {
             for x in lx0..<lx1 {

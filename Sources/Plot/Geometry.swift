@@ -35,3 +35,11 @@ public struct Rect: Hashable, Sendable {
         return Rect(x: x0, y: y0, width: max(0, x1 - x0), height: max(0, y1 - y0))
     }
 }
+
+/// A pixel coordinate as `Int`, saturated to ±10^12 (NaN → 0), so that data mapped far outside
+/// the image can never trap on conversion; callers clamp the result to the drawable area.
+@inline(__always)
+func pixelIndex(_ v: Double) -> Int {
+    guard !v.isNaN else { return 0 }
+    return Int(Swift.min(Swift.max(v, -1e12), 1e12))
+}

@@ -36,8 +36,8 @@ extension Axes {
         let y0 = L.y.pixel(0), y1 = L.y.pixel(Double(h.rows))
         guard x0.isFinite, x1.isFinite, y0.isFinite, y1.isFinite else { return }
         let rect = Rect(x: min(x0, x1), y: min(y0, y1), width: abs(x1 - x0), height: abs(y1 - y0))
-        let w = max(1, min(h.columns, Int(rect.width.rounded()), 4096))
-        let hh = max(1, min(h.rows, Int(rect.height.rounded()), 4096))
+        let w = max(1, min(h.columns, pixelIndex(rect.width.rounded()), 4096))
+        let hh = max(1, min(h.rows, pixelIndex(rect.height.rounded()), 4096))
         let img = h.image(width: w, height: hh, flipX: x1 < x0, flipY: y1 < y0)
         r.setClip(L.plot)
         r.image(img, in: rect)

@@ -37,7 +37,7 @@ extension Axes {
                 pts += mapped
                 for i in 1..<max(1, mapped.count) {  // interior samples so long segments count too
                     let a = mapped[i - 1], b = mapped[i]
-                    let n = min(50, Int((abs(b.x - a.x) + abs(b.y - a.y)) / 8))
+                    let n = min(50, pixelIndex((abs(b.x - a.x) + abs(b.y - a.y)) / 8))
                     if n > 1 { for k in 1..<n { let t = Double(k) / Double(n); pts.append(Point(a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t)) } }
                 }
             case .scatter(let s):

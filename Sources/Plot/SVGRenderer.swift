@@ -26,12 +26,14 @@ struct SVGRenderer: Renderer {
         return out
     }
 
+    /// A coordinate with at most two decimals; values far outside any image are saturated
+    /// (they are clipped anyway) so the output never needs exponent notation.
     static func num(_ v: Double) -> String {
-        guard v.isFinite else { return "0" }
-        let r = (v * 100).rounded() / 100
+        guard !v.isNaN else { return "0" }
+        let r = (min(max(v, -1e7), 1e7) * 100).rounded() / 100
         if r == r.rounded() { return String(Int(r)) }
-        var s = String(r)
-        if s.contains("e") { s = String(format: "%.2f", r) }
+        var s = TickFormat.fixed(r, decimals: 2)
+        while s.hasSuffix("0") { s.removeLast() }
         return s
     }
 

@@ -71,7 +71,7 @@ extension Canvas {
         let b = drawableBounds
         switch style.rotation {
         case .none:
-            let ox = Int((anchor.x - u).rounded()), oy = Int((anchor.y - v).rounded())
+            let ox = pixelIndex((anchor.x - u).rounded()), oy = pixelIndex((anchor.y - v).rounded())
             for my in 0..<m.height {
                 let y = oy + my
                 guard y >= b.y0, y < b.y1 else { continue }
@@ -85,7 +85,7 @@ extension Canvas {
             }
         case .up:
             // Local (u, v) maps to canvas (ox + v, oy - 1 - u).
-            let ox = Int((anchor.x - v).rounded()), oy = Int((anchor.y + u).rounded())
+            let ox = pixelIndex((anchor.x - v).rounded()), oy = pixelIndex((anchor.y + u).rounded())
             for my in 0..<m.height {
                 let x = ox + my
                 guard x >= b.x0, x < b.x1 else { continue }

@@ -185,6 +185,33 @@ import Testing
         #expect(img.width == 400)
     }
 
+    @Test func dataFarOutsideExplicitLimitsIsClippedWithoutTrapping() throws {
+        let fig = Figure(width: 300, height: 200)
+        let ax = fig[0, 0]
+        try ax.plot([0, 1, 2], [0.5, 1e300, -1e300], label: "wild")
+        try ax.scatter([1e250, 0.5], [0.5, -1e250], size: 5)
+        ax.annotate("far", x: 1e200, y: 1e200)
+        ax.verticalLine(at: 1e305)
+        ax.xLimits = 0...2
+        ax.yLimits = 0...1
+        let img = try PNGDecoder.decode(try fig.png())
+        #expect(img.width == 300)
+        #expect(fig.svg().contains("</svg>"))
+        let odd = Figure(width: 200, height: 200)
+        try odd[0, 0].plot([1, 2], [1, 2])
+        odd[0, 0].xTicks = [.nan, .infinity, 1.5]
+        odd[0, 0].yLimits = -Double.infinity...Double.infinity
+        odd[0, 0].xScale = .log(base: 10)
+        odd[0, 0].xLimits = 0...10
+        odd.style.tickLabel.scale = 0
+        _ = try odd.png()
+        _ = odd.svg()
+        let zoomed = Figure(width: 200, height: 200)
+        try zoomed[0, 0].heatmap([Double](repeating: 1, count: 100 * 100), rows: 100, columns: 100)
+        zoomed[0, 0].xLimits = 0...0.0001
+        _ = try zoomed.png()
+    }
+
     @Test func emptyAxesStillDrawAFrameAndTicks() throws {
         let fig = Figure(width: 300, height: 200)
         let L = fig[0, 0].layout(in: fig.panelRects()[0], style: fig.style)
