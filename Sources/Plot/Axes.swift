@@ -10,6 +10,8 @@ public enum LegendPlacement: Sendable {
     /// The corner that hides the fewest data points.
     case best
     case upperLeft, upperRight, lowerLeft, lowerRight
+    /// To the right of the plot area (the plot shrinks to make room), top-aligned.
+    case outsideRight
     /// No legend.
     case hidden
 }

@@ -1,6 +1,6 @@
 extension Axes {
     /// Draws the whole panel into `panel`.
-    func draw<R: Renderer>(in panel: Rect, style: FigureStyle, renderer r: inout R) {
+    func draw<R: Renderer>(in panel: Rect, style: FigureStyle, drawLegend withLegend: Bool = true, renderer r: inout R) {
         let L = layout(in: panel, style: style)
         let plot = L.plot
         r.fillRect(plot, color: style.plotBackground)
@@ -58,7 +58,7 @@ extension Axes {
         }
 
         if let h = heatmapLayer, let bar = L.colorbar { drawColorbar(h, bar: bar, ticks: L.colorbarTicks, style: style, renderer: &r) }
-        drawLegend(layout: L, style: style, renderer: &r)
+        if withLegend { drawLegend(layout: L, style: style, renderer: &r) }
     }
 
     /// A position where a line of the given width covers whole pixels (pixel centres for odd

@@ -48,6 +48,9 @@ extension Axes {
         } else {
             right -= ts.length(of: "000") / 2  // room for the last x tick label
         }
+        if legend == .outsideRight, case let entries = legendEntries, !entries.isEmpty {
+            right -= Self.legendMetrics(entries, style: style).width + pad
+        }
         let plotWidth = max(10, right - left)
         let plot = Rect(x: left.rounded(), y: top.rounded(), width: plotWidth.rounded(), height: plotHeight.rounded())
 

@@ -15,6 +15,9 @@ public final class Figure {
     /// Title above all panels (nil = none).
     public var title: String?
     public var style = FigureStyle()
+    /// One legend for the whole figure, centred below the panels, listing each label once;
+    /// panel legends are then not drawn.
+    public var sharedLegend = false
     /// Panels in row-major order.
     public let axes: [Axes]
 
@@ -40,7 +43,8 @@ public final class Figure {
     func panelRects() -> [Rect] {
         var top = 0.0
         if let title, !title.isEmpty { top = style.padding + style.figureTitle.lineHeight }
-        let cellW = Double(width) / Double(columns), cellH = (Double(height) - top) / Double(rows)
+        let bottom = sharedLegend ? FigureLegendLayout(axes: axes, width: Double(width), style: style).height : 0
+        let cellW = Double(width) / Double(columns), cellH = (Double(height) - top - bottom) / Double(rows)
         return (0..<(rows * columns)).map { i in
             Rect(x: (Double(i % columns) * cellW).rounded(), y: (top + Double(i / columns) * cellH).rounded(),
                  width: cellW.rounded(.down), height: cellH.rounded(.down))
@@ -54,7 +58,13 @@ public final class Figure {
             s.horizontal = .center; s.vertical = .top
             r.text(title, at: Point(Double(width) / 2, style.padding), style: s)
         }
-        for (ax, rect) in zip(axes, panelRects()) { ax.draw(in: rect, style: style, renderer: &r) }
+        for (ax, rect) in zip(axes, panelRects()) {
+            ax.draw(in: rect, style: style, drawLegend: !sharedLegend, renderer: &r)
+        }
+        if sharedLegend {
+            FigureLegendLayout(axes: axes, width: Double(width), style: style)
+                .draw(bottom: Double(height) - style.padding, style: style, renderer: &r)
+        }
     }
 
     /// The figure as a raster image.

@@ -59,17 +59,25 @@ extension Axes {
         return pts.filter { $0.x.isFinite && $0.y.isFinite }
     }
 
+    /// Size of the legend box and of its rows.
+    static func legendMetrics(_ entries: [LegendEntry], style: FigureStyle)
+        -> (width: Double, height: Double, sampleWidth: Double, rowHeight: Double) {
+        let ts = style.legendText, pad = style.padding
+        let sampleWidth = max(24, ts.lineHeight * 2.6)
+        let rowHeight = max(ts.lineHeight, 8) + pad / 2
+        let textWidth = entries.map { ts.length(of: $0.label) }.max() ?? 0
+        return (pad + sampleWidth + pad * 0.75 + textWidth + pad,
+                pad * 0.75 * 2 + rowHeight * Double(entries.count) - pad / 2, sampleWidth, rowHeight)
+    }
+
     func drawLegend<R: Renderer>(layout L: AxesLayout, style: FigureStyle, renderer r: inout R) {
         guard legend != .hidden else { return }
         let entries = legendEntries
         guard !entries.isEmpty else { return }
-        let ts = style.legendText
         let pad = style.padding
-        let sampleWidth = max(24, ts.lineHeight * 2.6)
-        let rowHeight = max(ts.lineHeight, 8) + pad / 2
-        let textWidth = entries.map { ts.length(of: $0.label) }.max() ?? 0
-        let box = (w: pad + sampleWidth + pad * 0.75 + textWidth + pad,
-                   h: pad * 0.75 * 2 + rowHeight * Double(entries.count) - pad / 2)
+        let m = Self.legendMetrics(entries, style: style)
+        let (sampleWidth, rowHeight) = (m.sampleWidth, m.rowHeight)
+        let box = (w: m.width, h: m.height)
         let inset = pad
         let plot = L.plot
         func corner(_ p: LegendPlacement) -> Rect {
@@ -81,7 +89,9 @@ extension Axes {
             }
         }
         var rect: Rect
-        if legend == .best {
+        if legend == .outsideRight {
+            rect = Rect(x: L.panel.maxX - pad - box.w, y: plot.minY, width: box.w, height: box.h)
+        } else if legend == .best {
             let pts = occupiedPoints(L)
             let candidates: [LegendPlacement] = [.upperRight, .upperLeft, .lowerRight, .lowerLeft]
             rect = corner(.upperRight)
@@ -97,21 +107,28 @@ extension Axes {
         rect = Rect(x: rect.x.rounded(), y: rect.y.rounded(), width: rect.width.rounded(), height: rect.height.rounded())
         r.fillRect(rect, color: Color.white.opacity(0.9))
         r.strokeRect(rect, color: Color(hex: 0xB0B0B0), width: style.axisLineWidth)
-        var s = ts
-        s.horizontal = .left; s.vertical = .middle
         for (i, e) in entries.enumerated() {
             let cy = (rect.minY + pad * 0.75 + rowHeight * Double(i) + (rowHeight - pad / 2) / 2).rounded(.down) + 0.5
-            let x0 = rect.minX + pad, x1 = x0 + sampleWidth
-            switch e.sample {
-            case .line(let c, let w, let dash, let marker, let msize):
-                r.polyline([Point(x0, cy), Point(x1, cy)], color: c, width: w, dash: dash.pattern(width: w))
-                if let marker { r.markers(marker, at: [Point((x0 + x1) / 2, cy)], size: msize, fill: c, stroke: marker.isStrokeOnly ? nil : .white) }
-            case .marker(let c, let shape, let size):
-                r.markers(shape, at: [Point((x0 + x1) / 2, cy)], size: size, fill: c, stroke: nil)
-            case .patch(let c):
-                r.fillRect(Rect(x: x0 + sampleWidth * 0.2, y: cy - rowHeight * 0.35, width: sampleWidth * 0.6, height: rowHeight * 0.7), color: c)
-            }
-            r.text(e.label, at: Point(x1 + pad * 0.75, cy), style: s)
+            Self.drawLegendEntry(e, x: rect.minX + pad, centerY: cy, sampleWidth: sampleWidth, rowHeight: rowHeight,
+                                 style: style, renderer: &r)
         }
+    }
+
+    /// Draws one entry's sample and label starting at `x`, centred vertically on `centerY`.
+    static func drawLegendEntry<R: Renderer>(_ e: LegendEntry, x x0: Double, centerY cy: Double, sampleWidth: Double,
+                                             rowHeight: Double, style: FigureStyle, renderer r: inout R) {
+        let x1 = x0 + sampleWidth
+        switch e.sample {
+        case .line(let c, let w, let dash, let marker, let msize):
+            r.polyline([Point(x0, cy), Point(x1, cy)], color: c, width: w, dash: dash.pattern(width: w))
+            if let marker { r.markers(marker, at: [Point((x0 + x1) / 2, cy)], size: msize, fill: c, stroke: marker.isStrokeOnly ? nil : .white) }
+        case .marker(let c, let shape, let size):
+            r.markers(shape, at: [Point((x0 + x1) / 2, cy)], size: size, fill: c, stroke: nil)
+        case .patch(let c):
+            r.fillRect(Rect(x: x0 + sampleWidth * 0.2, y: cy - rowHeight * 0.35, width: sampleWidth * 0.6, height: rowHeight * 0.7), color: c)
+        }
+        var s = style.legendText
+        s.horizontal = .left; s.vertical = .middle
+        r.text(e.label, at: Point(x1 + style.padding * 0.75, cy), style: s)
     }
 }

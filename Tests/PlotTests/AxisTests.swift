@@ -63,6 +63,21 @@ import Testing
         #expect(L.x.pixel(5).isFinite && L.y.pixel(2).isFinite)
     }
 
+    @Test func outsideLegendShrinksThePlotAndSitsRightOfIt() throws {
+        let inside = try Self.layout { ax in try ax.plot([0, 1], [0, 1], label: "a fairly long label") }
+        let fig = Figure(width: 600, height: 400)
+        let ax = fig[0, 0]
+        try ax.plot([0, 1], [0, 1], label: "a fairly long label")
+        ax.legend = .outsideRight
+        let outside = ax.layout(in: fig.panelRects()[0], style: fig.style)
+        #expect(outside.plot.width < inside.plot.width - 100)
+        let c = fig.canvas()
+        let border = Color(hex: 0xB0B0B0)
+        var xs: [Int] = []
+        for y in 0..<c.height { for x in 0..<c.width where c[x, y] == border { xs.append(x) } }
+        #expect(!xs.isEmpty && xs.min()! > Int(outside.plot.maxX))
+    }
+
     @Test func rotatedLabelsBecomeRotatedSVGText() throws {
         let fig = Figure(width: 400, height: 300)
         try fig[0, 0].plot([0, 1], [0, 1])

@@ -80,6 +80,20 @@ import Testing
         #expect(!hasBorder(unlabelled))
     }
 
+    @Test func sharedLegendListsEachLabelOnceBelowThePanels() throws {
+        let fig = try SampleFigures.heavyHitters()
+        let legend = FigureLegendLayout(axes: fig.axes, width: Double(fig.width), style: fig.style)
+        #expect(legend.items.map(\.entry.label) == ["prompt keys", "generated keys", "end of prefill"])
+        #expect(fig.panelRects().allSatisfy { $0.maxY <= Double(fig.height) - legend.height + 1 })
+        let c = fig.canvas()
+        let border = Color(hex: 0xB0B0B0)
+        var boxed = false
+        for y in 0..<c.height { for x in 0..<c.width where c[x, y] == border { boxed = true } }
+        #expect(!boxed, "panel legends are not drawn")
+        let strip = Rect(x: 0, y: Double(fig.height) - legend.height, width: Double(fig.width), height: legend.height)
+        #expect(c.countPixels(in: strip, differentFrom: .white) > 100)
+    }
+
     @Test func bestLegendPlacementAvoidsTheData() throws {
         let fig = Figure(width: 500, height: 320)
         let ax = fig[0, 0]

@@ -17,6 +17,7 @@ enum SampleFigures {
     static func heavyHitters() throws -> Figure {
         let fig = Figure(width: 1200, height: 420, rows: 1, columns: 3)
         fig.title = "Heavy hitters move into the generated text"
+        fig.sharedLegend = true
         var rng = Rng(state: 0x9E3779B97F4A7C15)
         let prefill = 600.0
         for (i, layer) in [0, 13, 29].enumerated() {
