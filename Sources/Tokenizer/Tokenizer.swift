@@ -12,7 +12,8 @@ public final class Tokenizer: Sendable {
     let tokenTypes: [TokenType]
     /// Raw bytes each token decodes to.
     let pieces: [[UInt8]]
-    let idsByText: [String: Int32]
+    /// Id of each token text (UTF-8 bytes, so canonically equivalent spellings stay distinct).
+    let idsByText: [[UInt8]: Int32]
     let specials: SpecialTokenPartition
     let cleanSpaces: Bool
 
@@ -58,9 +59,9 @@ public final class Tokenizer: Sendable {
             throw TokenizerError.invalidVocabulary(
                 field: "tokenizer.ggml.token_type", reason: "\(types.count) entries for \(n) tokens")
         }
-        var ids: [String: Int32] = [:]
+        var ids: [[UInt8]: Int32] = [:]
         ids.reserveCapacity(n)
-        for (id, text) in v.tokens.enumerated() { ids[text] = Int32(id) }
+        for (id, text) in v.tokens.enumerated() { ids[Array(text.utf8)] = Int32(id) }
         func special(_ value: Int32?, _ fallback: Int32?) -> Int32? {
             if let value, value >= 0, Int(value) < n { return value }
             return fallback
@@ -76,11 +77,11 @@ public final class Tokenizer: Sendable {
         // End-of-turn detection by text, like llama.cpp; those tokens become CONTROL.
         var eot = special(v.eotID, nil)
         if eot == nil {
-            eot = Self.endOfTurnTexts.lazy.compactMap { ids[$0] }.first
+            eot = Self.endOfTurnTexts.lazy.compactMap { ids[Array($0.utf8)] }.first
         }
         var eog = Set<Int32>()
         for text in Self.endOfGenerationTexts {
-            guard let id = ids[text] else { continue }
+            guard let id = ids[Array(text.utf8)] else { continue }
             eog.insert(id)
             types[Int(id)] = .control
         }
@@ -90,7 +91,7 @@ public final class Tokenizer: Sendable {
         idsByText = ids
         chatTemplateText = v.chatTemplate
         eotID = eot
-        eomID = special(v.eomID, ids["<|eom_id|>"])
+        eomID = special(v.eomID, ids[Array("<|eom_id|>".utf8)])
         paddingID = special(v.paddingID, nil)
 
         if isSentencePiece {
@@ -194,7 +195,7 @@ public final class Tokenizer: Sendable {
     }
 
     /// The id of a vocabulary entry given its stored text (e.g. `"<|im_end|>"`).
-    public func id(of text: String) -> Int32? { idsByText[text] }
+    public func id(of text: String) -> Int32? { idsByText[Array(text.utf8)] }
 
     /// Raw bytes a token stands for (control tokens: their text); empty for an id out of range.
     public func piece(_ id: Int32) -> [UInt8] {
