@@ -19,26 +19,23 @@ extension Dequantize {
         }
     }
 
-    /// The 16 six-bit Q3_K scales (stored with offset 32) unpacked from 12 bytes at `x + 96`.
-    static func q3_KScales(_ x: UnsafeRawPointer) -> [Int] {
-        (0..<16).map { i in
-            let low = i < 8 ? Int(u8(x, 96 + i) & 0xF) : Int(u8(x, 96 + i - 8) >> 4)
-            let high = Int(u8(x, 96 + 8 + i % 4) >> UInt8(2 * (i / 4))) & 3
-            return (low | high << 4) - 32
-        }
+    /// Q3_K scale `i` (0..<16): six bits unpacked from the 12 bytes at `x + 96`, minus the offset 32.
+    @inline(__always) static func q3_KScale(_ x: UnsafeRawPointer, _ i: Int) -> Int {
+        let low = i < 8 ? Int(u8(x, 96 + i) & 0xF) : Int(u8(x, 96 + i - 8) >> 4)
+        let high = Int(u8(x, 96 + 8 + i % 4) >> UInt8(2 * (i / 4))) & 3
+        return (low | high << 4) - 32
     }
 
     /// Q3_K: hmask[32] · qs[64] · scales[12] · d.
     static func q3_K(_ x: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
         let d = f16(x, 108)
-        let scales = q3_KScales(x)
         var out = 0, scaleIndex = 0
         var m: UInt8 = 1
         for half in 0..<2 {
             let q = 32 + 32 * half
             for shift in stride(from: 0, to: 8, by: 2) {
                 for part in 0..<2 {
-                    let dl = d * Float(scales[scaleIndex]); scaleIndex += 1
+                    let dl = d * Float(q3_KScale(x, scaleIndex)); scaleIndex += 1
                     for l in 0..<16 {
                         let low = Int((u8(x, q + 16 * part + l) >> UInt8(shift)) & 3)
                         let h = u8(x, 16 * part + l) & m != 0 ? 0 : 4

@@ -8,13 +8,15 @@ public enum GGMLType: UInt32, Sendable, CaseIterable {
     case q2_K = 10, q3_K = 11, q4_K = 12, q5_K = 13, q6_K = 14, q8_K = 15
     case iq2_xxs = 16, iq2_xs = 17, iq3_xxs = 18, iq1_s = 19, iq4_nl = 20, iq3_s = 21, iq2_s = 22, iq4_xs = 23
     case i8 = 24, i16 = 25, i32 = 26, i64 = 27, f64 = 28
-    case iq1_m = 29, bf16 = 30, tq1_0 = 34, tq2_0 = 35, mxfp4 = 39
+    case iq1_m = 29, bf16 = 30, tq1_0 = 34, tq2_0 = 35, mxfp4 = 39, nvfp4 = 40, q1_0 = 41
 
     /// Elements per block (1 for plain scalar types, 32 for the legacy quants, 256 for K-quants).
     public var blockSize: Int {
         switch self {
         case .f32, .f16, .bf16, .i8, .i16, .i32, .i64, .f64: return 1
         case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q8_1, .iq4_nl, .mxfp4: return 32
+        case .nvfp4: return 64
+        case .q1_0: return 128
         case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .q8_K,
              .iq2_xxs, .iq2_xs, .iq3_xxs, .iq1_s, .iq3_s, .iq2_s, .iq4_xs, .iq1_m, .tq1_0, .tq2_0: return 256
         }
@@ -53,6 +55,8 @@ public enum GGMLType: UInt32, Sendable, CaseIterable {
         case .tq1_0: return 54
         case .tq2_0: return 66
         case .mxfp4: return 17
+        case .nvfp4: return 36
+        case .q1_0: return 18
         }
     }
 
@@ -91,6 +95,8 @@ public enum GGMLType: UInt32, Sendable, CaseIterable {
         case .tq1_0: return "TQ1_0"
         case .tq2_0: return "TQ2_0"
         case .mxfp4: return "MXFP4"
+        case .nvfp4: return "NVFP4"
+        case .q1_0: return "Q1_0"
         }
     }
 

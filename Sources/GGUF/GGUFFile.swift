@@ -81,6 +81,11 @@ public final class GGUFFile: @unchecked Sendable {
         if let mapping { munmap(mapping, fileSize) }
     }
 
+    /// Asks the kernel to read the whole mapping ahead (`madvise(MADV_WILLNEED)`); a hint, errors ignored.
+    public func prefetch() {
+        if let mapping { _ = madvise(mapping, fileSize, MADV_WILLNEED) }
+    }
+
     /// The tensor named `name`, or nil.
     public func tensor(_ name: String) -> GGUFTensorInfo? {
         tensorIndex[name].map { tensors[$0] }

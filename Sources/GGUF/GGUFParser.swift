@@ -51,11 +51,11 @@ struct GGUFParser {
         }
         // Each entry needs a minimum number of bytes; counts that cannot fit in the file are absurd.
         guard rawKVCount <= Int64(cursor.remaining / Self.minKVSize) else {
-            throw GGUFError("\(path): metadata key-value count \(rawKVCount) at byte offset \(kvCountOffset) is impossible for a file of \(cursor.count) bytes")
+            throw GGUFError("\(path): metadata key-value count \(rawKVCount) at byte offset \(kvCountOffset) is impossible for a file of \(cursor.count) bytes (corrupt or truncated file)")
         }
         let kvCount = Int(rawKVCount)
         guard rawTensorCount <= Int64((cursor.remaining - kvCount * Self.minKVSize) / Self.minTensorInfoSize) else {
-            throw GGUFError("\(path): tensor count \(rawTensorCount) at byte offset \(tensorCountOffset) is impossible for a file of \(cursor.count) bytes")
+            throw GGUFError("\(path): tensor count \(rawTensorCount) at byte offset \(tensorCountOffset) is impossible for a file of \(cursor.count) bytes (corrupt or truncated file)")
         }
         let tensorCount = Int(rawTensorCount)
 
@@ -164,14 +164,14 @@ struct GGUFParser {
         let afterInfos = cursor.offset
         let dataStart = (afterInfos + alignment - 1) / alignment * alignment
         if tensorCount > 0, dataStart > cursor.count {
-            throw GGUFError("\(path): the tensor data section would start at byte offset \(dataStart), past the end of the file (\(cursor.count) bytes)")
+            throw GGUFError("\(path): the tensor data section would start at byte offset \(dataStart), past the end of the file (\(cursor.count) bytes): the file is truncated")
         }
         for i in 0..<tensorCount {
             let t = tensors[i]
             let start = dataStart + relativeOffsets[i]
             let (end, overflow) = start.addingReportingOverflow(t.byteCount)
             guard !overflow, end <= cursor.count else {
-                throw GGUFError("\(path): tensor '\(t.name)' data [\(start), \(start &+ t.byteCount)) (\(t.byteCount) bytes at relative offset \(relativeOffsets[i])) runs past the end of the file (\(cursor.count) bytes)")
+                throw GGUFError("\(path): tensor '\(t.name)' data [\(start), \(start &+ t.byteCount)) (\(t.byteCount) bytes at relative offset \(relativeOffsets[i])) runs past the end of the file (\(cursor.count) bytes): the file is truncated or the tensor's shape or offset is wrong")
             }
             tensors[i] = GGUFTensorInfo(name: t.name, type: t.type, shape: t.shape, dataOffset: start)
         }
