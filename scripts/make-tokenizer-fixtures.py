@@ -51,7 +51,7 @@ INPUTS = [
     "   leading spaces", "trailing spaces   ", "  both  ",
     "don't won't can't I'll we're they've she'd it's I'm",
     "DON'T WON'T CAN'T I'LL WE'RE THEY'VE SHE'D IT'S I'M",
-    "Don'T We'Re 'quoted' \"double\" it''s",
+    "Don'T We'Re 'quoted' \"double\" it''s", "x'\u017fy o'\u212ay",
     "1", "12", "123", "1234", "12345", "1234567890", "3.14159", "1,000,000", " 42", "x = 42 + y**2",
     "Ⅻ ½ ² ٣٤٥",
     "日本語のテキストと中文", "中文 测试", "東京は大きな都市です。",

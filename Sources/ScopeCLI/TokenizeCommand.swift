@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Tokenizer
 
 /// `scope tokenize [--model PATH] [--json] [--add-bos] [--no-parse-special] TEXT`
@@ -28,7 +29,8 @@ struct TokenizeCommand: ParsableCommand {
         do {
             tokenizer = try Tokenizer(ggufPath: path)
         } catch {
-            throw ValidationError("cannot load the tokenizer of \(path): \(error)")
+            FileHandle.standardError.write(Data("error: cannot load the tokenizer of \(path): \(error)\n".utf8))
+            throw ExitCode(1)
         }
         let ids = tokenizer.encode(text, addSpecial: addBos, parseSpecial: !noParseSpecial)
         if json {

@@ -31,26 +31,48 @@ enum ByteLevelAlphabet {
         return b < 0 ? nil : UInt8(b)
     }
 
-    /// Raw bytes of a byte-level token text; nil if some code point is outside the alphabet.
-    static func decodeStrict(_ text: String) -> [UInt8]? {
+    /// Raw bytes of a token text given as UTF-8, and whether every code point was in the alphabet
+    /// (code points outside it keep their UTF-8 bytes).
+    static func decode(utf8 text: [UInt8]) -> (bytes: [UInt8], strict: Bool) {
         var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count)
-        for s in text.unicodeScalars {
-            guard let b = byte(for: s) else { return nil }
-            out.append(b)
+        out.reserveCapacity(text.count)
+        var strict = true
+        var i = 0
+        while i < text.count {
+            let lead = text[i]
+            if lead < 0x80 {
+                let b = byteForScalar[Int(lead)]
+                if b >= 0 { out.append(UInt8(b)) } else { out.append(lead); strict = false }
+                i += 1
+                continue
+            }
+            let n = min(SentencePieceModel.utf8Length(lead), text.count - i)
+            if n == 2 {
+                let v = Int(lead & 0x1F) << 6 | Int(text[i + 1] & 0x3F)
+                if v < byteForScalar.count, byteForScalar[v] >= 0 {
+                    out.append(UInt8(byteForScalar[v]))
+                    i += 2
+                    continue
+                }
+            }
+            out.append(contentsOf: text[i..<(i + n)])
+            strict = false
+            i += n
         }
-        return out
+        return (out, strict)
     }
 
-    /// Raw bytes of a token text for display: code points outside the alphabet keep their UTF-8 bytes.
-    static func decodeLenient(_ text: String) -> [UInt8] {
+    /// The alphabet spelling (UTF-8) of raw bytes.
+    static func encode(_ raw: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count)
-        for s in text.unicodeScalars {
-            if let b = byte(for: s) {
-                out.append(b)
+        out.reserveCapacity(raw.count * 2)
+        for b in raw {
+            let v = scalarForByte[Int(b)]
+            if v < 0x80 {
+                out.append(UInt8(v))
             } else {
-                out.append(contentsOf: String(s).utf8)
+                out.append(UInt8(0xC0 | (v >> 6)))
+                out.append(UInt8(0x80 | (v & 0x3F)))
             }
         }
         return out

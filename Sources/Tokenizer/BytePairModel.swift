@@ -1,17 +1,21 @@
-/// Byte-level BPE merges (`llm_tokenizer_bpe_session::tokenize`) over raw bytes.
+/// Byte-level BPE merges (`llm_tokenizer_bpe_session::tokenize`).
 ///
-/// Every string that takes part in merging (vocabulary entries, merge sides, merge results) is
-/// interned as a *symbol*; a merge is a pair of symbols with a rank and a result symbol, so the
-/// merge loop works on integers only.
+/// Every string that takes part in merging is a *symbol*: symbols `0..<vocabularySize` are the
+/// tokens themselves (those spelled in the byte alphabet), higher ones are merge sides or results
+/// that are not tokens. A merge is a pair of symbols with a rank and a result symbol, so the merge
+/// loop works on integers only.
 struct BytePairModel: Sendable {
-    /// Token id of each symbol, or -1 when the symbol's bytes are not a vocabulary entry.
-    private let symbolToken: [Int32]
-    private let symbolBytes: [[UInt8]]
+    private let tokenCount: Int
+    /// Token id of each alphabet spelling (UTF-8), shared with the tokenizer.
+    private let idsByText: [ByteKey: Int32]
+    /// Whether each token is spelled in the byte alphabet (only those can come out of merging).
+    private let isByteLevel: [Bool]
+    /// Raw bytes of the non-token symbols (ids `tokenCount...`).
+    private let extraBytes: [[UInt8]]
     /// Symbol of each single byte.
     private let byteSymbol: [Int32]
     /// (left << 32 | right) -> rank and result symbol.
     private let merges: [UInt64: Merge]
-    private let symbolsByBytes: [[UInt8]: Int32]
 
     struct Merge: Sendable {
         let rank: Int32
@@ -19,47 +23,50 @@ struct BytePairModel: Sendable {
     }
 
     /// - Parameters:
-    ///   - tokenBytes: raw bytes of each token that BPE may produce (nil for entries it cannot), by id.
-    ///   - merges: merge rules as (left bytes, right bytes), in rank order.
-    init(tokenBytes: [[UInt8]?], merges mergeList: [([UInt8], [UInt8])]) {
-        var ids: [[UInt8]: Int32] = [:]
-        var tokenOf: [Int32] = []
-        var bytesOf: [[UInt8]] = []
-        ids.reserveCapacity(tokenBytes.count + 256)
-        func intern(_ bytes: [UInt8]) -> Int32 {
-            if let id = ids[bytes] { return id }
-            let id = Int32(bytesOf.count)
-            ids[bytes] = id
-            bytesOf.append(bytes)
-            tokenOf.append(-1)
+    ///   - idsByText: token id of each token text's UTF-8.
+    ///   - isByteLevel: per token, whether its text is entirely in the byte alphabet.
+    ///   - mergeRules: `tokenizer.ggml.merges`, `"left right"` in rank order.
+    init(idsByText: [ByteKey: Int32], isByteLevel: [Bool], mergeRules: [String]) throws {
+        self.idsByText = idsByText
+        self.isByteLevel = isByteLevel
+        tokenCount = isByteLevel.count
+        var extraIDs: [ByteKey: Int32] = [:]
+        var extras: [[UInt8]] = []
+        let count = tokenCount
+        func symbol(_ text: [UInt8]) -> Int32? {
+            let key = ByteKey(text)
+            if let id = idsByText[key], isByteLevel[Int(id)] { return id }
+            if let id = extraIDs[key] { return id }
+            let (raw, strict) = ByteLevelAlphabet.decode(utf8: text)
+            guard strict else { return nil }  // not in the alphabet: merging can never produce it
+            let id = Int32(count + extras.count)
+            extraIDs[key] = id
+            extras.append(raw)
             return id
         }
-        for (token, bytes) in tokenBytes.enumerated() {
-            guard let bytes, !bytes.isEmpty else { continue }
-            let symbol = intern(bytes)
-            tokenOf[Int(symbol)] = Int32(token)  // later duplicates win, like llama.cpp's token_to_id
-        }
-        byteSymbol = (0..<256).map { intern([UInt8($0)]) }
+        byteSymbol = (0..<256).map { symbol(ByteLevelAlphabet.encode([UInt8($0)]))! }
         var table: [UInt64: Merge] = [:]
-        table.reserveCapacity(mergeList.count)
-        for (rank, (left, right)) in mergeList.enumerated() {
-            let l = intern(left), r = intern(right)
-            let key = UInt64(UInt32(l)) << 32 | UInt64(UInt32(r))
-            if table[key] == nil {
-                table[key] = Merge(rank: Int32(rank), result: intern(left + right))
+        table.reserveCapacity(mergeRules.count)
+        for (rank, rule) in mergeRules.enumerated() {
+            let utf8 = Array(rule.utf8)
+            let firstLength = utf8.isEmpty ? 0 : SentencePieceModel.utf8Length(utf8[0])
+            guard let space = utf8.indices.dropFirst(firstLength).first(where: { utf8[$0] == 0x20 }) else {
+                throw TokenizerError.invalidVocabulary(
+                    field: "tokenizer.ggml.merges", reason: "entry \(rank) '\(rule)' has no separating space")
             }
+            let left = Array(utf8[..<space]), right = Array(utf8[(space + 1)...])
+            guard let l = symbol(left), let r = symbol(right), let result = symbol(left + right) else { continue }
+            let key = UInt64(UInt32(l)) << 32 | UInt64(UInt32(r))
+            if table[key] == nil { table[key] = Merge(rank: Int32(rank), result: result) }
         }
         merges = table
-        symbolToken = tokenOf
-        symbolBytes = bytesOf
-        symbolsByBytes = ids
+        extraBytes = extras
     }
 
-    /// Token id of a byte string that is a vocabulary entry.
+    /// Token id of a raw byte string that is a vocabulary entry.
     func token(forBytes bytes: [UInt8]) -> Int32? {
-        guard let s = symbolsByBytes[bytes] else { return nil }
-        let t = symbolToken[Int(s)]
-        return t >= 0 ? t : nil
+        guard let id = idsByText[ByteKey(ByteLevelAlphabet.encode(bytes))], isByteLevel[Int(id)] else { return nil }
+        return id
     }
 
     /// Scratch space for `encode`, reused across pre-tokens.
@@ -115,13 +122,13 @@ struct BytePairModel: Sendable {
         var i: Int32 = 0
         while i >= 0 {
             let symbol = Int(ws.symbols[Int(i)])
-            let t = symbolToken[symbol]
-            if t >= 0 {
-                output.append(t)
+            if symbol < tokenCount {
+                output.append(Int32(symbol))
             } else {
-                for b in symbolBytes[symbol] {
-                    let bt = symbolToken[Int(byteSymbol[Int(b)])]
-                    if bt >= 0 { output.append(bt) }
+                // Not a token: the tokens of its single bytes.
+                for b in extraBytes[symbol - tokenCount] {
+                    let s = Int(byteSymbol[Int(b)])
+                    if s < tokenCount { output.append(Int32(s)) }
                 }
             }
             i = ws.next[Int(i)]

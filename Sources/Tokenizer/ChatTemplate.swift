@@ -237,3 +237,13 @@ extension Tokenizer {
         return try ChatTemplate(templateText: text)
     }
 }
+
+extension Tokenizer {
+    /// Token ids of a chat prompt: `template` (default: the one named by the vocabulary) renders the
+    /// messages, then the text is encoded with special-token text recognised and BOS added when the
+    /// vocabulary asks for it.
+    public func encodeChat(_ messages: [ChatMessage], template: ChatTemplate? = nil, addGenerationPrompt: Bool = true) throws -> [Int32] {
+        let text = try (template ?? chatTemplate()).render(messages, addGenerationPrompt: addGenerationPrompt)
+        return encode(text, addSpecial: true, parseSpecial: true)
+    }
+}

@@ -30,7 +30,12 @@ enum PatternParts {
     @inline(__always)
     static func contraction(_ text: ClassifiedText, at i: Int, end: Int, caseInsensitive: Bool) -> Int? {
         guard text.scalars[i] == 0x27, i + 1 < end else { return nil }
-        func lower(_ v: UInt32) -> UInt32 { caseInsensitive && v >= 0x41 && v <= 0x5A ? v + 32 : v }
+        // Simple case folding as the regex engine does it: ASCII, and U+017F LONG S folds to "s".
+        func lower(_ v: UInt32) -> UInt32 {
+            guard caseInsensitive else { return v }
+            if v >= 0x41 && v <= 0x5A { return v + 32 }
+            return v == 0x17F ? 0x73 : v
+        }
         let a = lower(text.scalars[i + 1])
         switch a {
         case 0x73, 0x74, 0x6D, 0x64: return i + 2  // s t m d

@@ -4,23 +4,21 @@
 /// with the highest score is merged first (ties: leftmost). Symbols that are not entries at the end
 /// are emitted as byte-fallback tokens `<0xHH>`.
 struct SentencePieceModel: Sendable {
-    private let tokensByBytes: [[UInt8]: Int32]
+    private let tokensByBytes: [ByteKey: Int32]
     private let scores: [Float]
     private let byteTokens: [Int32]
     private let unknownID: Int32?
 
-    init(tokenTexts: [String], scores: [Float], unknownID: Int32?) {
-        var map: [[UInt8]: Int32] = [:]
-        map.reserveCapacity(tokenTexts.count)
-        for (id, text) in tokenTexts.enumerated() { map[Array(text.utf8)] = Int32(id) }
+    /// - Parameter idsByText: token id of each token text's UTF-8.
+    init(idsByText map: [ByteKey: Int32], scores: [Float], unknownID: Int32?) {
         tokensByBytes = map
         self.scores = scores
         self.unknownID = unknownID
         byteTokens = (0..<256).map { b -> Int32 in
             let hex = String(b, radix: 16, uppercase: true)
             let name = "<0x" + (hex.count == 1 ? "0" + hex : hex) + ">"
-            if let id = map[Array(name.utf8)] { return id }
-            if let id = map[[UInt8(b)]] { return id }
+            if let id = map[ByteKey(name.utf8)] { return id }
+            if let id = map[ByteKey([UInt8(b)])] { return id }
             return -1
         }
     }
@@ -55,7 +53,7 @@ struct SentencePieceModel: Sendable {
             guard left >= 0, right >= 0 else { return }
             let s = Int(start[Int(left)])
             let size = Int(length[Int(left)] + length[Int(right)])
-            guard let token = tokensByBytes[Array(text[s..<(s + size)])], Int(token) < scores.count else { return }
+            guard let token = tokensByBytes[ByteKey(text[s..<(s + size)])], Int(token) < scores.count else { return }
             heap.push(Bigram(score: scores[Int(token)], left: left, right: right, size: Int32(size)))
         }
         for i in 1..<max(count, 1) { tryAdd(Int32(i - 1), Int32(i)) }
@@ -73,7 +71,7 @@ struct SentencePieceModel: Sendable {
         while i >= 0 {
             let s = Int(start[Int(i)]), n = Int(length[Int(i)])
             let piece = text[s..<(s + n)]
-            if let token = tokensByBytes[Array(piece)] {
+            if let token = tokensByBytes[ByteKey(piece)] {
                 output.append(token)
             } else {
                 for byte in piece {

@@ -12,7 +12,8 @@ public final class Tokenizer: Sendable {
     let tokenTypes: [TokenType]
     /// Raw bytes each token decodes to.
     let pieces: [[UInt8]]
-    let idsByText: [String: Int32]
+    /// Id of each token text (UTF-8 bytes, so canonically equivalent spellings stay distinct).
+    let idsByText: [ByteKey: Int32]
     let specials: SpecialTokenPartition
     let cleanSpaces: Bool
 
@@ -58,9 +59,10 @@ public final class Tokenizer: Sendable {
             throw TokenizerError.invalidVocabulary(
                 field: "tokenizer.ggml.token_type", reason: "\(types.count) entries for \(n) tokens")
         }
-        var ids: [String: Int32] = [:]
+        let utf8Texts = v.tokens.map { Array($0.utf8) }
+        var ids: [ByteKey: Int32] = [:]
         ids.reserveCapacity(n)
-        for (id, text) in v.tokens.enumerated() { ids[text] = Int32(id) }
+        for (id, text) in utf8Texts.enumerated() { ids[ByteKey(text)] = Int32(id) }
         func special(_ value: Int32?, _ fallback: Int32?) -> Int32? {
             if let value, value >= 0, Int(value) < n { return value }
             return fallback
@@ -76,11 +78,11 @@ public final class Tokenizer: Sendable {
         // End-of-turn detection by text, like llama.cpp; those tokens become CONTROL.
         var eot = special(v.eotID, nil)
         if eot == nil {
-            eot = Self.endOfTurnTexts.lazy.compactMap { ids[$0] }.first
+            eot = Self.endOfTurnTexts.lazy.compactMap { ids[ByteKey($0.utf8)] }.first
         }
         var eog = Set<Int32>()
         for text in Self.endOfGenerationTexts {
-            guard let id = ids[text] else { continue }
+            guard let id = ids[ByteKey(text.utf8)] else { continue }
             eog.insert(id)
             types[Int(id)] = .control
         }
@@ -90,7 +92,7 @@ public final class Tokenizer: Sendable {
         idsByText = ids
         chatTemplateText = v.chatTemplate
         eotID = eot
-        eomID = special(v.eomID, ids["<|eom_id|>"])
+        eomID = special(v.eomID, ids[ByteKey("<|eom_id|>".utf8)])
         paddingID = special(v.paddingID, nil)
 
         if isSentencePiece {
@@ -107,7 +109,7 @@ public final class Tokenizer: Sendable {
                 throw TokenizerError.invalidVocabulary(
                     field: "tokenizer.ggml.scores", reason: "\(scores.count) entries for \(n) tokens")
             }
-            engine = .sentencePiece(SentencePieceModel(tokenTexts: v.tokens, scores: scores, unknownID: unknownID))
+            engine = .sentencePiece(SentencePieceModel(idsByText: ids, scores: scores, unknownID: unknownID))
             pieces = zip(v.tokens, types).map { text, type in Self.sentencePiecePiece(text, type) }
         } else {
             let kind: PreTokenizerKind
@@ -120,30 +122,15 @@ public final class Tokenizer: Sendable {
             guard !v.merges.isEmpty else {
                 throw TokenizerError.invalidVocabulary(field: "tokenizer.ggml.merges", reason: "missing or empty (required for gpt2)")
             }
-            var merges: [([UInt8], [UInt8])] = []
-            merges.reserveCapacity(v.merges.count)
-            for (index, rule) in v.merges.enumerated() {
-                let scalars = Array(rule.unicodeScalars)
-                guard let space = scalars.dropFirst().firstIndex(of: " ") else {
-                    throw TokenizerError.invalidVocabulary(
-                        field: "tokenizer.ggml.merges", reason: "entry \(index) '\(rule)' has no separating space")
-                }
-                var left = String.UnicodeScalarView(), right = String.UnicodeScalarView()
-                left.append(contentsOf: scalars[..<space])
-                right.append(contentsOf: scalars[(space + 1)...])
-                guard let l = ByteLevelAlphabet.decodeStrict(String(left)),
-                      let r = ByteLevelAlphabet.decodeStrict(String(right)) else { continue }
-                merges.append((l, r))
+            var isByteLevel = [Bool](repeating: false, count: n)
+            var decoded: [[UInt8]] = []
+            decoded.reserveCapacity(n)
+            for (id, text) in utf8Texts.enumerated() {
+                let (bytes, strict) = ByteLevelAlphabet.decode(utf8: text)
+                isByteLevel[id] = strict
+                decoded.append(bytes)
             }
-            // Entries BPE can produce: those spelled in the byte alphabet; NORMAL entries take precedence.
-            var tokenBytes: [[UInt8]?] = v.tokens.map(ByteLevelAlphabet.decodeStrict)
-            var normalBytes = Set<[UInt8]>()
-            for (id, bytes) in tokenBytes.enumerated() where types[id] == .normal {
-                if let bytes { normalBytes.insert(bytes) }
-            }
-            for (id, bytes) in tokenBytes.enumerated() where types[id] != .normal {
-                if let bytes, normalBytes.contains(bytes) { tokenBytes[id] = nil }
-            }
+            let model = try BytePairModel(idsByText: ids, isByteLevel: isByteLevel, mergeRules: v.merges)
             bosID = special(v.bosID, nil)
             eosID = special(v.eosID, nil)
             unknownID = special(v.unknownID, nil)
@@ -151,10 +138,8 @@ public final class Tokenizer: Sendable {
             addEOS = v.addEOS ?? false
             addSpacePrefix = v.addSpacePrefix ?? false
             cleanSpaces = kind.cleansSpaces
-            engine = .bytePair(BytePairModel(tokenBytes: tokenBytes, merges: merges), PreTokenizer(kind: kind), kind)
-            pieces = zip(v.tokens, types).map { text, type in
-                type == .normal || type == .undefined ? ByteLevelAlphabet.decodeLenient(text) : Array(text.utf8)
-            }
+            engine = .bytePair(model, PreTokenizer(kind: kind), kind)
+            pieces = (0..<n).map { types[$0] == .normal || types[$0] == .undefined ? decoded[$0] : utf8Texts[$0] }
         }
         if let eos = eosID { eog.insert(eos) }
         if let eot { eog.insert(eot) }
@@ -194,7 +179,7 @@ public final class Tokenizer: Sendable {
     }
 
     /// The id of a vocabulary entry given its stored text (e.g. `"<|im_end|>"`).
-    public func id(of text: String) -> Int32? { idsByText[text] }
+    public func id(of text: String) -> Int32? { idsByText[ByteKey(text.utf8)] }
 
     /// Raw bytes a token stands for (control tokens: their text); empty for an id out of range.
     public func piece(_ id: Int32) -> [UInt8] {

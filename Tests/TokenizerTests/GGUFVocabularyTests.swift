@@ -39,7 +39,7 @@ import GGUF
 
     @Test func aFileThatIsNotGGUFIsAnError() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("not-a-gguf-\(UUID()).gguf").path
-        FileManager.default.createFile(atPath: path, contents: Data("hello".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("hello".utf8))
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(throws: (any Error).self) { try Tokenizer(ggufPath: path) }
     }

@@ -22,6 +22,8 @@ import Testing
         #expect(pieces(.gpt2, "I'm I'M") == ["I", "'m", " I", "'", "M"])
         #expect(pieces(.llama3, "I'm I'M") == ["I", "'m", " I", "'M"])
         #expect(pieces(.llama3, "WE'RE we'Ll") == ["WE", "'RE", " we", "'Ll"])
+        #expect(pieces(.llama3, "x'\u{17F}y") == ["x", "'\u{17F}", "y"])  // long s case-folds to s
+        #expect(pieces(.gpt2, "x'\u{17F}y") == ["x", "'", "\u{17F}y"])
     }
 
     @Test func digitGroupingDependsOnTheKind() {

@@ -26,6 +26,7 @@ import Testing
         for g in reference.greedy {
             let text = try template.render([.user(g.user)], addGenerationPrompt: true)
             #expect(tokenizer.encode(text, addSpecial: true) == g.promptIDs, "user: \(g.user)")
+            #expect(try tokenizer.encodeChat([.user(g.user)]) == g.promptIDs)
         }
     }
 

@@ -43,3 +43,16 @@ import Testing
         #expect(t.tokenType(-1) == nil)
     }
 }
+
+/// llama.cpp's `clean_spaces` pass applied by `decode` for gpt-2, llama-bpe and default vocabularies.
+@Suite struct CleanSpacesTests {
+    func clean(_ s: String) -> String { String(decoding: Tokenizer.cleanSpaces(Array(s.utf8)), as: UTF8.self) }
+
+    @Test func spaceBeforePunctuationAndContractionsIsRemoved() {
+        #expect(clean("Hello , world ! Really ? Yes .") == "Hello, world! Really? Yes.")
+        #expect(clean("it 's I 'm we 're they 've") == "it's I'm we're they've")
+        #expect(clean("don 't I 'd") == "don 't I 'd")  // llama.cpp leaves 't and 'd alone
+        #expect(clean("a ' b") == "a'b")
+        #expect(clean("") == "")
+    }
+}
