@@ -38,31 +38,39 @@ func attend(query q: UnsafePointer<Float>, position: Int32,
 }
 
 extension LlamaModel {
-    /// Prefill attention of one layer over the whole prompt (already appended to `layer`), filling
-    /// `scores` with the statistics the cache's prefill method asked for.
-    func prefillAttention(layer: LayerKV, q: UnsafeMutablePointer<Float>, k: UnsafePointer<Float>, positions: [Int32],
+    /// Prefill attention of the queries `queries` (a chunk of the prompt, `q` holds their rows)
+    /// over the layer's stored prompt rows, accumulating into `scores` what the cache's prefill
+    /// method asked for: the probability rows of the last `w` queries, or causal column sums.
+    func prefillAttention(layer: LayerKV, layerIndex: Int, q: UnsafeMutablePointer<Float>, queries: Range<Int>, positions: [Int32],
                           out: UnsafeMutablePointer<Float>, request: PrefillScoreRequest, scores: inout PrefillScores) {
         let n = positions.count
-        let H = config.headCount, G = config.headCountKV, d = config.headDim
+        let H = config.headCount, d = config.headDim
         let scale = 1 / Float(d).squareRoot()
         let window = request.kind == .windowProbabilities ? request.window : 0
         let wantsColumnSums = request.kind == .causalColumnSums
         let windowRows = scores.windowProbabilities.withUnsafeMutableBufferPointer { $0.baseAddress }
         let columnSums = scores.columnSums.withUnsafeMutableBufferPointer { $0.baseAddress }
         let s = scores
+        let observer = self.observer
         // Column sums accumulate over queries, so a head is owned by one task; otherwise split queries too.
-        let queryChunk = wantsColumnSums ? n : 64
-        let chunks = (n + queryChunk - 1) / queryChunk
-        pool.parallelFor(H * chunks) { item in
-            let h = item / chunks, c = item % chunks
+        let block = wantsColumnSums ? queries.count : 32
+        let blocks = (queries.count + block - 1) / block
+        pool.parallelFor(H * blocks) { item in
+            let h = item / blocks, b = item % blocks
             let sh = layer.storageHead(forQueryHead: h)
             let count = layer.count(sh)
             let probs = UnsafeMutablePointer<Float>.allocate(capacity: count)
             defer { probs.deallocate() }
             let keys = layer.keys(sh), values = layer.values(sh), pos = layer.positions(sh)
-            for t in (c * queryChunk)..<min(n, (c + 1) * queryChunk) {
-                attend(query: q + (t * H + h) * d, position: positions[t], keys: keys, values: values, positions: pos,
-                       count: count, headDim: d, scale: scale, probs: probs, out: out + (t * H + h) * d)
+            for i in (b * block)..<min(queries.count, (b + 1) * block) {
+                let t = queries.lowerBound + i
+                attend(query: q + (i * H + h) * d, position: positions[t], keys: keys, values: values, positions: pos,
+                       count: count, headDim: d, scale: scale, probs: probs, out: out + (i * H + h) * d)
+                if let observer, observer.observes(layer: layerIndex, queryPosition: positions[t]) {
+                    observer.observe(layer: layerIndex, head: h, queryPosition: positions[t],
+                                     probabilities: UnsafeBufferPointer(start: probs, count: count),
+                                     keyPositions: UnsafeBufferPointer(start: pos, count: count))
+                }
                 if window > 0, t >= n - window, let windowRows {
                     (windowRows + s.windowRowOffset(head: h, row: t - (n - window))).update(from: probs, count: min(count, n))
                 }
@@ -72,22 +80,30 @@ extension LlamaModel {
                 }
             }
         }
-        if request.kind == .nonCausalColumnSums, let columnSums {
-            // The reference's H2O/PyramidInfer score (rows before the window see future keys): a second pass.
-            pool.parallelFor(H) { h in
-                ScoreKernels.nonCausalColumnSums(queries: q + h * d, queryStride: H * d, keys: k + (h / (H / G)) * d, keyStride: G * d,
-                                                 count: n, headDim: d, window: request.window, scale: scale,
-                                                 into: columnSums + s.columnSumOffset(head: h))
-            }
+    }
+
+    /// The reference H2O/PyramidInfer prefill score (rows before the window see future keys): a
+    /// second pass over all `n` queries (`q`, `[n][H][d]`) and the layer's stored prompt keys.
+    func nonCausalColumnSums(layer: LayerKV, q: UnsafePointer<Float>, n: Int, window: Int, scores: inout PrefillScores) {
+        let H = config.headCount, d = config.headDim
+        let scale = 1 / Float(d).squareRoot()
+        guard let columnSums = scores.columnSums.withUnsafeMutableBufferPointer({ $0.baseAddress }) else { return }
+        let s = scores
+        pool.parallelFor(H) { h in
+            let sh = layer.storageHead(forQueryHead: h)
+            ScoreKernels.nonCausalColumnSums(queries: q + h * d, queryStride: H * d, keys: layer.keys(sh), keyStride: d,
+                                             count: n, headDim: d, window: window, scale: scale,
+                                             into: columnSums + s.columnSumOffset(head: h))
         }
     }
 
     /// Decode attention of one new query per head over the layer's cache; when `probabilities` is
     /// given (`[H][count]`), each query head's probability row is written there.
-    func decodeAttention(layer: LayerKV, q: UnsafeMutablePointer<Float>, position: Int32, out: UnsafeMutablePointer<Float>,
+    func decodeAttention(layer: LayerKV, layerIndex: Int, q: UnsafeMutablePointer<Float>, position: Int32, out: UnsafeMutablePointer<Float>,
                          probabilities: UnsafeMutablePointer<Float>?) {
         let H = config.headCount, d = config.headDim
         let scale = 1 / Float(d).squareRoot()
+        let observer = self.observer
         pool.parallelFor(H) { h in
             let sh = layer.storageHead(forQueryHead: h)
             let count = layer.count(sh)
@@ -95,6 +111,11 @@ extension LlamaModel {
             defer { if probabilities == nil { probs.deallocate() } }
             attend(query: q + h * d, position: position, keys: layer.keys(sh), values: layer.values(sh),
                    positions: layer.positions(sh), count: count, headDim: d, scale: scale, probs: probs, out: out + h * d)
+            if let observer, observer.observes(layer: layerIndex, queryPosition: position) {
+                observer.observe(layer: layerIndex, head: h, queryPosition: position,
+                                 probabilities: UnsafeBufferPointer(start: probs, count: count),
+                                 keyPositions: UnsafeBufferPointer(start: layer.positions(sh), count: count))
+            }
         }
     }
 }

@@ -14,6 +14,8 @@ public final class LlamaModel: @unchecked Sendable {
     public let weights: LlamaWeights
     public let rope: RoPE
     public let pool: ThreadPool
+    /// Analyses hook: sees attention probabilities of the layers and positions it asks for.
+    public var observer: AttentionObserver?
     /// Scratch for the decode-time attention probabilities handed to the cache's policy.
     private let probabilities = GrowableBuffer()
 
@@ -84,67 +86,104 @@ public final class LlamaModel: @unchecked Sendable {
         return out
     }
 
-    /// One pass of `n` tokens through every block (prefill when the cache is empty and n > 1,
-    /// otherwise a single decoding step with n == 1).
+    /// Tokens per chunk inside a layer: activations scale with the chunk, not the prompt.
+    public static let chunkSize = 256
+
+    /// One pass of `n` tokens through every block: the prompt (prefill, on an empty cache) or a
+    /// single decoding step (n == 1).
+    ///
+    /// Prefill runs layer by layer so each layer's prefill method sees the whole prompt before the
+    /// next layer is computed (the cache then holds the full prompt of one layer at most). Inside
+    /// a layer the prompt is processed in chunks of `chunkSize` tokens: first every chunk's keys
+    /// and values go into the cache, then each chunk's queries attend (masks from the stored
+    /// positions) and its feed-forward block runs. Only the residual stream (`n × dim`) is kept
+    /// for the whole prompt.
     private func pass(tokens: [Int32], startPosition: Int, cache: KVCache) throws -> [Float] {
         let n = tokens.count
         let c = config
         let dim = c.embeddingLength, d = c.headDim, H = c.headCount, G = c.headCountKV
-        let qDim = H * d, kvDim = G * d, ffn = c.feedForwardLength
-        let isPrefill = n > 1 || cache.layers[0].maxCount == 0
+        let qDim = H * d, kvDim = G * d, ffn = c.feedForwardLength, half = rope.dimensions / 2
+        let isPrefill = cache.layers[0].maxCount == 0
         let positions = (0..<n).map { Int32(startPosition + $0) }
+        let chunk = min(n, Self.chunkSize)
 
-        let x = Buffer(n * dim), xb = Buffer(n * dim), q = Buffer(n * qDim), k = Buffer(n * kvDim), v = Buffer(n * kvDim)
-        let att = Buffer(n * qDim), proj = Buffer(n * dim), gate = Buffer(n * ffn), up = Buffer(n * ffn)
-        let ropeCos = Buffer(n * rope.dimensions / 2), ropeSin = Buffer(n * rope.dimensions / 2)
-        defer { for b in [x, xb, q, k, v, att, proj, gate, up, ropeCos, ropeSin] { b.free() } }
+        let x = Buffer(n * dim), ropeCos = Buffer(n * half), ropeSin = Buffer(n * half)
+        let xb = Buffer(chunk * dim), q = Buffer(chunk * qDim), k = Buffer(chunk * kvDim), v = Buffer(chunk * kvDim)
+        let att = Buffer(chunk * qDim), proj = Buffer(chunk * dim), gate = Buffer(chunk * ffn), up = Buffer(chunk * ffn)
+        defer { for b in [x, ropeCos, ropeSin, xb, q, k, v, att, proj, gate, up] { b.free() } }
 
         for (i, t) in tokens.enumerated() {
             weights.tokenEmbedding.dequantizeRow(Int(t), into: x.p + i * dim)
-            rope.angles(position: Int(positions[i]), cos: ropeCos.p + i * rope.dimensions / 2, sin: ropeSin.p + i * rope.dimensions / 2)
+            rope.angles(position: Int(positions[i]), cos: ropeCos.p + i * half, sin: ropeSin.p + i * half)
         }
+        let chunks = stride(from: 0, to: n, by: chunk).map { $0..<min(n, $0 + chunk) }
 
         for (l, w) in weights.blocks.enumerated() {
-            // Attention block.
-            for i in 0..<n { Ops.rmsNorm(x.p + i * dim, w.attnNorm, xb.p + i * dim, n: dim, eps: c.rmsEpsilon) }
-            MatMul.matmul(w.wq, xb.p, n: n, q.p, pool: pool)
-            MatMul.matmul(w.wk, xb.p, n: n, k.p, pool: pool)
-            MatMul.matmul(w.wv, xb.p, n: n, v.p, pool: pool)
-            for i in 0..<n {
-                let cs = ropeCos.p + i * rope.dimensions / 2, sn = ropeSin.p + i * rope.dimensions / 2
-                rope.apply(q.p + i * qDim, heads: H, headDim: d, cos: cs, sin: sn)
-                rope.apply(k.p + i * kvDim, heads: G, headDim: d, cos: cs, sin: sn)
-            }
             let layer = cache.layers[l]
-            for i in 0..<n {
-                for g in 0..<G {
-                    layer.append(kvHead: g, key: k.p + i * kvDim + g * d, value: v.p + i * kvDim + g * d, position: positions[i])
+            // 1. Keys and values of every token into the cache.
+            for r in chunks {
+                let m = r.count, xr = x.p + r.lowerBound * dim
+                for i in 0..<m { Ops.rmsNorm(xr + i * dim, w.attnNorm, xb.p + i * dim, n: dim, eps: c.rmsEpsilon) }
+                MatMul.matmul(w.wk, xb.p, n: m, k.p, pool: pool)
+                MatMul.matmul(w.wv, xb.p, n: m, v.p, pool: pool)
+                for i in 0..<m {
+                    let t = r.lowerBound + i
+                    rope.apply(k.p + i * kvDim, heads: G, headDim: d, cos: ropeCos.p + t * half, sin: ropeSin.p + t * half)
+                    for g in 0..<G {
+                        layer.append(kvHead: g, key: k.p + i * kvDim + g * d, value: v.p + i * kvDim + g * d, position: positions[t])
+                    }
                 }
             }
+            // 2. What the compression policy wants to observe.
+            var request = PrefillScoreRequest(kind: .none, window: 0, promptLength: n)
+            var scores: PrefillScores? = nil
+            var decodeProbabilities: UnsafeMutablePointer<Float>? = nil
             if isPrefill {
-                let request = cache.prefillRequest(layer: l)
-                var scores = PrefillScores(request: request, queryHeads: H)
-                prefillAttention(layer: layer, q: q.p, k: k.p, positions: positions, out: att.p, request: request, scores: &scores)
-                try cache.finishPrefill(layer: l, scores: scores)
+                request = cache.prefillRequest(layer: l)
+                scores = PrefillScores(request: request, queryHeads: H)
             } else if cache.wantsDecodeProbabilities(layer: l) {
-                let kLen = layer.maxCount
-                probabilities.ensure(H * kLen)
-                decodeAttention(layer: layer, q: q.p, position: positions[0], out: att.p, probabilities: probabilities.p)
-                try cache.finishDecodeStep(layer: l, probabilities: UnsafeBufferPointer(start: probabilities.p, count: H * kLen))
-            } else {
-                decodeAttention(layer: layer, q: q.p, position: positions[0], out: att.p, probabilities: nil)
-                try cache.finishDecodeStep(layer: l, probabilities: nil)
+                probabilities.ensure(H * layer.maxCount)
+                decodeProbabilities = probabilities.p
             }
-            MatMul.matmul(w.wo, att.p, n: n, proj.p, pool: pool)
-            Ops.add(x.p, proj.p, n: n * dim)
+            let keepQueries = request.kind == .nonCausalColumnSums ? Buffer(n * qDim) : nil
+            defer { keepQueries?.free() }
+            // 3. Queries, attention, output projection and feed-forward block, chunk by chunk.
+            for r in chunks {
+                let m = r.count, xr = x.p + r.lowerBound * dim
+                for i in 0..<m { Ops.rmsNorm(xr + i * dim, w.attnNorm, xb.p + i * dim, n: dim, eps: c.rmsEpsilon) }
+                MatMul.matmul(w.wq, xb.p, n: m, q.p, pool: pool)
+                for i in 0..<m {
+                    let t = r.lowerBound + i
+                    rope.apply(q.p + i * qDim, heads: H, headDim: d, cos: ropeCos.p + t * half, sin: ropeSin.p + t * half)
+                }
+                keepQueries.map { ($0.p + r.lowerBound * qDim).update(from: q.p, count: m * qDim) }
+                if isPrefill {
+                    prefillAttention(layer: layer, layerIndex: l, q: q.p, queries: r, positions: positions, out: att.p,
+                                     request: request, scores: &scores!)
+                } else {
+                    decodeAttention(layer: layer, layerIndex: l, q: q.p, position: positions[0], out: att.p, probabilities: decodeProbabilities)
+                }
+                MatMul.matmul(w.wo, att.p, n: m, proj.p, pool: pool)
+                Ops.add(xr, proj.p, n: m * dim)
 
-            // Feed-forward block.
-            for i in 0..<n { Ops.rmsNorm(x.p + i * dim, w.ffnNorm, xb.p + i * dim, n: dim, eps: c.rmsEpsilon) }
-            MatMul.matmul(w.wGate, xb.p, n: n, gate.p, pool: pool)
-            MatMul.matmul(w.wUp, xb.p, n: n, up.p, pool: pool)
-            Ops.swiglu(gate.p, up.p, n: n * ffn)
-            MatMul.matmul(w.wDown, gate.p, n: n, proj.p, pool: pool)
-            Ops.add(x.p, proj.p, n: n * dim)
+                for i in 0..<m { Ops.rmsNorm(xr + i * dim, w.ffnNorm, xb.p + i * dim, n: dim, eps: c.rmsEpsilon) }
+                MatMul.matmul(w.wGate, xb.p, n: m, gate.p, pool: pool)
+                MatMul.matmul(w.wUp, xb.p, n: m, up.p, pool: pool)
+                Ops.swiglu(gate.p, up.p, n: m * ffn)
+                MatMul.matmul(w.wDown, gate.p, n: m, proj.p, pool: pool)
+                Ops.add(xr, proj.p, n: m * dim)
+            }
+            // 4. Let the policy compress this layer.
+            if isPrefill {
+                if let keepQueries {
+                    nonCausalColumnSums(layer: layer, q: keepQueries.p, n: n, window: request.window, scores: &scores!)
+                }
+                try cache.finishPrefill(layer: l, scores: scores)
+            } else {
+                try cache.finishDecodeStep(layer: l, probabilities: decodeProbabilities.map {
+                    UnsafeBufferPointer(start: $0, count: H * layer.maxCount)
+                })
+            }
         }
         var hidden = [Float](repeating: 0, count: n * dim)
         hidden.withUnsafeMutableBufferPointer { h in
