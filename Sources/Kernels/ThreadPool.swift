@@ -101,7 +101,9 @@ public final class ThreadPool: @unchecked Sendable {
     }
 
     private func workerLoop() {
-        var seen = generation.load(ordering: .acquiring)
+        // Start from the generation the pool was created with (0), not the current one: a job
+        // issued before this thread got to run must still be seen, or the caller waits forever.
+        var seen = 0
         while true {
             var spins = 0
             while generation.load(ordering: .acquiring) == seen {
