@@ -7,7 +7,8 @@ import KVCache
 ///
 /// The forward pass reads top to bottom: embed → per block (rmsNorm → q,k,v → rope → cache →
 /// attention → output projection → residual → rmsNorm → swiglu FFN → residual) → rmsNorm → logits.
-/// Activations and the KV cache are float32; weights stay quantized in the memory-mapped file.
+/// Activations are float32; the KV cache is float32 or f16 (the cache decides); weights stay
+/// quantized in the memory-mapped file. Products sharing an input (Q/K/V, gate/up) run as one job.
 public final class LlamaModel: @unchecked Sendable {
     public let file: GGUFFile
     public let config: LlamaConfiguration
@@ -107,9 +108,7 @@ public final class LlamaModel: @unchecked Sendable {
         for (l, w) in weights.blocks.enumerated() {
             // Attention block.
             for i in 0..<n { Ops.rmsNorm(x.p + i * dim, w.attnNorm, xb.p + i * dim, n: dim, eps: c.rmsEpsilon) }
-            MatMul.matmul(w.wq, xb.p, n: n, q.p, pool: pool)
-            MatMul.matmul(w.wk, xb.p, n: n, k.p, pool: pool)
-            MatMul.matmul(w.wv, xb.p, n: n, v.p, pool: pool)
+            MatMul.matmul([w.wq, w.wk, w.wv], xb.p, n: n, [q.p, k.p, v.p], pool: pool)
             for i in 0..<n {
                 let cs = ropeCos.p + i * rope.dimensions / 2, sn = ropeSin.p + i * rope.dimensions / 2
                 rope.apply(q.p + i * qDim, heads: H, headDim: d, cos: cs, sin: sn)
@@ -140,8 +139,7 @@ public final class LlamaModel: @unchecked Sendable {
 
             // Feed-forward block.
             for i in 0..<n { Ops.rmsNorm(x.p + i * dim, w.ffnNorm, xb.p + i * dim, n: dim, eps: c.rmsEpsilon) }
-            MatMul.matmul(w.wGate, xb.p, n: n, gate.p, pool: pool)
-            MatMul.matmul(w.wUp, xb.p, n: n, up.p, pool: pool)
+            MatMul.matmul([w.wGate, w.wUp], xb.p, n: n, [gate.p, up.p], pool: pool)
             Ops.swiglu(gate.p, up.p, n: n * ffn)
             MatMul.matmul(w.wDown, gate.p, n: n, proj.p, pool: pool)
             Ops.add(x.p, proj.p, n: n * dim)
