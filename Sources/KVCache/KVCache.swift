@@ -41,8 +41,14 @@ public final class KVCache {
     ///   - counters: the run's shared reference counters. In reference semantics pass the same
     ///     object to every sequence of a run to reproduce the carry-over (Q7); nil gives this cache
     ///     its own fresh counters. Ignored in corrected semantics.
-    public init(shape: CacheShape, config: CompressionConfig, maxNewTokens: Int, counters: ReferenceCounters? = nil) throws {
+    ///   - elementType: storage of K and V rows (`.f32` default; `.f16` needs an even head dimension).
+    public init(shape: CacheShape, config: CompressionConfig, maxNewTokens: Int, counters: ReferenceCounters? = nil,
+                elementType: KVElementType = .f32) throws {
         try shape.validate()
+        if elementType == .f16 && shape.headDim % 2 != 0 {
+            throw KVCacheError.invalidConfig("an f16 KV cache needs an even head dimension, got \(shape.headDim)")
+        }
+        let storageDim = elementType == .f16 ? shape.headDim / 2 : shape.headDim
         try config.validate()
         if maxNewTokens < 0 { throw KVCacheError.invalidConfig("max new tokens must not be negative, got \(maxNewTokens)") }
         self.shape = shape
@@ -54,12 +60,12 @@ public final class KVCache {
         prefillPolicy = PrefillPolicy(config: config)
         decodingPolicy = DecodingPolicy(method: config.decoding, dw: config.decodingWindow, dr: config.recent,
                                         delta: delta, layers: shape.layers, reference: reference)
-        let acc = ByteAccountant(headDim: shape.headDim)
+        let acc = ByteAccountant(headDim: storageDim)
         accountant = acc
         let initial = 64
         layers = (0..<shape.layers).map { _ in
             LayerKV(kvHeads: shape.kvHeads, groupSize: shape.groupSize, perQueryHead: reference,
-                    headDim: shape.headDim, initialCapacity: initial, accountant: acc)
+                    headDim: storageDim, initialCapacity: initial, accountant: acc, elementType: elementType)
         }
         prefixRows = Array(repeating: -1, count: shape.layers)
         layerCounters = Array(repeating: ReferenceCounters.Counters(), count: shape.layers)

@@ -19,8 +19,11 @@ import Darwin
 public final class LayerKV {
     /// Number of independent row lists in this layer.
     public let storageHeads: Int
-    /// Floats per row.
+    /// Float32 slots per stored row: the head dimension for `.f32` storage, half of it for `.f16`
+    /// (two halves packed per slot; read such rows as raw IEEE half bytes).
     public let headDim: Int
+    /// Element type of the stored K and V rows.
+    public let elementType: KVElementType
     /// Query heads per KV head in the model.
     public let groupSize: Int
     /// True when every query head has its own copy (reference semantics).
@@ -47,9 +50,13 @@ public final class LayerKV {
     private var scratchRows = 0
     private var scratchPositions: UnsafeMutablePointer<Int32>?
 
-    init(kvHeads: Int, groupSize: Int, perQueryHead: Bool, headDim: Int, initialCapacity: Int, accountant: ByteAccountant) {
+    /// `headDim` is the storage width in float32 slots (see `headDim`); with `.f16` a row holds
+    /// `2 × headDim` halves.
+    init(kvHeads: Int, groupSize: Int, perQueryHead: Bool, headDim: Int, initialCapacity: Int, accountant: ByteAccountant,
+         elementType: KVElementType = .f32) {
         self.storageHeads = perQueryHead ? kvHeads * groupSize : kvHeads
         self.headDim = headDim
+        self.elementType = elementType
         self.groupSize = groupSize
         self.perQueryHead = perQueryHead
         self.accountant = accountant
@@ -97,15 +104,24 @@ public final class LayerKV {
     /// Absolute token position of each row of a storage head.
     @inline(__always) public func positions(_ head: Int) -> UnsafePointer<Int32> { UnsafePointer(positionRows[head]) }
 
-    /// Appends one token's key and value (each `headDim` floats) to every storage head fed by `kvHead`.
+    /// Appends one token's key and value (each `headDim` floats; `2 × headDim` for `.f16`, converted
+    /// on store) to every storage head fed by `kvHead`.
     /// Growth is amortised (capacity doubles when full).
     public func append(kvHead: Int, key: UnsafePointer<Float>, value: UnsafePointer<Float>, position: Int32) {
         precondition(kvHead >= 0 && kvHead * (perQueryHead ? groupSize : 1) < storageHeads, "kvHead \(kvHead) out of range")
         for head in storageHeads(forKVHead: kvHead) {
             let row = counts[head]
             if row == capacity { reserve(Swift.max(capacity * 2, 16)) }
-            (keyRows[head] + row * headDim).update(from: key, count: headDim)
-            (valueRows[head] + row * headDim).update(from: value, count: headDim)
+            if elementType == .f16 {
+                let kh = UnsafeMutableRawPointer(keyRows[head] + row * headDim), vh = UnsafeMutableRawPointer(valueRows[head] + row * headDim)
+                for i in 0..<(2 * headDim) {
+                    kh.storeBytes(of: Float16(key[i]).bitPattern, toByteOffset: 2 * i, as: UInt16.self)
+                    vh.storeBytes(of: Float16(value[i]).bitPattern, toByteOffset: 2 * i, as: UInt16.self)
+                }
+            } else {
+                (keyRows[head] + row * headDim).update(from: key, count: headDim)
+                (valueRows[head] + row * headDim).update(from: value, count: headDim)
+            }
             positionRows[head][row] = position
             counts[head] = row + 1
             if tracksOrder { order[head].append(row); slotOf[head].append(row) }

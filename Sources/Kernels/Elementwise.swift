@@ -14,7 +14,16 @@ public enum Ops {
     /// SwiGLU: `gate[i] = silu(gate[i]) · up[i]`.
     @inline(__always)
     public static func swiglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, n: Int) {
-        for i in 0..<n {
+        var i = 0
+        let rg = UnsafeMutableRawPointer(gate), ru = UnsafeRawPointer(up)
+        let one = SIMD8<Float>(repeating: 1)
+        while i + 8 <= n {
+            let g = rg.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+            let u = ru.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+            rg.storeBytes(of: g / (one + VectorMath.exp(-g)) * u, toByteOffset: 4 * i, as: SIMD8<Float>.self)
+            i += 8
+        }
+        for i in i..<n {
             let g = gate[i]
             gate[i] = g / (1 + expf(-g)) * up[i]
         }

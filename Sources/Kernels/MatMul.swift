@@ -1,51 +1,92 @@
 /// Matrix–vector (decode) and matrix–matrix (prefill) products with quantized weights.
 public enum MatMul {
+    /// Weight rows per decode task (llama.cpp uses 64 for matrix–vector products).
+    public static let vectorChunkRows = 64
+    /// Weight rows dequantized per prefill task (a float32 panel reused across a token tile).
+    public static let panelRows = 16
+    /// Activation rows per prefill task (the tile of `X` stays in L2 while the panel sweeps it).
+    public static let tokenTile = 64
+
     /// `y = W·x`: `x` has `w.cols` floats, `y` gets `w.rows` floats.
     public static func matvec(_ w: WeightMatrix, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
                               pool: ThreadPool) {
-        let sums = UnsafeMutablePointer<Float>.allocate(capacity: max(1, w.cols / 32))
-        defer { sums.deallocate() }
-        if w.type == .q4_1 { RowDot.blockSums(x, count: w.cols, into: sums) }
-        let chunk = 64
-        pool.parallelRanges(w.rows, chunk: chunk) { start, end in
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: w.cols)
-            defer { scratch.deallocate() }
-            for r in start..<end {
-                y[r] = RowDot.dot(w.type, w.row(r), x, blockSums: sums, count: w.cols, scratch: scratch)
-            }
-        }
+        matmul([w], x, n: 1, [y], pool: pool)
     }
 
     /// `Y = X·Wᵀ` for `n` activation rows: `X` is `[n, w.cols]`, `Y` is `[n, w.rows]` (row-major).
-    ///
-    /// Each task dequantizes a panel of 16 weight rows to float32 once and multiplies it with every
-    /// activation row (register-blocked 4 rows × 2 tokens).
     public static func matmul(_ w: WeightMatrix, _ x: UnsafePointer<Float>, n: Int, _ y: UnsafeMutablePointer<Float>,
                               pool: ThreadPool) {
-        if n == 1 { matvec(w, x, y, pool: pool); return }
-        let panelRows = 16
-        let cols = w.cols
-        pool.parallelRanges(w.rows, chunk: panelRows) { start, end in
-            let panel = UnsafeMutablePointer<Float>.allocate(capacity: panelRows * cols)
-            defer { panel.deallocate() }
-            let count = end - start
-            for r in 0..<count { w.dequantizeRow(start + r, into: panel + r * cols) }
-            var r = 0
-            while r + 4 <= count {
-                var t = 0
-                while t + 2 <= n {
-                    block4x2(panel + r * cols, cols, x + t * cols, cols, y + t * w.rows + start + r, w.rows)
-                    t += 2
+        matmul([w], x, n: n, [y], pool: pool)
+    }
+
+    /// Several products with the same input in one parallel job (e.g. Q, K, V or gate, up):
+    /// `ys[i] = X·ws[i]ᵀ`. All matrices must have `cols` equal to the width of `X`.
+    ///
+    /// Decode (`n == 1`): tasks of 64 rows, each row one fused dequantize-and-dot pass over the
+    /// weights (streamed once). Prefill: tasks of (16-row panel, 64-token tile); the panel is
+    /// dequantized to float32 once per task and multiplied by the tile with a register-blocked
+    /// 4 rows × 2 tokens kernel.
+    public static func matmul(_ ws: [WeightMatrix], _ x: UnsafePointer<Float>, n: Int, _ ys: [UnsafeMutablePointer<Float>],
+                              pool: ThreadPool) {
+        guard n > 0, let cols = ws.first?.cols else { return }
+        precondition(ws.count == ys.count && ws.allSatisfy { $0.cols == cols }, "matmul: mismatched matrices")
+        let rowsPerTask = n == 1 ? vectorChunkRows : panelRows
+        let tokenTiles = n == 1 ? 1 : (n + tokenTile - 1) / tokenTile
+        var firstTask: [Int] = [0]
+        for w in ws { firstTask.append(firstTask.last! + (w.rows + rowsPerTask - 1) / rowsPerTask * tokenTiles) }
+        let needsSums = ws.contains { $0.type == .q4_1 }
+        let sums = UnsafeMutablePointer<Float>.allocate(capacity: max(1, n * cols / 32))
+        defer { sums.deallocate() }
+        if n == 1 && needsSums { RowDot.blockSums(x, count: cols, into: sums) }
+        pool.parallelFor(firstTask.last!) { task in
+            var m = 0
+            while task >= firstTask[m + 1] { m += 1 }
+            let w = ws[m], y = ys[m]
+            let local = task - firstTask[m]
+            let panel = local / tokenTiles, tileIndex = local % tokenTiles
+            let start = panel * rowsPerTask, end = min(w.rows, start + rowsPerTask)
+            if n == 1 {
+                if RowDot.hasFusedKernel(w.type) {
+                    for r in start..<end {
+                        y[r] = RowDot.dot(w.type, w.row(r), x, blockSums: sums, count: cols, scratch: nil)
+                    }
+                } else {
+                    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: cols)
+                    defer { scratch.deallocate() }
+                    for r in start..<end {
+                        y[r] = RowDot.dot(w.type, w.row(r), x, blockSums: sums, count: cols, scratch: scratch)
+                    }
                 }
-                if t < n {
-                    for i in 0..<4 { y[t * w.rows + start + r + i] = RowDot.dotF32(panel + (r + i) * cols, x + t * cols, cols) }
-                }
-                r += 4
+                return
             }
-            while r < count {
-                for t in 0..<n { y[t * w.rows + start + r] = RowDot.dotF32(panel + r * cols, x + t * cols, cols) }
-                r += 1
+            let t0 = tileIndex * tokenTile, t1 = min(n, t0 + tokenTile)
+            panelProduct(w, rows: start..<end, x + t0 * cols, n: t1 - t0, y + t0 * w.rows)
+        }
+    }
+
+    /// Dequantizes `rows` of `w` into a float32 panel and writes `y[t*w.rows + r]` for the `n`
+    /// activation rows of `x`.
+    static func panelProduct(_ w: WeightMatrix, rows: Range<Int>, _ x: UnsafePointer<Float>, n: Int,
+                             _ y: UnsafeMutablePointer<Float>) {
+        let cols = w.cols, start = rows.lowerBound, count = rows.count
+        let panel = UnsafeMutablePointer<Float>.allocate(capacity: count * cols)
+        defer { panel.deallocate() }
+        for r in 0..<count { w.dequantizeRow(start + r, into: panel + r * cols) }
+        var r = 0
+        while r + 4 <= count {
+            var t = 0
+            while t + 2 <= n {
+                block4x2(panel + r * cols, cols, x + t * cols, cols, y + t * w.rows + start + r, w.rows)
+                t += 2
             }
+            if t < n {
+                for i in 0..<4 { y[t * w.rows + start + r + i] = RowDot.dotF32(panel + (r + i) * cols, x + t * cols, cols) }
+            }
+            r += 4
+        }
+        while r < count {
+            for t in 0..<n { y[t * w.rows + start + r] = RowDot.dotF32(panel + r * cols, x + t * cols, cols) }
+            r += 1
         }
     }
 

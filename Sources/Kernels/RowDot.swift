@@ -17,18 +17,27 @@ public enum RowDot {
     }
 
     /// `Σ row[i]·x[i]` over `count` elements. `blockSums[b]` = Σ of x over block b of 32 (Q4_1/Q5_1 only).
+    /// `scratch` (`count` floats) is needed only for types without a fused kernel (`hasFusedKernel`).
     @inline(__always)
     public static func dot(_ type: GGMLType, _ row: UnsafeRawPointer, _ x: UnsafePointer<Float>,
                            blockSums: UnsafePointer<Float>?, count: Int,
-                           scratch: UnsafeMutablePointer<Float>) -> Float {
+                           scratch: UnsafeMutablePointer<Float>?) -> Float {
         switch type {
         case .f32: return dotF32(row.assumingMemoryBound(to: Float.self), x, count)
         case .f16: return dotF16(row, x, count)
         case .q8_0: return dotQ8_0(row, x, count)
         case .q4_1: return dotQ4_1(row, x, blockSums!, count)
         default:
-            dequantize(type, row, into: scratch, count: count)
-            return dotF32(scratch, x, count)
+            dequantize(type, row, into: scratch!, count: count)
+            return dotF32(scratch!, x, count)
+        }
+    }
+
+    /// Whether `dot` multiplies `type` without dequantizing into scratch first.
+    public static func hasFusedKernel(_ type: GGMLType) -> Bool {
+        switch type {
+        case .f32, .f16, .q8_0, .q4_1: return true
+        default: return false
         }
     }
 

@@ -1,12 +1,17 @@
 import Foundation
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A persistent pool of worker threads for data-parallel loops (llama.cpp style).
 ///
 /// `parallelFor(count)` splits `0..<count` into chunks that threads claim with an atomic counter;
 /// the calling thread participates. Workers spin briefly on a generation number between jobs (a
 /// decode step issues hundreds of small jobs) and then sleep on a semaphore, so an idle pool costs
-/// nothing. One job runs at a time; calls from several threads are serialised.
+/// nothing. Every wait is bounded: a short spin with `pause`, then `sched_yield`, then short sleeps,
+/// so a pool on an oversubscribed machine never burns a core waiting for a descheduled peer.
+/// One job runs at a time; calls from several threads are serialised.
 public final class ThreadPool: @unchecked Sendable {
     /// Threads that run work, the caller included.
     public let threadCount: Int
@@ -78,7 +83,8 @@ public final class ThreadPool: @unchecked Sendable {
             let asleep = sleepers.load(ordering: .sequentiallyConsistent)
             for _ in 0..<asleep { wake.signal() }
             runClaimedItems()
-            while pending.load(ordering: .acquiring) > 0 { spinPause() }
+            var backoff = Backoff()
+            while pending.load(ordering: .acquiring) > 0 { backoff.wait() }
             job = nil
         }
     }
@@ -108,8 +114,10 @@ public final class ThreadPool: @unchecked Sendable {
             var spins = 0
             while generation.load(ordering: .acquiring) == seen {
                 spins += 1
-                if spins < 20_000 {
+                if spins < Backoff.spinLimit {
                     spinPause()
+                } else if spins < Backoff.spinLimit + Backoff.yieldLimit {
+                    sched_yield()
                 } else {
                     sleepers.wrappingAdd(1, ordering: .sequentiallyConsistent)
                     if generation.load(ordering: .sequentiallyConsistent) == seen { wake.wait() }
@@ -125,7 +133,27 @@ public final class ThreadPool: @unchecked Sendable {
     }
 }
 
-/// A busy-wait step. (The x86 `pause` hint is not importable from Swift; a plain spin is fine for
-/// the few microseconds between jobs.)
+/// A busy-wait step. (The x86 `pause` intrinsic is a header-only inline that Swift cannot link;
+/// the bounded `Backoff` below is what keeps waits cheap.)
 @inline(__always)
 func spinPause() {}
+
+/// Bounded waiting: `spinLimit` pauses (a few tens of microseconds), then `yieldLimit` yields,
+/// then 50 µs sleeps, so a waiter never spins for long on a peer that the OS descheduled.
+struct Backoff {
+    static let spinLimit = 8_000
+    static let yieldLimit = 64
+    private var steps = 0
+
+    @inline(__always)
+    mutating func wait() {
+        steps += 1
+        if steps < Backoff.spinLimit {
+            spinPause()
+        } else if steps < Backoff.spinLimit + Backoff.yieldLimit {
+            sched_yield()
+        } else {
+            usleep(50)
+        }
+    }
+}

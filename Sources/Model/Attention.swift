@@ -2,7 +2,8 @@ import Foundation
 import Kernels
 import KVCache
 
-/// Scaled dot-product attention of one query over the stored rows of one cache head.
+/// Scaled dot-product attention of one query over the stored rows of one cache head (two passes,
+/// used when a compression policy needs the probabilities).
 ///
 /// Rows whose stored position is after the query's position are masked, so masks always come from
 /// the positions in the cache, never from a counter. `probs` receives the softmax probabilities of
@@ -12,37 +13,110 @@ func attend(query q: UnsafePointer<Float>, position: Int32,
             keys: UnsafePointer<Float>, values: UnsafePointer<Float>, positions: UnsafePointer<Int32>, count: Int,
             headDim d: Int, scale: Float,
             probs: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
-    var m = -Float.infinity
-    for j in 0..<count {
-        if positions[j] <= position {
-            let s = RowDot.dotF32(q, keys + j * d, d) * scale
-            probs[j] = s
-            if s > m { m = s }
+    let m = AttentionKernel.maskedScores(query: q, position: position, keys: keys, positions: positions, count: count,
+                                         headDim: d, scale: scale, into: probs)
+    out.update(repeating: 0, count: d)
+    guard m != -.infinity else { probs.update(repeating: 0, count: count); return }
+    let sum = VectorMath.expShifted(probs, n: count, shift: m)
+    let inv = 1 / sum
+    for j in 0..<count { probs[j] *= inv }
+    AttentionKernel.accumulateValues(probs, values: values, count: count, headDim: d, into: out)
+}
+
+/// Float32 views of one storage head's keys and values: the cache rows themselves (f32 cache) or a
+/// converted copy (f16 cache) that lives until `release`.
+struct FloatKV {
+    let keys: UnsafePointer<Float>
+    let values: UnsafePointer<Float>
+    private let owned: UnsafeMutablePointer<Float>?
+
+    init(_ layer: LayerKV, head: Int, count: Int, headDim d: Int) {
+        if layer.elementType == .f32 {
+            keys = UnsafePointer(layer.keys(head)); values = UnsafePointer(layer.values(head)); owned = nil
         } else {
-            probs[j] = -.infinity
+            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, 2 * count * d))
+            VectorMath.halfToFloat(UnsafeRawPointer(layer.keys(head)), buffer, count: count * d)
+            VectorMath.halfToFloat(UnsafeRawPointer(layer.values(head)), buffer + count * d, count: count * d)
+            keys = UnsafePointer(buffer); values = UnsafePointer(buffer + count * d); owned = buffer
         }
     }
-    var sum: Float = 0
-    for j in 0..<count {
-        let e = expf(probs[j] - m)
-        probs[j] = e
-        sum += e
+
+    func release() { owned?.deallocate() }
+}
+
+/// Scratch of one streaming-attention task: a float32 key/value block (for f16 caches), scores,
+/// and the running state (`m`, `l`, `o`) of its query rows.
+struct StreamingScratch {
+    let keyBlock: UnsafeMutablePointer<Float>, valueBlock: UnsafeMutablePointer<Float>
+    let scores: UnsafeMutablePointer<Float>
+    let maxima: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>, outs: UnsafeMutablePointer<Float>
+
+    init(rows: Int, headDim d: Int) {
+        let b = AttentionKernel.blockSize
+        keyBlock = .allocate(capacity: 2 * b * d); valueBlock = keyBlock + b * d
+        scores = .allocate(capacity: b)
+        maxima = .allocate(capacity: rows); maxima.initialize(repeating: -.infinity, count: rows)
+        sums = .allocate(capacity: rows); sums.initialize(repeating: 0, count: rows)
+        outs = .allocate(capacity: rows * d); outs.initialize(repeating: 0, count: rows * d)
     }
-    let inv = 1 / sum
-    out.update(repeating: 0, count: d)
-    for j in 0..<count {
-        let p = probs[j] * inv
-        probs[j] = p
-        if p != 0 { Ops.axpy(p, values + j * d, out, n: d) }
+
+    func free() { keyBlock.deallocate(); scores.deallocate(); maxima.deallocate(); sums.deallocate(); outs.deallocate() }
+
+    /// Streams key rows `range` of storage head `sh` through the query rows given by `rows`
+    /// (`(query pointer, position)` per row), updating each row's state.
+    func stream(_ layer: LayerKV, head sh: Int, range: Range<Int>, headDim d: Int, scale: Float,
+                rows: [(UnsafePointer<Float>, Int32)]) {
+        let half = layer.elementType == .f16
+        let keys = layer.keys(sh), values = layer.values(sh), pos = layer.positions(sh)
+        var start = range.lowerBound
+        var maxQuery = Int32.min
+        for r in rows { maxQuery = max(maxQuery, r.1) }
+        while start < range.upperBound {
+            let n = min(AttentionKernel.blockSize, range.upperBound - start)
+            var minKey = Int32.max
+            for j in start..<(start + n) { minKey = min(minKey, pos[j]) }
+            if minKey <= maxQuery {
+                let kb: UnsafePointer<Float>, vb: UnsafePointer<Float>
+                if half {
+                    VectorMath.halfToFloat(UnsafeRawPointer(keys) + 2 * start * d, keyBlock, count: n * d)
+                    VectorMath.halfToFloat(UnsafeRawPointer(values) + 2 * start * d, valueBlock, count: n * d)
+                    kb = UnsafePointer(keyBlock); vb = UnsafePointer(valueBlock)
+                } else {
+                    kb = UnsafePointer(keys + start * d); vb = UnsafePointer(values + start * d)
+                }
+                for (i, r) in rows.enumerated() where minKey <= r.1 {
+                    AttentionKernel.accumulate(query: r.0, position: r.1, keys: kb, values: vb, positions: pos + start,
+                                               count: n, headDim: d, scale: scale, maximum: &maxima[i], sum: &sums[i],
+                                               out: outs + i * d, scratch: scores)
+                }
+            }
+            start += n
+        }
     }
 }
 
 extension LlamaModel {
-    /// Prefill attention of the queries `queries` (a chunk of the prompt, `q` holds their rows)
-    /// over the layer's stored prompt rows, accumulating into `scores` what the cache's prefill
-    /// method asked for: the probability rows of the last `w` queries, or causal column sums.
-    func prefillAttention(layer: LayerKV, layerIndex: Int, q: UnsafeMutablePointer<Float>, queries: Range<Int>, positions: [Int32],
-                          out: UnsafeMutablePointer<Float>, request: PrefillScoreRequest, scores: inout PrefillScores) {
+    /// Query heads reading each storage head of `layer`.
+    func queryHeads(of layer: LayerKV) -> [[Int]] {
+        var heads = Array(repeating: [Int](), count: layer.storageHeads)
+        for h in 0..<config.headCount { heads[layer.storageHead(forQueryHead: h)].append(h) }
+        return heads
+    }
+
+    /// Prefill attention of the prompt tokens `queries` (a chunk; their query rows are `q`,
+    /// `[queries.count][H][d]`, and `out` has the same layout) over the layer's stored prompt rows,
+    /// accumulating into `scores` what the cache's prefill method asked for: the probability rows
+    /// of the last `w` queries, or causal column sums. Without statistics (and no observer) it
+    /// streams (flash attention).
+    func prefillAttention(layer: LayerKV, layerIndex: Int, q: UnsafeMutablePointer<Float>, queries: Range<Int>,
+                          positions: [Int32], out: UnsafeMutablePointer<Float>, request: PrefillScoreRequest,
+                          scores: inout PrefillScores) {
+        let observer = self.observer
+        let observed = observer.map { o in queries.contains { o.observes(layer: layerIndex, queryPosition: positions[$0]) } } ?? false
+        if request.kind == .none || request.kind == .nonCausalColumnSums, !observed {
+            streamingPrefillAttention(layer: layer, q: q, queries: queries, positions: positions, out: out)
+            return
+        }
         let n = positions.count
         let H = config.headCount, d = config.headDim
         let scale = 1 / Float(d).squareRoot()
@@ -51,7 +125,6 @@ extension LlamaModel {
         let windowRows = scores.windowProbabilities.withUnsafeMutableBufferPointer { $0.baseAddress }
         let columnSums = scores.columnSums.withUnsafeMutableBufferPointer { $0.baseAddress }
         let s = scores
-        let observer = self.observer
         // Column sums accumulate over queries, so a head is owned by one task; otherwise split queries too.
         let block = wantsColumnSums ? queries.count : 32
         let blocks = (queries.count + block - 1) / block
@@ -61,10 +134,12 @@ extension LlamaModel {
             let count = layer.count(sh)
             let probs = UnsafeMutablePointer<Float>.allocate(capacity: count)
             defer { probs.deallocate() }
-            let keys = layer.keys(sh), values = layer.values(sh), pos = layer.positions(sh)
+            let kv = FloatKV(layer, head: sh, count: count, headDim: d)
+            defer { kv.release() }
+            let pos = layer.positions(sh)
             for i in (b * block)..<min(queries.count, (b + 1) * block) {
                 let t = queries.lowerBound + i
-                attend(query: q + (i * H + h) * d, position: positions[t], keys: keys, values: values, positions: pos,
+                attend(query: q + (i * H + h) * d, position: positions[t], keys: kv.keys, values: kv.values, positions: pos,
                        count: count, headDim: d, scale: scale, probs: probs, out: out + (i * H + h) * d)
                 if let observer, observer.observes(layer: layerIndex, queryPosition: positions[t]) {
                     observer.observe(layer: layerIndex, head: h, queryPosition: positions[t],
@@ -91,30 +166,118 @@ extension LlamaModel {
         let s = scores
         pool.parallelFor(H) { h in
             let sh = layer.storageHead(forQueryHead: h)
-            ScoreKernels.nonCausalColumnSums(queries: q + h * d, queryStride: H * d, keys: layer.keys(sh), keyStride: d,
+            let kv = FloatKV(layer, head: sh, count: layer.count(sh), headDim: d)
+            defer { kv.release() }
+            ScoreKernels.nonCausalColumnSums(queries: q + h * d, queryStride: H * d, keys: kv.keys, keyStride: d,
                                              count: n, headDim: d, window: window, scale: scale,
                                              into: columnSums + s.columnSumOffset(head: h))
         }
     }
 
-    /// Decode attention of one new query per head over the layer's cache; when `probabilities` is
-    /// given (`[H][count]`), each query head's probability row is written there.
-    func decodeAttention(layer: LayerKV, layerIndex: Int, q: UnsafeMutablePointer<Float>, position: Int32, out: UnsafeMutablePointer<Float>,
-                         probabilities: UnsafeMutablePointer<Float>?) {
+    /// Prefill attention without statistics for the prompt tokens `queries` (their query rows are
+    /// `q`, `[queries.count][H][d]`; `out` has the same layout) over the layer's stored rows.
+    ///
+    /// Tasks of (storage head, tile of 16 query tokens) stream the head's keys block by block
+    /// through every query head of the group, so each key block is read once per tile and no
+    /// `n × n` buffer exists. Largest (latest) tiles are claimed first.
+    func streamingPrefillAttention(layer: LayerKV, q: UnsafeMutablePointer<Float>, queries: Range<Int>, positions: [Int32],
+                                   out: UnsafeMutablePointer<Float>) {
+        let n = queries.count
         let H = config.headCount, d = config.headDim
         let scale = 1 / Float(d).squareRoot()
-        let observer = self.observer
-        pool.parallelFor(H) { h in
-            let sh = layer.storageHead(forQueryHead: h)
+        let groups = queryHeads(of: layer)
+        let tile = 16
+        let tiles = (n + tile - 1) / tile
+        let S = layer.storageHeads
+        pool.parallelFor(S * tiles) { item in
+            let sh = item % S, tileIndex = tiles - 1 - item / S
+            let heads = groups[sh]
+            var rows: [(UnsafePointer<Float>, Int32)] = []
+            var targets: [UnsafeMutablePointer<Float>] = []
+            for i in (tileIndex * tile)..<min(n, (tileIndex + 1) * tile) {
+                for h in heads {
+                    rows.append((UnsafePointer(q + (i * H + h) * d), positions[queries.lowerBound + i]))
+                    targets.append(out + (i * H + h) * d)
+                }
+            }
+            let scratch = StreamingScratch(rows: rows.count, headDim: d)
+            defer { scratch.free() }
+            scratch.stream(layer, head: sh, range: 0..<layer.count(sh), headDim: d, scale: scale, rows: rows)
+            for (i, target) in targets.enumerated() {
+                AttentionKernel.merge(maxima: scratch.maxima + i, sums: scratch.sums + i, outs: scratch.outs + i * d,
+                                      parts: 1, headDim: d, into: target)
+            }
+        }
+    }
+
+    /// Decode attention of one new query per head over the layer's cache; when `probabilities` is
+    /// given (`[H][count]`), each query head's probability row is written there.
+    ///
+    /// Without probabilities the keys are split into chunks (flash decoding): tasks of (storage
+    /// head, key chunk) stream their keys once for every query head of the group, and the partial
+    /// states are merged per head.
+    func decodeAttention(layer: LayerKV, layerIndex: Int, q: UnsafeMutablePointer<Float>, position: Int32,
+                         out: UnsafeMutablePointer<Float>, probabilities given: UnsafeMutablePointer<Float>?) {
+        let H = config.headCount, d = config.headDim
+        let scale = 1 / Float(d).squareRoot()
+        let observer = self.observer.flatMap { $0.observes(layer: layerIndex, queryPosition: position) ? $0 : nil }
+        // An observer needs the probability rows too; give it a buffer when the policy did not.
+        let owned = given == nil && observer != nil ? UnsafeMutablePointer<Float>.allocate(capacity: H * layer.maxCount) : nil
+        defer { owned?.deallocate() }
+        if let probabilities = given ?? owned {
+            pool.parallelFor(H) { h in
+                let sh = layer.storageHead(forQueryHead: h)
+                let count = layer.count(sh)
+                let kv = FloatKV(layer, head: sh, count: count, headDim: d)
+                defer { kv.release() }
+                attend(query: q + h * d, position: position, keys: kv.keys, values: kv.values,
+                       positions: layer.positions(sh), count: count, headDim: d, scale: scale,
+                       probs: probabilities + h * count, out: out + h * d)
+                observer?.observe(layer: layerIndex, head: h, queryPosition: position,
+                                  probabilities: UnsafeBufferPointer(start: probabilities + h * count, count: count),
+                                  keyPositions: UnsafeBufferPointer(start: layer.positions(sh), count: count))
+            }
+            return
+        }
+        let groups = queryHeads(of: layer)
+        let S = layer.storageHeads
+        let longest = layer.maxCount
+        let wanted = (2 * pool.threadCount + S - 1) / S
+        let chunks = max(1, min(wanted, longest / 256))
+        // Partial states: [S][chunks][rows of the group] × (m, l, o[d]).
+        let maxRows = groups.map(\.count).max() ?? 1
+        let stride = maxRows
+        let maxima = UnsafeMutablePointer<Float>.allocate(capacity: S * chunks * stride)
+        let sums = UnsafeMutablePointer<Float>.allocate(capacity: S * chunks * stride)
+        let outs = UnsafeMutablePointer<Float>.allocate(capacity: S * chunks * stride * d)
+        defer { maxima.deallocate(); sums.deallocate(); outs.deallocate() }
+        pool.parallelFor(S * chunks) { item in
+            let sh = item / chunks, c = item % chunks
+            let heads = groups[sh]
             let count = layer.count(sh)
-            let probs = probabilities.map { $0 + h * count } ?? UnsafeMutablePointer<Float>.allocate(capacity: count)
-            defer { if probabilities == nil { probs.deallocate() } }
-            attend(query: q + h * d, position: position, keys: layer.keys(sh), values: layer.values(sh),
-                   positions: layer.positions(sh), count: count, headDim: d, scale: scale, probs: probs, out: out + h * d)
-            if let observer, observer.observes(layer: layerIndex, queryPosition: position) {
-                observer.observe(layer: layerIndex, head: h, queryPosition: position,
-                                 probabilities: UnsafeBufferPointer(start: probs, count: count),
-                                 keyPositions: UnsafeBufferPointer(start: layer.positions(sh), count: count))
+            let per = (count + chunks - 1) / chunks
+            let range = min(count, c * per)..<min(count, (c + 1) * per)
+            let rows = heads.map { (UnsafePointer(q + $0 * d), position) }
+            let scratch = StreamingScratch(rows: rows.count, headDim: d)
+            defer { scratch.free() }
+            scratch.stream(layer, head: sh, range: range, headDim: d, scale: scale, rows: rows)
+            let base = item * stride
+            (maxima + base).update(from: scratch.maxima, count: rows.count)
+            (sums + base).update(from: scratch.sums, count: rows.count)
+            (outs + base * d).update(from: scratch.outs, count: rows.count * d)
+        }
+        // Merge the chunks of each query head.
+        let m = UnsafeMutablePointer<Float>.allocate(capacity: chunks), l = UnsafeMutablePointer<Float>.allocate(capacity: chunks)
+        let o = UnsafeMutablePointer<Float>.allocate(capacity: chunks * d)
+        defer { m.deallocate(); l.deallocate(); o.deallocate() }
+        for sh in 0..<S {
+            for (i, h) in groups[sh].enumerated() {
+                for c in 0..<chunks {
+                    let base = (sh * chunks + c) * stride + i
+                    m[c] = maxima[base]; l[c] = sums[base]
+                    (o + c * d).update(from: outs + base * d, count: d)
+                }
+                AttentionKernel.merge(maxima: m, sums: l, outs: o, parts: chunks, headDim: d, into: out + h * d)
             }
         }
     }

@@ -124,8 +124,7 @@ public final class LlamaModel: @unchecked Sendable {
             for r in chunks {
                 let m = r.count, xr = x.p + r.lowerBound * dim
                 for i in 0..<m { Ops.rmsNorm(xr + i * dim, w.attnNorm, xb.p + i * dim, n: dim, eps: c.rmsEpsilon) }
-                MatMul.matmul(w.wk, xb.p, n: m, k.p, pool: pool)
-                MatMul.matmul(w.wv, xb.p, n: m, v.p, pool: pool)
+                MatMul.matmul([w.wk, w.wv], xb.p, n: m, [k.p, v.p], pool: pool)
                 for i in 0..<m {
                     let t = r.lowerBound + i
                     rope.apply(k.p + i * kvDim, heads: G, headDim: d, cos: ropeCos.p + t * half, sin: ropeSin.p + t * half)
@@ -167,8 +166,7 @@ public final class LlamaModel: @unchecked Sendable {
                 Ops.add(xr, proj.p, n: m * dim)
 
                 for i in 0..<m { Ops.rmsNorm(xr + i * dim, w.ffnNorm, xb.p + i * dim, n: dim, eps: c.rmsEpsilon) }
-                MatMul.matmul(w.wGate, xb.p, n: m, gate.p, pool: pool)
-                MatMul.matmul(w.wUp, xb.p, n: m, up.p, pool: pool)
+                MatMul.matmul([w.wGate, w.wUp], xb.p, n: m, [gate.p, up.p], pool: pool)
                 Ops.swiglu(gate.p, up.p, n: m * ffn)
                 MatMul.matmul(w.wDown, gate.p, n: m, proj.p, pool: pool)
                 Ops.add(xr, proj.p, n: m * dim)

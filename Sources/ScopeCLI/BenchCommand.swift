@@ -27,6 +27,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Repetitions per prompt length (the best is reported).")
     var repeats: Int = 1
 
+    @Option(name: .customLong("kv-type"), help: "KV cache element type: f32 (exact) or f16.")
+    var kvType: String = "f32"
+
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
@@ -38,6 +41,9 @@ struct BenchCommand: ParsableCommand {
             return v
         }
         guard genTokens >= 1 else { throw ValidationError("--gen-tokens must be ≥ 1") }
+        guard let elementType = KVElementType(rawValue: kvType) else {
+            throw ValidationError("--kv-type: '\(kvType)' is not one of f32, f16")
+        }
         let t0 = Date()
         let (model, tokenizer) = try modelOptions.load()
         let loadSeconds = Date().timeIntervalSince(t0)
@@ -62,7 +68,7 @@ struct BenchCommand: ParsableCommand {
             var best: GenerationStats?
             for _ in 0..<max(1, repeats) {
                 let config = try compression.compressionConfig()
-                let cache = try KVCache(shape: model.cacheShape, config: config, maxNewTokens: genTokens)
+                let cache = try KVCache(shape: model.cacheShape, config: config, maxNewTokens: genTokens, elementType: elementType)
                 // Never stop early: an end-of-generation token would shorten the decode measurement.
                 let r = try generator.generate(prompt: prompt, maxTokens: genTokens, cache: cache, ignoreEndOfGeneration: true)
                 if best == nil || r.stats.prefillSeconds + r.stats.decodeSeconds < best!.prefillSeconds + best!.decodeSeconds {
@@ -84,7 +90,8 @@ struct BenchCommand: ParsableCommand {
         let rss = peakRSSBytes()
         if json {
             try printJSON(["prefill": prefill, "decode": decode, "load_seconds": loadSeconds, "peak_rss_bytes": rss,
-                           "kv_bytes_peak": kvPeak, "threads": model.pool.threadCount, "model": modelOptions.resolvedPath])
+                           "kv_bytes_peak": kvPeak, "threads": model.pool.threadCount, "kv_type": kvType,
+                           "model": modelOptions.resolvedPath])
         } else {
             print(String(format: "load %.3f s | peak RSS %.1f MiB | threads %d", loadSeconds, Double(rss) / 1_048_576, model.pool.threadCount))
         }
