@@ -83,6 +83,9 @@ struct GenerateCommand: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object with tokens, text and stats.")
     var json = false
 
+    @Flag(name: .customLong("ignore-eos"), help: "Do not stop on end-of-generation tokens (always generate --max-tokens).")
+    var ignoreEOS = false
+
     func run() throws {
         guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be ≥ 0") }
         let (model, tokenizer) = try modelOptions.load()
@@ -93,7 +96,7 @@ struct GenerateCommand: ParsableCommand {
         let generator = Generator(model: model, tokenizer: tokenizer)
         let stream = !json
         let result = try generator.generate(prompt: prompt, maxTokens: maxTokens, sampling: sampling.options, cache: cache,
-                                            skipSpecialInText: promptOptions.isChat) { _, piece in
+                                            skipSpecialInText: promptOptions.isChat, ignoreEndOfGeneration: ignoreEOS) { _, piece in
             if stream { FileHandle.standardOutput.write(piece.data(using: .utf8)!) }
             return true
         }
