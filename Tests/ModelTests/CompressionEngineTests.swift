@@ -43,7 +43,7 @@ struct CompressionEngineTests {
                 }
             }
         }
-        #expect(checked == 22 + 42)
+        #expect(checked == 21 + 42)  // reference: 4+4+4+5+2+2 accepted pairs; corrected: 6 × 7
     }
 
     @Test("kv_bytes_peak equals the closed-form formula, and corrected semantics stores 1/group of reference")
