@@ -260,9 +260,17 @@ def check(model, ref):
     return ok, lines
 
 
+def _gguf_version():
+    try:
+        from importlib.metadata import version
+        return version("gguf")
+    except Exception:
+        return "(version unknown)"
+
+
 def write_reference(model, ref, out_path, model_name):
     result = {"model": model_name,
-              "reference": f"scripts/reference_forward.py (numpy {model.dtype.__name__}, weights dequantized by gguf {gguf.__name__})",
+              "reference": f"scripts/reference_forward.py (numpy {model.dtype.__name__}, weights dequantized by gguf {_gguf_version()})",
               "logits": [], "greedy": []}
     for c in ref["logits"]:
         case, _ = logits_case(model, c["text"], c["ids"], [p["pos"] for p in c["positions"]])
