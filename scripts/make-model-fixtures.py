@@ -19,6 +19,10 @@ MIXED_Q4_K_M (Q4_K with Q6_K for attn_v, ffn_down and output, like llama.cpp's Q
                 gqa-tied  4 heads / 1 KV head, tied output, rope base 10000 (SmolLM2 style)
                 llama31   4 heads / 2 KV heads, separate output.weight, rope base 500000, rope_freqs
                 mistral   4 heads / 1 KV head, separate output.weight, rope base 1e6
+                mha-linear  like mha-tied with linear RoPE scaling, factor 4
+broken/       models the engine must refuse (YaRN RoPE scaling, vocab_size disagreeing with
+              token_embd, rope.dimension_count larger than the head) and expected_errors.json:
+              {file stem: [words the error message must contain]}.
 <NAME>.json   {"file", "variant", "tensor_types", "config", "cases": [{"name", "text"?, "ids",
               "prefill", "argmax_all", "rows": [{"pos", "logits"}]}]} — logits of
               scripts/reference_forward.py (numpy float64, weights dequantized by `gguf`).
@@ -49,10 +53,11 @@ VARIANTS = {
     "gqa-tied": dict(heads=4, kv_heads=1, separate_output=False, base=10000.0, rope_freqs=False),
     "llama31": dict(heads=4, kv_heads=2, separate_output=True, base=500000.0, rope_freqs=True),
     "mistral": dict(heads=4, kv_heads=1, separate_output=True, base=1e6, rope_freqs=False),
+    "mha-linear": dict(heads=4, kv_heads=4, separate_output=False, base=10000.0, rope_freqs=False, linear=4.0),
 }
 # Which variant each fixture uses (the K-sized fixtures avoid MHA to keep the files small).
 VARIANT_OF = {"F32": "mha-tied", "F16": "llama31", "BF16": "mistral", "Q4_0": "gqa-tied", "Q4_1": "llama31",
-              "Q5_0": "mistral", "Q5_1": "mha-tied", "Q8_0": "llama31", "Q2_K": "llama31", "Q3_K": "gqa-tied",
+              "Q5_0": "mistral", "Q5_1": "mha-linear", "Q8_0": "llama31", "Q2_K": "llama31", "Q3_K": "gqa-tied",
               "Q4_K": "mistral", "Q5_K": "gqa-tied", "Q6_K": "gqa-tied", "MIXED_Q4_K_M": "llama31"}
 N_LAYERS = 2
 VOCAB = 300
@@ -139,8 +144,10 @@ def matrix(rng, qtype, rows, cols, std):
     return quants.quantize(x, qtype), qtype
 
 
-def write_model(path, name, types_of, variant, rng, tokenizer_parts):
-    """types_of(tensor name) -> GGMLQuantizationType. Returns {tensor name: type name}."""
+def write_model(path, name, types_of, variant, rng, tokenizer_parts, broken=None):
+    """types_of(tensor name) -> GGMLQuantizationType; `broken` overrides one metadata value
+    (see BROKEN). Returns ({tensor name: type name}, config)."""
+    broken = broken or {}
     v = VARIANTS[variant]
     k_sized = any(types_of(n) in K_TYPES for n in ("blk.0.attn_q.weight", "token_embd.weight"))
     dim, ffn, head_dim = (256, 256, 64) if k_sized else (64, 128, 16)
@@ -157,8 +164,14 @@ def write_model(path, name, types_of, variant, rng, tokenizer_parts):
     w.add_head_count_kv(kv_heads)
     w.add_layer_norm_rms_eps(1e-5)
     w.add_rope_freq_base(v["base"])
-    w.add_rope_dimension_count(head_dim)
-    w.add_vocab_size(VOCAB)
+    w.add_rope_dimension_count(broken.get("rope_dimension_count", head_dim))
+    if "linear" in v:
+        w.add_rope_scaling_type(gguf.RopeScalingType.LINEAR)
+        w.add_rope_scaling_factor(v["linear"])
+    if "rope_scaling" in broken:
+        w.add_rope_scaling_type(broken["rope_scaling"])
+        w.add_rope_scaling_factor(4.0)
+    w.add_vocab_size(broken.get("vocab_size", VOCAB))
     w.add_tokenizer_model("gpt2")
     w.add_tokenizer_pre("gpt-2")
     w.add_token_list(tokens)
@@ -206,7 +219,16 @@ def write_model(path, name, types_of, variant, rng, tokenizer_parts):
     w.close()
     return written, dict(dim=dim, ffn=ffn, head_dim=head_dim, heads=heads, kv_heads=kv_heads,
                          layers=N_LAYERS, vocab=VOCAB, rope_base=v["base"],
-                         rope_freqs=v["rope_freqs"], separate_output=v["separate_output"])
+                         rope_freqs=v["rope_freqs"], rope_linear_scale=v.get("linear", 1.0), separate_output=v["separate_output"])
+
+
+# Broken models (Q4_0, gqa-tied) the engine must refuse with an error naming the problem:
+# name -> (metadata override, words the error message must contain).
+BROKEN = {
+    "yarn_rope_scaling": ({"rope_scaling": gguf.RopeScalingType.YARN}, ["yarn", "rope.scaling.type"]),
+    "vocab_size_mismatch": ({"vocab_size": VOCAB + 1}, ["token_embd", str(VOCAB + 1)]),
+    "rope_dimensions_too_large": ({"rope_dimension_count": 18}, ["rope.dimension_count", "18"]),
+}
 
 
 def cases_for(model, tok, rng):
@@ -253,6 +275,14 @@ def main():
                        "logit_scale": scale, "cases": cases}, f, indent=None, separators=(",", ":"))
             f.write("\n")
         print(f"{name:13s} {variant:8s} {os.path.getsize(path):8d} bytes, max|logit| {scale:.3f}")
+    os.makedirs(os.path.join(OUT, "broken"), exist_ok=True)
+    expected = {}
+    for name, (override, words) in BROKEN.items():
+        write_model(os.path.join(OUT, "broken", name + ".gguf"), name, lambda _: T.Q4_0, "gqa-tied", rng, parts, override)
+        expected[name] = words
+    with open(os.path.join(OUT, "broken", "expected_errors.json"), "w") as f:
+        json.dump(expected, f, indent=1)
+        f.write("\n")
     return 0
 
 

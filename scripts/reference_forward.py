@@ -90,6 +90,11 @@ class ReferenceModel:
         inv = self.base ** (-(2.0 * np.arange(half, dtype=np.float64)) / self.rope_dim)
         if "rope_freqs.weight" in w:
             inv = inv / w["rope_freqs.weight"].astype(np.float64).reshape(-1)[:half]
+        scaling = self.metadata.get(f"{arch}.rope.scaling.type", "none")
+        if scaling == "linear":  # positions divided by the factor
+            inv = inv / float(key("rope.scaling.factor"))
+        elif scaling != "none":
+            raise ValueError(f"{path}: RoPE scaling {scaling!r} is not implemented here")
         self.inv_freq = inv
 
     # -- pieces -------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ struct BreadthFixtureTests {
     struct Fixture: Decodable {
         struct Config: Decodable {
             let dim: Int, ffn: Int, head_dim: Int, heads: Int, kv_heads: Int, layers: Int, vocab: Int
-            let rope_base: Float, rope_freqs: Bool, separate_output: Bool
+            let rope_base: Float, rope_freqs: Bool, rope_linear_scale: Float, separate_output: Bool
         }
         struct Row: Decodable { let pos: Int; let logits: [Float] }
         struct Case: Decodable {
@@ -63,7 +63,8 @@ struct BreadthFixtureTests {
         #expect(c.embeddingLength == e.dim && c.feedForwardLength == e.ffn && c.headDim == e.head_dim)
         #expect(c.headCount == e.heads && c.headCountKV == e.kv_heads && c.blockCount == e.layers)
         #expect(c.vocabularySize == e.vocab && c.ropeBase == e.rope_base)
-        #expect((model.weights.ropeFrequencyFactors != nil) == e.rope_freqs)
+        #expect(c.ropeLinearScale == e.rope_linear_scale)
+        #expect((model.weights.ropeFrequencyFactors != nil) == (e.rope_freqs || e.rope_linear_scale != 1))
         #expect(model.weights.output.name == (e.separate_output ? "output.weight" : "token_embd.weight"))
         let w = model.weights
         var loaded: [String: GGMLType] = ["token_embd.weight": w.tokenEmbedding.type]
@@ -130,6 +131,22 @@ struct BreadthFixtureTests {
         let c = try #require(fixture.cases.first { $0.text != nil })
         #expect(tokenizer.encode(c.text!) == c.ids)
         #expect(tokenizer.decode(c.ids, skipSpecial: false) == c.text!)
+    }
+
+    @Test("a model the engine cannot run correctly is refused with an error naming the key or tensor",
+          arguments: ["yarn_rope_scaling", "vocab_size_mismatch", "rope_dimensions_too_large"])
+    func brokenModelIsRefused(name: String) throws {
+        let folder = Self.folder().appendingPathComponent("broken")
+        let expected = try JSONDecoder().decode([String: [String]].self,
+                                                from: Data(contentsOf: folder.appendingPathComponent("expected_errors.json")))
+        let words = try #require(expected[name])
+        do {
+            _ = try LlamaModel(path: folder.appendingPathComponent(name + ".gguf").path)
+            Issue.record("\(name).gguf loaded")
+        } catch {
+            let message = "\(error)"
+            for word in words { #expect(message.contains(word), "\(name): '\(message)' does not name \(word)") }
+        }
     }
 
     @Test("a matrix of a type the engine cannot run is an error naming the tensor and the type")
