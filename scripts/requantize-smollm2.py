@@ -41,13 +41,14 @@ PROMPTS = os.path.join(ROOT, "Tests", "ModelTests", "Fixtures", "smollm2_q4_1_re
 OUT = os.path.join(ROOT, "Tests", "ModelTests", "Fixtures", "requantized")
 
 QUANTIZE = r"""
-import ctypes, sys, llama_cpp
-params = llama_cpp.llama_model_quantize_default_params()
+import ctypes, sys
+from llama_cpp import llama_cpp as L
+params = L.llama_model_quantize_default_params()
 params.ftype = int(sys.argv[3])
 params.nthread = 2
 params.allow_requantize = False
-rc = llama_cpp.llama_model_quantize(sys.argv[1].encode(), sys.argv[2].encode(), ctypes.byref(params))
-print("llama-cpp-python", llama_cpp.__version__, "returned", rc)
+rc = L.llama_model_quantize(sys.argv[1].encode(), sys.argv[2].encode(), ctypes.byref(params))
+print("llama_model_quantize returned", rc)
 sys.exit(1 if rc != 0 else 0)
 """
 
