@@ -18,7 +18,7 @@ Steps:
    logits cases and greedy cases of Tests/ModelTests/Fixtures/smollm2_q4_1_reference.json for
    each file and writes Tests/ModelTests/Fixtures/requantized/SmolLM2-135M-Instruct.<TYPE>.json
    (same layout, plus `file_size`, `tensor_types` and the greedy top-2 gaps).
-Takes about 25 minutes on 2 cores (most of it the reference forward passes).
+Takes about 15 minutes on 2 cores (most of it the reference forward passes).
 """
 import argparse
 import json
