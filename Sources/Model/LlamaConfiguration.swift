@@ -16,6 +16,9 @@ public struct LlamaConfiguration: Sendable, Equatable {
     public var ropeBase: Float
     /// Number of leading dimensions of each head that RoPE rotates (usually `headDim`).
     public var ropeDimensions: Int
+    /// Linear RoPE scaling (`<arch>.rope.scaling.type` = "linear"): every angle is divided by
+    /// this factor (`<arch>.rope.scaling.factor`); 1 when the model has no such scaling.
+    public var ropeLinearScale: Float
 
     /// Query heads per KV head (GQA group size).
     public var groupSize: Int { headCount / headCountKV }
@@ -47,8 +50,24 @@ public struct LlamaConfiguration: Sendable, Equatable {
         }
         headDim = file.int("\(arch).attention.key_length") ?? embeddingLength / headCount
         ropeDimensions = file.int("\(arch).rope.dimension_count") ?? headDim
+        guard ropeDimensions > 0, ropeDimensions % 2 == 0, ropeDimensions <= headDim else {
+            throw ModelError("\(file.path): metadata key '\(arch).rope.dimension_count' is \(ropeDimensions); expected an even number ≤ head size \(headDim)")
+        }
         rmsEpsilon = Float(file.float("\(arch).attention.layer_norm_rms_epsilon") ?? 1e-5)
         ropeBase = Float(file.float("\(arch).rope.freq_base") ?? 10000)
+        ropeLinearScale = 1
+        switch file.string("\(arch).rope.scaling.type") {
+        case nil, "none":
+            break
+        case "linear":
+            let key = "\(arch).rope.scaling.factor"
+            guard let factor = file.float(key), factor > 0, factor.isFinite else {
+                throw ModelError("\(file.path): metadata key '\(key)' must be a positive number for linear RoPE scaling")
+            }
+            ropeLinearScale = Float(factor)
+        case let other?:
+            throw ModelError("\(file.path): RoPE scaling type '\(other)' (metadata key '\(arch).rope.scaling.type') is not supported; only none and linear are")
+        }
         if let v = file.int("\(arch).vocab_size") {
             vocabularySize = v
         } else if let t = file.tensor("token_embd.weight"), t.shape.count >= 2 {

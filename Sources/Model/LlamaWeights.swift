@@ -20,7 +20,8 @@ public final class LlamaWeights: @unchecked Sendable {
     public let outputNorm: UnsafePointer<Float>  // output_norm.weight
     public let output: WeightMatrix              // output.weight, or token_embd.weight when tied
     public let blocks: [LlamaBlockWeights]
-    /// Llama 3.1 RoPE frequency divisors (`rope_freqs.weight`, headDim/2 values), if present.
+    /// Divisors of the RoPE frequencies (ropeDimensions/2 values): Llama 3.1's `rope_freqs.weight`
+    /// times the linear scaling factor of the configuration; nil when neither is present.
     public let ropeFrequencyFactors: [Float]?
     private var owned: [UnsafeMutablePointer<Float>] = []
 
@@ -49,7 +50,10 @@ public final class LlamaWeights: @unchecked Sendable {
         let dim = config.embeddingLength, qDim = config.headCount * config.headDim
         let kvDim = config.headCountKV * config.headDim, ffn = config.feedForwardLength
         guard tokenEmbedding.cols == dim, output.cols == dim else {
-            throw ModelError("token_embd/output width \(tokenEmbedding.cols) does not match embedding_length \(dim)")
+            throw ModelError("\(file.path): token_embd/output width \(tokenEmbedding.cols)/\(output.cols) does not match embedding_length \(dim)")
+        }
+        guard tokenEmbedding.rows == config.vocabularySize, output.rows == config.vocabularySize else {
+            throw ModelError("\(file.path): token_embd/output have \(tokenEmbedding.rows)/\(output.rows) rows; the vocabulary has \(config.vocabularySize) tokens")
         }
         outputNorm = try vector("output_norm.weight", dim)
         var blocks: [LlamaBlockWeights] = []
@@ -67,12 +71,18 @@ public final class LlamaWeights: @unchecked Sendable {
                 wDown: try matrix(p + "ffn_down.weight", rows: dim, cols: ffn)))
         }
         self.blocks = blocks
+        var factors: [Float]? = nil
         if file.tensor("rope_freqs.weight") != nil {
             let v = try vector("rope_freqs.weight", config.ropeDimensions / 2)
-            ropeFrequencyFactors = Array(UnsafeBufferPointer(start: v, count: config.ropeDimensions / 2))
-        } else {
-            ropeFrequencyFactors = nil
+            factors = Array(UnsafeBufferPointer(start: v, count: config.ropeDimensions / 2))
+            guard factors!.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                throw ModelError("\(file.path): tensor 'rope_freqs.weight' holds a value that is not a positive finite number")
+            }
         }
+        if config.ropeLinearScale != 1 {
+            factors = (factors ?? Array(repeating: 1, count: config.ropeDimensions / 2)).map { $0 * config.ropeLinearScale }
+        }
+        ropeFrequencyFactors = factors
         self.owned = owned
     }
 

@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+import GGUF
+import Generation
+import KVCache
+import Model
+import ScopeTestSupport
+import Tokenizer
+
+/// SmolLM2 requantized by llama.cpp to Q8_0, Q4_K_M and Q6_K (scripts/requantize-smollm2.py)
+/// against the numpy fp32 reference of each file (Fixtures/requantized), with the tolerances of
+/// ../shared/conformance/README.md. Runs where the requantized files exist, otherwise prints SKIP.
+@Suite(.serialized)
+struct RequantizedModelTests {
+    struct Reference: Decodable {
+        struct Position: Decodable { let pos: Int; let top_ids: [Int]; let top_logits: [Float]; let logsumexp: Float }
+        struct LogitsCase: Decodable { let text: String; let ids: [Int32]; let argmax_all: [Int]; let positions: [Position] }
+        struct GreedyCase: Decodable {
+            let user: String; let prompt_ids: [Int32]; let output_ids: [Int32]; let output_text: String
+            let top2_gaps: [Float]
+        }
+        let model: String
+        let file_size: Int
+        let tensor_types: [String: String]
+        let logits: [LogitsCase]
+        let greedy: [GreedyCase]
+    }
+
+    static let types = ["Q8_0", "Q4_K_M", "Q6_K"]
+
+    static func reference(_ type: String) throws -> Reference {
+        let url = SharedData.packageRoot.appendingPathComponent(
+            "Tests/ModelTests/Fixtures/requantized/SmolLM2-135M-Instruct.\(type).json")
+        return try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
+    }
+
+    /// The requantized file, or nil (printing SKIP and how to make it) when it does not exist.
+    static func modelPath(_ type: String) -> String? {
+        let folder = (DefaultModel.cachePath as NSString).deletingLastPathComponent
+        let path = folder + "/SmolLM2-135M-Instruct.\(type).gguf"
+        guard FileManager.default.fileExists(atPath: path) else {
+            print("SKIP: \(path) is absent; make it with `python3 scripts/requantize-smollm2.py` (see docs/model-breadth.md)")
+            return nil
+        }
+        return path
+    }
+
+    @Test("the requantized file is the one the reference was computed from (size and tensor types)",
+          arguments: types)
+    func fileMatchesReference(type: String) throws {
+        let reference = try Self.reference(type)
+        guard let path = Self.modelPath(type) else { return }
+        let file = try GGUFFile(path: path)
+        #expect(file.fileSize == reference.file_size, "\(path): regenerate the reference with scripts/requantize-smollm2.py")
+        #expect(file.tensors.count == reference.tensor_types.count)
+        for info in file.tensors {
+            #expect(info.type.name == reference.tensor_types[info.name], "\(info.name) is \(info.type.name)")
+        }
+    }
+
+    @Test("every reference prompt's logits are within 0.05 and argmax agrees on ≥ 99.5% of positions",
+          arguments: types)
+    func logitsMatchReference(type: String) throws {
+        let reference = try Self.reference(type)
+        guard let path = Self.modelPath(type) else { return }
+        let model = try LlamaModel(path: path)
+        let vocab = model.config.vocabularySize
+        for c in reference.logits {
+            let cache = try KVCache(shape: model.cacheShape, config: CompressionConfig(), maxNewTokens: 0)
+            let hidden = try model.forward(tokens: c.ids, startPosition: 0, cache: cache)
+            let recorded = Dictionary(uniqueKeysWithValues: c.positions.map { ($0.pos, $0) })
+            var agree = 0
+            var worst: Float = 0
+            var batch: [Float] = []
+            for pos in 0..<c.ids.count {
+                if pos % 64 == 0 { batch = model.logits(hidden: hidden, rows: pos..<min(c.ids.count, pos + 64)) }
+                let logits = Array(batch[(pos % 64) * vocab..<(pos % 64 + 1) * vocab])
+                let argmax = logits.indices.max { logits[$0] < logits[$1] }!
+                if argmax == c.argmax_all[pos] { agree += 1 }
+                if let r = recorded[pos] {
+                    for (id, value) in zip(r.top_ids, r.top_logits) { worst = max(worst, abs(logits[id] - value)) }
+                    worst = max(worst, abs(Self.logSumExp(logits) - r.logsumexp))
+                }
+            }
+            let agreement = Double(agree) / Double(c.ids.count)
+            #expect(agreement >= 0.995, "\(type), prompt of \(c.ids.count) tokens: argmax agreement \(agreement)")
+            #expect(worst <= 0.05, "\(type), prompt of \(c.ids.count) tokens: worst logit error \(worst)")
+            print("\(type) logits: \(c.ids.count) tokens, argmax agreement \(agreement), worst |Δ| \(worst)")
+        }
+    }
+
+    @Test("greedy generation reproduces the reference output ids (a divergence only at a top-2 near-tie)",
+          arguments: types)
+    func greedyMatchesReference(type: String) throws {
+        let reference = try Self.reference(type)
+        guard let path = Self.modelPath(type) else { return }
+        let model = try LlamaModel(path: path)
+        let generator = Generator(model: model, tokenizer: try Tokenizer(gguf: model.file))
+        for c in reference.greedy {
+            let cache = try KVCache(shape: model.cacheShape, config: CompressionConfig(), maxNewTokens: c.output_ids.count)
+            let result = try generator.generate(prompt: c.prompt_ids, maxTokens: c.output_ids.count, cache: cache)
+            if let step = zip(result.tokens, c.output_ids).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
+                #expect(c.top2_gaps[step] <= 0.01,
+                        "\(type) '\(c.user)': diverges at step \(step) where the reference's top-2 gap is \(c.top2_gaps[step])")
+            } else {
+                #expect(result.tokens == c.output_ids, "\(type) '\(c.user)'")
+                #expect(result.text == c.output_text, "\(type) '\(c.user)'")
+            }
+            print("\(type) greedy '\(c.user)': \(result.tokens == c.output_ids ? "identical" : "diverged") (\(result.tokens.count) tokens)")
+        }
+    }
+
+    static func logSumExp(_ v: [Float]) -> Float {
+        let m = v.max()!
+        return m + Float(log(v.reduce(0.0) { $0 + exp(Double($1 - m)) }))
+    }
+}
