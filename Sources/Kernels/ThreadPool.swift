@@ -106,8 +106,11 @@ public final class ThreadPool: @unchecked Sendable {
         }
     }
 
+    /// Worker body. `seen` starts at the generation the pool was created with (0), not at the value
+    /// found when the thread first runs: a job posted before a slow-starting thread got going must
+    /// still be joined (and counted in `pending`) by that thread.
     private func workerLoop() {
-        var seen = generation.load(ordering: .acquiring)
+        var seen = 0
         while true {
             var spins = 0
             while generation.load(ordering: .acquiring) == seen {
