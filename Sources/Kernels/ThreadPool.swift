@@ -16,16 +16,10 @@ public final class ThreadPool: @unchecked Sendable {
     /// Threads that run work, the caller included.
     public let threadCount: Int
 
-    private let generation = Atomic<Int>(0)
-    private let nextIndex = Atomic<Int>(0)
-    private let pending = Atomic<Int>(0)
-    private let sleepers = Atomic<Int>(0)
-    private let stopping = Atomic<Bool>(false)
-    private let wake = DispatchSemaphore(value: 0)
+    /// Shared with the worker threads, which hold it strongly: a worker that starts (or wakes)
+    /// after the pool was released still finds valid state and exits.
+    private let state: PoolState
     private let callerLock = NSLock()
-    private var job: ((Int) -> Void)?
-    private var jobCount = 0
-    private var workers: [Thread] = []
 
     /// The number of physical cores (distinct `thread_siblings` sets on Linux), at least 1.
     public static var physicalCores: Int {
@@ -50,20 +44,17 @@ public final class ThreadPool: @unchecked Sendable {
 
     public init(threads: Int) {
         threadCount = max(1, threads)
+        let state = PoolState(workers: threadCount - 1)
+        self.state = state
         for worker in 1..<threadCount {
-            let t = Thread { [unowned self] in self.workerLoop() }
+            let t = Thread { state.workerLoop() }
             t.name = "scope-worker-\(worker)"
             t.stackSize = 1 << 20
-            workers.append(t)
             t.start()
         }
     }
 
-    deinit {
-        stopping.store(true, ordering: .sequentiallyConsistent)
-        generation.wrappingAdd(1, ordering: .sequentiallyConsistent)
-        for _ in workers { wake.signal() }
-    }
+    deinit { state.stop() }
 
     /// Runs `body(i)` for every `i` in `0..<count`, spread over the pool; returns when all are done.
     public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
@@ -74,19 +65,7 @@ public final class ThreadPool: @unchecked Sendable {
         }
         callerLock.lock()
         defer { callerLock.unlock() }
-        withoutActuallyEscaping(body) { escapable in
-            job = escapable
-            jobCount = count
-            nextIndex.store(0, ordering: .relaxed)
-            pending.store(threadCount - 1, ordering: .relaxed)
-            generation.wrappingAdd(1, ordering: .releasing)
-            let asleep = sleepers.load(ordering: .sequentiallyConsistent)
-            for _ in 0..<asleep { wake.signal() }
-            runClaimedItems()
-            var backoff = Backoff()
-            while pending.load(ordering: .acquiring) > 0 { backoff.wait() }
-            job = nil
-        }
+        withoutActuallyEscaping(body) { state.run($0, count: count) }
     }
 
     /// Runs `body(start, end)` over contiguous ranges of `0..<count`, about `chunk` items each.
@@ -95,8 +74,44 @@ public final class ThreadPool: @unchecked Sendable {
         let chunks = (count + c - 1) / c
         parallelFor(chunks) { i in body(i * c, min(count, (i + 1) * c)) }
     }
+}
 
-    private func runClaimedItems() {
+/// The job slot, counters and wake-up semaphore shared by a pool and its workers.
+private final class PoolState: @unchecked Sendable {
+    let workers: Int
+    let generation = Atomic<Int>(0)
+    let nextIndex = Atomic<Int>(0)
+    let pending = Atomic<Int>(0)
+    let sleepers = Atomic<Int>(0)
+    let stopping = Atomic<Bool>(false)
+    let wake = DispatchSemaphore(value: 0)
+    var job: ((Int) -> Void)?
+    var jobCount = 0
+
+    init(workers: Int) { self.workers = workers }
+
+    /// Posts a job, joins it, and waits (bounded spin, then yield, then sleep) for the workers.
+    func run(_ body: @escaping (Int) -> Void, count: Int) {
+        job = body
+        jobCount = count
+        nextIndex.store(0, ordering: .relaxed)
+        pending.store(workers, ordering: .relaxed)
+        generation.wrappingAdd(1, ordering: .releasing)
+        let asleep = sleepers.load(ordering: .sequentiallyConsistent)
+        for _ in 0..<asleep { wake.signal() }
+        runClaimedItems()
+        var backoff = Backoff()
+        while pending.load(ordering: .acquiring) > 0 { backoff.wait() }
+        job = nil
+    }
+
+    func stop() {
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        generation.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        for _ in 0..<workers { wake.signal() }
+    }
+
+    func runClaimedItems() {
         guard let job else { return }
         let n = jobCount
         while true {
@@ -109,7 +124,7 @@ public final class ThreadPool: @unchecked Sendable {
     /// Worker body. `seen` starts at the generation the pool was created with (0), not at the value
     /// found when the thread first runs: a job posted before a slow-starting thread got going must
     /// still be joined (and counted in `pending`) by that thread.
-    private func workerLoop() {
+    func workerLoop() {
         var seen = 0
         while true {
             var spins = 0
