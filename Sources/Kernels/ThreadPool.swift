@@ -6,7 +6,7 @@ import Glibc
 
 /// A persistent pool of worker threads for data-parallel loops (llama.cpp style).
 ///
-/// `parallelFor(count)` splits `0..<count` into chunks that threads claim with an atomic counter;
+/// `parallelFor(count)` splits `0..<count` into items that threads claim with an atomic counter;
 /// the calling thread participates. Workers spin briefly on a generation number between jobs (a
 /// decode step issues hundreds of small jobs) and then sleep on a semaphore, so an idle pool costs
 /// nothing. Every wait is bounded: a short spin with `pause`, then `sched_yield`, then short sleeps,
@@ -77,31 +77,37 @@ public final class ThreadPool: @unchecked Sendable {
 }
 
 /// The job slot, counters and wake-up semaphore shared by a pool and its workers.
+///
+/// Items are claimed with a compare-and-swap on `claim` (job generation in the high 32 bits, next
+/// index in the low 32), and the caller waits only for `remaining` items, i.e. for items a worker
+/// actually claimed. A worker that is descheduled or wakes late claims nothing from a finished job
+/// (its generation no longer matches), so the caller never waits for an idle peer to be scheduled.
 private final class PoolState: @unchecked Sendable {
     let workers: Int
     let generation = Atomic<Int>(0)
-    let nextIndex = Atomic<Int>(0)
-    let pending = Atomic<Int>(0)
+    let claim = Atomic<UInt64>(0)
+    let count = Atomic<Int>(0)
+    let remaining = Atomic<Int>(0)
     let sleepers = Atomic<Int>(0)
     let stopping = Atomic<Bool>(false)
     let wake = DispatchSemaphore(value: 0)
     var job: ((Int) -> Void)?
-    var jobCount = 0
 
     init(workers: Int) { self.workers = workers }
 
-    /// Posts a job, joins it, and waits (bounded spin, then yield, then sleep) for the workers.
-    func run(_ body: @escaping (Int) -> Void, count: Int) {
+    /// Posts a job, joins it, and waits (bounded spin, then yield, then sleep) for claimed items.
+    func run(_ body: @escaping (Int) -> Void, count n: Int) {
         job = body
-        jobCount = count
-        nextIndex.store(0, ordering: .relaxed)
-        pending.store(workers, ordering: .relaxed)
-        generation.wrappingAdd(1, ordering: .releasing)
+        let g = generation.load(ordering: .relaxed) + 1
+        count.store(n, ordering: .relaxed)
+        remaining.store(n, ordering: .relaxed)
+        claim.store(UInt64(truncatingIfNeeded: g) << 32, ordering: .releasing)
+        generation.store(g, ordering: .sequentiallyConsistent)
         let asleep = sleepers.load(ordering: .sequentiallyConsistent)
-        for _ in 0..<asleep { wake.signal() }
-        runClaimedItems()
+        for _ in 0..<min(asleep, workers) { wake.signal() }
+        runClaimedItems(generation: g)
         var backoff = Backoff()
-        while pending.load(ordering: .acquiring) > 0 { backoff.wait() }
+        while remaining.load(ordering: .acquiring) > 0 { backoff.wait() }
         job = nil
     }
 
@@ -111,19 +117,23 @@ private final class PoolState: @unchecked Sendable {
         for _ in 0..<workers { wake.signal() }
     }
 
-    func runClaimedItems() {
-        guard let job else { return }
-        let n = jobCount
+    /// Claims and runs items of job generation `g` until none are left (or a newer job started).
+    func runClaimedItems(generation g: Int) {
+        let tag = UInt64(truncatingIfNeeded: g) & 0xFFFF_FFFF
         while true {
-            let i = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
-            if i >= n { break }
-            job(i)
+            let v = claim.load(ordering: .acquiring)
+            if v >> 32 != tag { return }
+            let i = Int(v & 0xFFFF_FFFF)
+            if i >= count.load(ordering: .relaxed) { return }
+            if claim.compareExchange(expected: v, desired: v + 1, ordering: .acquiringAndReleasing).exchanged {
+                // The job cannot change while this claimed item is outstanding.
+                job!(i)
+                remaining.wrappingSubtract(1, ordering: .releasing)
+            }
         }
     }
 
-    /// Worker body. `seen` starts at the generation the pool was created with (0), not at the value
-    /// found when the thread first runs: a job posted before a slow-starting thread got going must
-    /// still be joined (and counted in `pending`) by that thread.
+    /// Worker body: wait (bounded spin, yield, then sleep) for a new generation, then help.
     func workerLoop() {
         var seen = 0
         while true {
@@ -143,8 +153,7 @@ private final class PoolState: @unchecked Sendable {
             }
             seen = generation.load(ordering: .acquiring)
             if stopping.load(ordering: .acquiring) { return }
-            runClaimedItems()
-            pending.wrappingSubtract(1, ordering: .releasing)
+            runClaimedItems(generation: seen)
         }
     }
 }
