@@ -60,3 +60,18 @@ let package = Package(
         .testTarget(name: "PlotTests", dependencies: ["Plot", "ScopeTestSupport"]),
     ]
 )
+
+// Kernel benchmarks (ordo-one/benchmark), declared only when SCOPE_BENCHMARKS=1 so that `swift build`
+// and `swift test` never resolve or build them:
+//   SCOPE_BENCHMARKS=1 swift package benchmark --target KernelBenchmarks
+if Context.environment["SCOPE_BENCHMARKS"] == "1" {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]))
+    package.targets.append(
+        .executableTarget(
+            name: "KernelBenchmarks",
+            dependencies: ["Kernels", "GGUF", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/KernelBenchmarks",
+            swiftSettings: nativeFlags,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]))
+}

@@ -25,7 +25,8 @@ public enum MatMul {
     /// Decode (`n == 1`): tasks of 64 rows, each row one fused dequantize-and-dot pass over the
     /// weights (streamed once). Prefill: tasks of (16-row panel, 64-token tile); the panel is
     /// dequantized to float32 once per task and multiplied by the tile with a register-blocked
-    /// 4 rows × 2 tokens kernel.
+    /// 4 rows × 2 tokens kernel. With `KernelOptions.activations == .q8` (opt-in) the decode
+    /// input is quantized to 8 bits once and Q4_1/Q8_0 rows use integer dot products.
     public static func matmul(_ ws: [WeightMatrix], _ x: UnsafePointer<Float>, n: Int, _ ys: [UnsafeMutablePointer<Float>],
                               pool: ThreadPool) {
         guard n > 0, let cols = ws.first?.cols else { return }
@@ -38,6 +39,8 @@ public enum MatMul {
         let sums = UnsafeMutablePointer<Float>.allocate(capacity: max(1, n * cols / 32))
         defer { sums.deallocate() }
         if n == 1 && needsSums { RowDot.blockSums(x, count: cols, into: sums) }
+        let q8 = n == 1 && KernelOptions.activations == .q8 && cols % 32 == 0 && ws.contains { RowDot.hasQ8Kernel($0.type) }
+            ? Q8Activations(x, count: cols) : nil
         pool.parallelFor(firstTask.last!) { task in
             var m = 0
             while task >= firstTask[m + 1] { m += 1 }
@@ -46,7 +49,9 @@ public enum MatMul {
             let panel = local / tokenTiles, tileIndex = local % tokenTiles
             let start = panel * rowsPerTask, end = min(w.rows, start + rowsPerTask)
             if n == 1 {
-                if RowDot.hasFusedKernel(w.type) {
+                if let q8, RowDot.hasQ8Kernel(w.type) {
+                    for r in start..<end { y[r] = RowDot.dotQ8(w.type, w.row(r), q8) }
+                } else if RowDot.hasFusedKernel(w.type) {
                     for r in start..<end {
                         y[r] = RowDot.dot(w.type, w.row(r), x, blockSums: sums, count: cols, scratch: nil)
                     }

@@ -6,7 +6,7 @@ import Glibc
 
 /// A persistent pool of worker threads for data-parallel loops (llama.cpp style).
 ///
-/// `parallelFor(count)` splits `0..<count` into chunks that threads claim with an atomic counter;
+/// `parallelFor(count)` splits `0..<count` into items that threads claim with an atomic counter;
 /// the calling thread participates. Workers spin briefly on a generation number between jobs (a
 /// decode step issues hundreds of small jobs) and then sleep on a semaphore, so an idle pool costs
 /// nothing. Every wait is bounded: a short spin with `pause`, then `sched_yield`, then short sleeps,
@@ -16,16 +16,10 @@ public final class ThreadPool: @unchecked Sendable {
     /// Threads that run work, the caller included.
     public let threadCount: Int
 
-    private let generation = Atomic<Int>(0)
-    private let nextIndex = Atomic<Int>(0)
-    private let pending = Atomic<Int>(0)
-    private let sleepers = Atomic<Int>(0)
-    private let stopping = Atomic<Bool>(false)
-    private let wake = DispatchSemaphore(value: 0)
+    /// Shared with the worker threads, which hold it strongly: a worker that starts (or wakes)
+    /// after the pool was released still finds valid state and exits.
+    private let state: PoolState
     private let callerLock = NSLock()
-    private var job: ((Int) -> Void)?
-    private var jobCount = 0
-    private var workers: [Thread] = []
 
     /// The number of physical cores (distinct `thread_siblings` sets on Linux), at least 1.
     public static var physicalCores: Int {
@@ -50,20 +44,17 @@ public final class ThreadPool: @unchecked Sendable {
 
     public init(threads: Int) {
         threadCount = max(1, threads)
+        let state = PoolState(workers: threadCount - 1)
+        self.state = state
         for worker in 1..<threadCount {
-            let t = Thread { [unowned self] in self.workerLoop() }
+            let t = Thread { state.workerLoop() }
             t.name = "scope-worker-\(worker)"
             t.stackSize = 1 << 20
-            workers.append(t)
             t.start()
         }
     }
 
-    deinit {
-        stopping.store(true, ordering: .sequentiallyConsistent)
-        generation.wrappingAdd(1, ordering: .sequentiallyConsistent)
-        for _ in workers { wake.signal() }
-    }
+    deinit { state.stop() }
 
     /// Runs `body(i)` for every `i` in `0..<count`, spread over the pool; returns when all are done.
     public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
@@ -74,19 +65,7 @@ public final class ThreadPool: @unchecked Sendable {
         }
         callerLock.lock()
         defer { callerLock.unlock() }
-        withoutActuallyEscaping(body) { escapable in
-            job = escapable
-            jobCount = count
-            nextIndex.store(0, ordering: .relaxed)
-            pending.store(threadCount - 1, ordering: .relaxed)
-            generation.wrappingAdd(1, ordering: .releasing)
-            let asleep = sleepers.load(ordering: .sequentiallyConsistent)
-            for _ in 0..<asleep { wake.signal() }
-            runClaimedItems()
-            var backoff = Backoff()
-            while pending.load(ordering: .acquiring) > 0 { backoff.wait() }
-            job = nil
-        }
+        withoutActuallyEscaping(body) { state.run($0, count: count) }
     }
 
     /// Runs `body(start, end)` over contiguous ranges of `0..<count`, about `chunk` items each.
@@ -95,20 +74,67 @@ public final class ThreadPool: @unchecked Sendable {
         let chunks = (count + c - 1) / c
         parallelFor(chunks) { i in body(i * c, min(count, (i + 1) * c)) }
     }
+}
 
-    private func runClaimedItems() {
-        guard let job else { return }
-        let n = jobCount
+/// The job slot, counters and wake-up semaphore shared by a pool and its workers.
+///
+/// Items are claimed with a compare-and-swap on `claim` (job generation in the high 32 bits, next
+/// index in the low 32), and the caller waits only for `remaining` items, i.e. for items a worker
+/// actually claimed. A worker that is descheduled or wakes late claims nothing from a finished job
+/// (its generation no longer matches), so the caller never waits for an idle peer to be scheduled.
+private final class PoolState: @unchecked Sendable {
+    let workers: Int
+    let generation = Atomic<Int>(0)
+    let claim = Atomic<UInt64>(0)
+    let count = Atomic<Int>(0)
+    let remaining = Atomic<Int>(0)
+    let sleepers = Atomic<Int>(0)
+    let stopping = Atomic<Bool>(false)
+    let wake = DispatchSemaphore(value: 0)
+    var job: ((Int) -> Void)?
+
+    init(workers: Int) { self.workers = workers }
+
+    /// Posts a job, joins it, and waits (bounded spin, then yield, then sleep) for claimed items.
+    func run(_ body: @escaping (Int) -> Void, count n: Int) {
+        job = body
+        let g = generation.load(ordering: .relaxed) + 1
+        count.store(n, ordering: .relaxed)
+        remaining.store(n, ordering: .relaxed)
+        claim.store(UInt64(truncatingIfNeeded: g) << 32, ordering: .releasing)
+        generation.store(g, ordering: .sequentiallyConsistent)
+        let asleep = sleepers.load(ordering: .sequentiallyConsistent)
+        for _ in 0..<min(asleep, workers) { wake.signal() }
+        runClaimedItems(generation: g)
+        var backoff = Backoff()
+        while remaining.load(ordering: .acquiring) > 0 { backoff.wait() }
+        job = nil
+    }
+
+    func stop() {
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        generation.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        for _ in 0..<workers { wake.signal() }
+    }
+
+    /// Claims and runs items of job generation `g` until none are left (or a newer job started).
+    func runClaimedItems(generation g: Int) {
+        let tag = UInt64(truncatingIfNeeded: g) & 0xFFFF_FFFF
         while true {
-            let i = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
-            if i >= n { break }
-            job(i)
+            let v = claim.load(ordering: .acquiring)
+            if v >> 32 != tag { return }
+            let i = Int(v & 0xFFFF_FFFF)
+            if i >= count.load(ordering: .relaxed) { return }
+            if claim.compareExchange(expected: v, desired: v + 1, ordering: .acquiringAndReleasing).exchanged {
+                // The job cannot change while this claimed item is outstanding.
+                job!(i)
+                remaining.wrappingSubtract(1, ordering: .releasing)
+            }
         }
     }
 
-    private func workerLoop() {
-        // Start from the generation the pool was created with (0), not the current one: a job
-        // issued before this thread got to run must still be seen, or the caller waits forever.
+    /// Worker body: wait (bounded spin, yield, then sleep) for a new generation, then help.
+    func workerLoop() {
         var seen = 0
         while true {
             var spins = 0
@@ -127,8 +153,7 @@ public final class ThreadPool: @unchecked Sendable {
             }
             seen = generation.load(ordering: .acquiring)
             if stopping.load(ordering: .acquiring) { return }
-            runClaimedItems()
-            pending.wrappingSubtract(1, ordering: .releasing)
+            runClaimedItems(generation: seen)
         }
     }
 }

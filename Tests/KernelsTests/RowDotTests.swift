@@ -59,3 +59,41 @@ struct RowDotTests {
         }
     }
 }
+
+@Suite("8-bit activations (opt-in)")
+struct Q8ActivationTests {
+    @Test("quantization follows llama.cpp's rule: d = max|x|/127, |x - q·d| ≤ d/2")
+    func quantizationError() {
+        var rng = SplitMix64(seed: 11)
+        let x = randomFloats(96, &rng)
+        let a = Q8Activations(x, count: 96)
+        for b in 0..<3 {
+            let amax = x[(32 * b)..<(32 * b + 32)].map(abs).max()!
+            #expect(abs(a.scales[b] - amax / 127) <= 1e-7)
+            var s = 0
+            for j in 0..<32 {
+                #expect(abs(x[32 * b + j] - a.value(32 * b + j)) <= a.scales[b] / 2 + 1e-7)
+                s += Int(a.qs[32 * b + j])
+            }
+            #expect(abs(a.sums[b] - a.scales[b] * Float(s)) <= 1e-5)
+        }
+    }
+
+    @Test("integer dot equals the float dot of the dequantized weights and activations", arguments: [GGMLType.q4_1, .q8_0])
+    func integerDotMatchesReference(type: GGMLType) throws {
+        var rng = SplitMix64(seed: 21 &+ UInt64(type.rawValue))
+        let cols = 160, rows = 5
+        let bytes = randomRows(type, rows: rows, cols: cols, &rng)
+        let x = randomFloats(cols, &rng)
+        let a = Q8Activations(x, count: cols)
+        let xq = (0..<cols).map { a.value($0) }
+        let rowBytes = rowByteCount(type, elements: cols)
+        try bytes.withUnsafeBytes { raw in
+            for r in 0..<rows {
+                let ref = try referenceDot(type, raw.baseAddress! + r * rowBytes, xq)
+                let fast = RowDot.dotQ8(type, raw.baseAddress! + r * rowBytes, a)
+                #expect(abs(Double(fast) - ref.dot) <= 1e-5 * ref.magnitude + 1e-6, "row \(r)")
+            }
+        }
+    }
+}

@@ -48,3 +48,16 @@ struct ThreadPoolTests {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+@Suite("ThreadPool: jobs posted immediately after creation")
+struct ThreadPoolStartupTests {
+    @Test("a job posted before the workers have started still completes (workers join it late)")
+    func jobBeforeWorkersStart() {
+        for _ in 0..<50 {
+            let pool = ThreadPool(threads: 4)
+            let total = Atomic<Int>(0)
+            pool.parallelFor(16) { _ in total.wrappingAdd(1, ordering: .relaxed) }
+            #expect(total.load(ordering: .relaxed) == 16)
+        }
+    }
+}
