@@ -10,7 +10,7 @@ public struct HeavyHitterOptions: Sendable {
     public var layers: [Int]
     /// Decoding steps (1-based): step s is the forward pass of generated token s, at query position n + s − 1.
     public var steps: [Int]
-    /// Fraction of the visible keys kept in the top-k set (paper: 0.15).
+    /// Top-k size as a fraction of the query row index (paper: 0.15; k = round(fraction × row)).
     public var topkFraction: Double
     /// Tokens to generate (greedy).
     public var maxTokens: Int

@@ -29,7 +29,7 @@ import Tokenizer
         for s in report.steps {
             #expect(s.queryPosition == n + s.step - 1)
             #expect(s.visibleKeys == s.queryPosition + 1)
-            #expect(s.k == Int((0.15 * Double(s.visibleKeys)).rounded()))
+            #expect(s.k == max(1, Int((0.15 * Double(s.visibleKeys - 1)).rounded())))
             #expect(s.keyIndices.count == s.k)
             #expect(s.keyIndices.allSatisfy { $0 >= 0 && $0 < s.visibleKeys })
             #expect(s.fractionGenerated >= 0 && s.fractionGenerated <= 1)

@@ -19,9 +19,9 @@ import Testing
     }
 
     @Test func summaryCountsGeneratedKeysAndSnapKVOverlap() {
-        // 10 visible keys, prompt of 6: top-4 = keys 2, 7, 8, 9 → 3 of 4 generated.
-        let row: [Double] = [0, 0, 0.2, 0, 0, 0, 0, 0.3, 0.25, 0.25]
-        let s = HeavyHitterAnalysis.summarize(layer: 0, step: 4, queryPosition: 9, row: row, promptLength: 6,
+        // 11 visible keys (row 10), prompt of 6: top-4 = keys 2, 7, 8, 9 → 3 of 4 generated.
+        let row: [Double] = [0, 0, 0.2, 0, 0, 0, 0, 0.3, 0.25, 0.25, 0]
+        let s = HeavyHitterAnalysis.summarize(layer: 0, step: 4, queryPosition: 10, row: row, promptLength: 6,
                                               fraction: 0.4, snapKV: [[2, 3], [0, 1]])
         #expect(s.k == 4)
         #expect(s.keyIndices == [2, 7, 8, 9])
