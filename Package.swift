@@ -58,6 +58,7 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model", "Generation", "Tokenizer", "GGUF", "KVCache", "ScopeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LongGenBenchTests", dependencies: ["LongGenBench", "ScopeTestSupport"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot", "ScopeTestSupport"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Plot", "Model", "GGUF", "KVCache", "Tokenizer", "ScopeTestSupport"]),
     ]
 )
 

@@ -5,6 +5,6 @@ struct LongGenBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "longgenbench",
         abstract: "LongGenBench (GSM8K+, MMLU+, CSQA+): build the data files, run a model, score the outputs.",
-        subcommands: [LongGenBenchBuildCommand.self, LongGenBenchRunCommand.self, LongGenBenchScoreCommand.self]
+        subcommands: [LongGenBenchBuildCommand.self, LongGenBenchRunCommand.self, LongGenBenchScoreCommand.self, LongGenBenchPlotCommand.self]
     )
 }

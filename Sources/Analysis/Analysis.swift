@@ -1,1 +1,0 @@
-// Analysis module placeholder; see the module's files.

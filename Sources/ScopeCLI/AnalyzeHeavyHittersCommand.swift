@@ -1,0 +1,61 @@
+import Analysis
+import ArgumentParser
+import Foundation
+import KVCache
+
+struct AnalyzeHeavyHittersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "heavy-hitters",
+        abstract: "Top-k keys of the head-averaged attention at chosen decoding steps (paper Figure 2b).")
+
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(name: .long, help: "Prompt text file (used verbatim; BOS added when the vocabulary has one).")
+    var promptFile: String
+    @Option(name: .long, help: "Tokens to generate.") var maxTokens: Int = 600
+    @Option(name: .long, help: "Layers, comma-separated.") var layers: String = "0,13,29"
+    @Option(name: .long, help: "Decoding steps (1-based), comma-separated.") var steps: String = "1,300,500"
+    @Option(name: .long, help: "Fraction of visible keys in the top-k set.") var topkFraction: Double = 0.15
+    @Option(name: .long, help: "SnapKV budget P for the overlap statistic (default: round(fraction × prompt)).")
+    var snapkvBudget: Int?
+    @Option(name: .long, help: "SnapKV window.") var snapkvWindow: Int = 8
+    @Flag(name: .long, help: "Stop at end-of-generation tokens (default: keep decoding so every step exists).")
+    var stopAtEos = false
+    @Option(name: .long, help: "Output directory.") var out: String
+
+    func run() throws {
+        let (model, tokenizer) = try modelOptions.load()
+        let text = try promptText(promptFile)
+        let prompt = tokenizer.encode(text, addSpecial: true)
+        let layerList = try parseIntList(layers, option: "--layers")
+        let stepList = try parseIntList(steps, option: "--steps")
+        guard let last = stepList.max(), maxTokens > last else {
+            throw ValidationError("--max-tokens (\(maxTokens)) must exceed the last step (\(stepList.max() ?? 0))")
+        }
+        let budget = snapkvBudget ?? max(snapkvWindow + 1, Int((topkFraction * Double(prompt.count)).rounded()))
+        let snap = CompressionConfig(prefill: .snapKV, prefillBudget: budget, window: snapkvWindow)
+        let options = HeavyHitterOptions(layers: layerList, steps: stepList, topkFraction: topkFraction,
+                                         maxTokens: maxTokens, ignoreEndOfGeneration: !stopAtEos, snapKV: snap)
+        let report = try HeavyHitterAnalysis.run(model: model, tokenizer: tokenizer, prompt: prompt, options: options)
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let dir = URL(fileURLWithPath: out)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(report).write(to: dir.appendingPathComponent("heavy_hitters.json"))
+        try HeavyHitterCSV.text(report).write(to: dir.appendingPathComponent("heavy_hitters.csv"), atomically: true, encoding: .utf8)
+        try AnalysisFigures.heavyHitters(report).write(to: dir.appendingPathComponent("key_position_topk.png").path)
+        try AnalysisFigures.generatedFraction(report).write(to: dir.appendingPathComponent("generated_fraction.png").path)
+        print("prompt \(report.promptTokens) tokens, generated \(report.generatedTokens); SnapKV P=\(budget) compressed=\(report.snapKVCompressed)")
+        for s in report.steps {
+            let ov = s.snapKVOverlap.map { String(format: "%.3f", $0) } ?? "-"
+            print(String(format: "layer %2d step %4d k=%4d generated=%.3f", s.layer, s.step, s.k, s.fractionGenerated) + " snapkv_overlap=\(ov)")
+        }
+        if !report.missingSteps.isEmpty { print("steps not reached: \(report.missingSteps)") }
+    }
+}
+
+/// Reads a prompt file, naming it in the error.
+func promptText(_ path: String) throws -> String {
+    guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read prompt file \(path)") }
+    guard let s = String(data: data, encoding: .utf8) else { throw CLIError("prompt file \(path) is not UTF-8") }
+    return s
+}
