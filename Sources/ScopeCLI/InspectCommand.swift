@@ -65,11 +65,7 @@ struct InspectCommand: ParsableCommand {
     }
 
     /// `${XDG_CACHE_HOME:-~/.cache}/scope/models/SmolLM2-135M-Instruct.Q4_1.gguf`.
-    static var defaultModelPath: String {
-        let env = ProcessInfo.processInfo.environment
-        let cache = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (env["HOME"] ?? NSHomeDirectory()) + "/.cache"
-        return cache + "/scope/models/SmolLM2-135M-Instruct.Q4_1.gguf"
-    }
+    static var defaultModelPath: String { DefaultModelPath.path }
 
     // MARK: - One tensor
 

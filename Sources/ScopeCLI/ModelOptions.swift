@@ -13,11 +13,7 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "Worker threads (default: physical cores).")
     var threads: Int?
 
-    static var defaultModelPath: String {
-        let env = ProcessInfo.processInfo.environment
-        let cache = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.cache")
-        return cache + "/scope/models/SmolLM2-135M-Instruct.Q4_1.gguf"
-    }
+    static var defaultModelPath: String { DefaultModelPath.path }
 
     var resolvedPath: String { model ?? Self.defaultModelPath }
 
