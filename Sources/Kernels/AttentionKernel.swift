@@ -108,6 +108,13 @@ public enum AttentionKernel {
                                     positions: UnsafePointer<Int32>, count: Int, headDim d: Int, scale: Float,
                                     into s: UnsafeMutablePointer<Float>) -> Float {
         scores(query: q, keys: k, count: count, headDim: d, into: s)
+        return maskAndScale(s, positions: positions, position: position, count: count, scale: scale)
+    }
+
+    /// `s[j] = scale·s[j]`, or −∞ where `positions[j] > position`; returns the largest result.
+    @inline(__always)
+    static func maskAndScale(_ s: UnsafeMutablePointer<Float>, positions: UnsafePointer<Int32>, position: Int32,
+                             count: Int, scale: Float) -> Float {
         var m = -Float.infinity
         for j in 0..<count {
             let v = positions[j] <= position ? s[j] * scale : -.infinity
@@ -115,6 +122,26 @@ public enum AttentionKernel {
             m = Swift.max(m, v)
         }
         return m
+    }
+
+    /// Raises the running maximum to `newMaximum` (when larger), rescaling `l` and `o` to match.
+    @inline(__always)
+    static func rescale(maximum m: inout Float, sum l: inout Float, out o: UnsafeMutablePointer<Float>, headDim d: Int,
+                        newMaximum: Float) {
+        guard newMaximum > m else { return }
+        if m != -.infinity {
+            let f = expf(m - newMaximum)
+            l *= f
+            let fv = SIMD8<Float>(repeating: f)
+            var i = 0
+            let ro = UnsafeMutableRawPointer(o)
+            while i + 8 <= d {
+                ro.storeBytes(of: ro.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self) * fv, toByteOffset: 4 * i, as: SIMD8<Float>.self)
+                i += 8
+            }
+            while i < d { o[i] *= f; i += 1 }
+        }
+        m = newMaximum
     }
 
     /// Folds one block of `count` keys/values into the running state (`m`, `l`, `o`) of one query
@@ -128,21 +155,7 @@ public enum AttentionKernel {
         let blockMax = maskedScores(query: q, position: position, keys: k, positions: positions, count: count,
                                     headDim: d, scale: scale, into: s)
         if blockMax == -.infinity { return }
-        if blockMax > m {
-            if m != -.infinity {
-                let f = expf(m - blockMax)
-                l *= f
-                let fv = SIMD8<Float>(repeating: f)
-                var i = 0
-                let ro = UnsafeMutableRawPointer(o)
-                while i + 8 <= d {
-                    ro.storeBytes(of: ro.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self) * fv, toByteOffset: 4 * i, as: SIMD8<Float>.self)
-                    i += 8
-                }
-                while i < d { o[i] *= f; i += 1 }
-            }
-            m = blockMax
-        }
+        rescale(maximum: &m, sum: &l, out: o, headDim: d, newMaximum: blockMax)
         l += VectorMath.expShifted(s, n: count, shift: m)
         accumulateValues(s, values: v, count: count, headDim: d, into: o)
     }

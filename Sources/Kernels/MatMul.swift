@@ -9,14 +9,14 @@ public enum MatMul {
 
     /// `y = W·x`: `x` has `w.cols` floats, `y` gets `w.rows` floats.
     public static func matvec(_ w: WeightMatrix, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                              pool: ThreadPool) {
-        matmul([w], x, n: 1, [y], pool: pool)
+                              pool: ThreadPool, activations: ActivationPrecision = .f32) {
+        matmul([w], x, n: 1, [y], pool: pool, activations: activations)
     }
 
     /// `Y = X·Wᵀ` for `n` activation rows: `X` is `[n, w.cols]`, `Y` is `[n, w.rows]` (row-major).
     public static func matmul(_ w: WeightMatrix, _ x: UnsafePointer<Float>, n: Int, _ y: UnsafeMutablePointer<Float>,
-                              pool: ThreadPool) {
-        matmul([w], x, n: n, [y], pool: pool)
+                              pool: ThreadPool, activations: ActivationPrecision = .f32) {
+        matmul([w], x, n: n, [y], pool: pool, activations: activations)
     }
 
     /// Several products with the same input in one parallel job (e.g. Q, K, V or gate, up):
@@ -25,10 +25,10 @@ public enum MatMul {
     /// Decode (`n == 1`): tasks of 64 rows, each row one fused dequantize-and-dot pass over the
     /// weights (streamed once). Prefill: tasks of (16-row panel, 64-token tile); the panel is
     /// dequantized to float32 once per task and multiplied by the tile with a register-blocked
-    /// 4 rows × 2 tokens kernel. With `KernelOptions.activations == .q8` (opt-in) the decode
+    /// 4 rows × 2 tokens kernel. With `activations == .q8` (opt-in) the decode
     /// input is quantized to 8 bits once and Q4_1/Q8_0 rows use integer dot products.
     public static func matmul(_ ws: [WeightMatrix], _ x: UnsafePointer<Float>, n: Int, _ ys: [UnsafeMutablePointer<Float>],
-                              pool: ThreadPool) {
+                              pool: ThreadPool, activations: ActivationPrecision = .f32) {
         guard n > 0, let cols = ws.first?.cols else { return }
         precondition(ws.count == ys.count && ws.allSatisfy { $0.cols == cols }, "matmul: mismatched matrices")
         let rowsPerTask = n == 1 ? vectorChunkRows : panelRows
@@ -39,7 +39,7 @@ public enum MatMul {
         let sums = UnsafeMutablePointer<Float>.allocate(capacity: max(1, n * cols / 32))
         defer { sums.deallocate() }
         if n == 1 && needsSums { RowDot.blockSums(x, count: cols, into: sums) }
-        let q8 = n == 1 && KernelOptions.activations == .q8 && cols % 32 == 0 && ws.contains { RowDot.hasQ8Kernel($0.type) }
+        let q8 = n == 1 && activations == .q8 && cols % 32 == 0 && ws.contains { RowDot.hasQ8Kernel($0.type) }
             ? Q8Activations(x, count: cols) : nil
         pool.parallelFor(firstTask.last!) { task in
             var m = 0

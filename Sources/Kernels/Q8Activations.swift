@@ -1,4 +1,3 @@
-import Foundation
 import GGUF
 #if SCOPE_AVX2
 import _Builtin_intrinsics.intel
@@ -11,14 +10,6 @@ public enum ActivationPrecision: String, Sendable, CaseIterable {
     /// 8-bit activations per block of 32 (llama.cpp's Q8_0/Q8_1 scheme) with integer dot products
     /// for Q4_1 and Q8_0 weights: faster, not exact. Opt-in.
     case q8
-}
-
-/// Process-wide kernel options.
-public enum KernelOptions {
-    /// Decode activation precision; `SCOPE_ACTIVATIONS=q8` in the environment selects `.q8`.
-    /// Set once at start-up (before any model runs), not while products are running.
-    nonisolated(unsafe) public static var activations: ActivationPrecision =
-        ActivationPrecision(rawValue: ProcessInfo.processInfo.environment["SCOPE_ACTIVATIONS"] ?? "") ?? .f32
 }
 
 /// A float vector quantized to 8 bits per block of 32: `x ≈ q·d` with `d = max|x|/127`,

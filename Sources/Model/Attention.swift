@@ -67,6 +67,8 @@ struct StreamingScratch {
     func stream(_ layer: LayerKV, head sh: Int, range: Range<Int>, headDim d: Int, scale: Float,
                 rows: [(UnsafePointer<Float>, Int32)]) {
         let half = layer.elementType == .f16
+        // f16 blocks are widened in registers by the fused kernels (x86-64 with F16C, d % 32 == 0).
+        let fused = AttentionKernel.hasFusedHalfKernels && d % 32 == 0
         let keys = layer.keys(sh), values = layer.values(sh), pos = layer.positions(sh)
         var start = range.lowerBound
         var maxQuery = Int32.min
@@ -76,18 +78,27 @@ struct StreamingScratch {
             var minKey = Int32.max
             for j in start..<(start + n) { minKey = min(minKey, pos[j]) }
             if minKey <= maxQuery {
-                let kb: UnsafePointer<Float>, vb: UnsafePointer<Float>
-                if half {
-                    VectorMath.halfToFloat(UnsafeRawPointer(keys) + 2 * start * d, keyBlock, count: n * d)
-                    VectorMath.halfToFloat(UnsafeRawPointer(values) + 2 * start * d, valueBlock, count: n * d)
-                    kb = UnsafePointer(keyBlock); vb = UnsafePointer(valueBlock)
+                if half && fused {
+                    let kb = UnsafeRawPointer(keys) + 2 * start * d, vb = UnsafeRawPointer(values) + 2 * start * d
+                    for (i, r) in rows.enumerated() where minKey <= r.1 {
+                        AttentionKernel.accumulateF16(query: r.0, position: r.1, keys: kb, values: vb, positions: pos + start,
+                                                      count: n, headDim: d, scale: scale, maximum: &maxima[i], sum: &sums[i],
+                                                      out: outs + i * d, scratch: scores)
+                    }
                 } else {
-                    kb = UnsafePointer(keys + start * d); vb = UnsafePointer(values + start * d)
-                }
-                for (i, r) in rows.enumerated() where minKey <= r.1 {
-                    AttentionKernel.accumulate(query: r.0, position: r.1, keys: kb, values: vb, positions: pos + start,
-                                               count: n, headDim: d, scale: scale, maximum: &maxima[i], sum: &sums[i],
-                                               out: outs + i * d, scratch: scores)
+                    let kb: UnsafePointer<Float>, vb: UnsafePointer<Float>
+                    if half {
+                        VectorMath.halfToFloat(UnsafeRawPointer(keys) + 2 * start * d, keyBlock, count: n * d)
+                        VectorMath.halfToFloat(UnsafeRawPointer(values) + 2 * start * d, valueBlock, count: n * d)
+                        kb = UnsafePointer(keyBlock); vb = UnsafePointer(valueBlock)
+                    } else {
+                        kb = UnsafePointer(keys + start * d); vb = UnsafePointer(values + start * d)
+                    }
+                    for (i, r) in rows.enumerated() where minKey <= r.1 {
+                        AttentionKernel.accumulate(query: r.0, position: r.1, keys: kb, values: vb, positions: pos + start,
+                                                   count: n, headDim: d, scale: scale, maximum: &maxima[i], sum: &sums[i],
+                                                   out: outs + i * d, scratch: scores)
+                    }
                 }
             }
             start += n

@@ -14,6 +14,9 @@ public final class LlamaModel: @unchecked Sendable {
     public let weights: LlamaWeights
     public let rope: RoPE
     public let pool: ThreadPool
+    /// Activation precision of decode matrix–vector products: `.f32` (exact, the default) or `.q8`
+    /// (8-bit activations as in llama.cpp; faster, opt-in). Prefill is always float32.
+    public var activations: ActivationPrecision = .f32
     /// Analyses hook: sees attention probabilities of the layers and positions it asks for.
     public var observer: AttentionObserver?
     /// Scratch for the decode-time attention probabilities handed to the cache's policy.
@@ -60,7 +63,7 @@ public final class LlamaModel: @unchecked Sendable {
 
     /// Logits of one hidden row (`vocabularySize` floats).
     public func logits(hidden: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-        MatMul.matvec(weights.output, hidden, out, pool: pool)
+        MatMul.matvec(weights.output, hidden, out, pool: pool, activations: activations)
     }
 
     /// Logits of hidden rows `rows` (`[rows.count, vocabularySize]`, row-major), batched so the
@@ -124,7 +127,7 @@ public final class LlamaModel: @unchecked Sendable {
             for r in chunks {
                 let m = r.count, xr = x.p + r.lowerBound * dim
                 for i in 0..<m { Ops.rmsNorm(xr + i * dim, w.attnNorm, xb.p + i * dim, n: dim, eps: c.rmsEpsilon) }
-                MatMul.matmul([w.wk, w.wv], xb.p, n: m, [k.p, v.p], pool: pool)
+                MatMul.matmul([w.wk, w.wv], xb.p, n: m, [k.p, v.p], pool: pool, activations: activations)
                 for i in 0..<m {
                     let t = r.lowerBound + i
                     rope.apply(k.p + i * kvDim, heads: G, headDim: d, cos: ropeCos.p + t * half, sin: ropeSin.p + t * half)
@@ -150,7 +153,7 @@ public final class LlamaModel: @unchecked Sendable {
             for r in chunks {
                 let m = r.count, xr = x.p + r.lowerBound * dim
                 for i in 0..<m { Ops.rmsNorm(xr + i * dim, w.attnNorm, xb.p + i * dim, n: dim, eps: c.rmsEpsilon) }
-                MatMul.matmul(w.wq, xb.p, n: m, q.p, pool: pool)
+                MatMul.matmul(w.wq, xb.p, n: m, q.p, pool: pool, activations: activations)
                 for i in 0..<m {
                     let t = r.lowerBound + i
                     rope.apply(q.p + i * qDim, heads: H, headDim: d, cos: ropeCos.p + t * half, sin: ropeSin.p + t * half)
@@ -162,13 +165,13 @@ public final class LlamaModel: @unchecked Sendable {
                 } else {
                     decodeAttention(layer: layer, layerIndex: l, q: q.p, position: positions[0], out: att.p, probabilities: decodeProbabilities)
                 }
-                MatMul.matmul(w.wo, att.p, n: m, proj.p, pool: pool)
+                MatMul.matmul(w.wo, att.p, n: m, proj.p, pool: pool, activations: activations)
                 Ops.add(xr, proj.p, n: m * dim)
 
                 for i in 0..<m { Ops.rmsNorm(xr + i * dim, w.ffnNorm, xb.p + i * dim, n: dim, eps: c.rmsEpsilon) }
-                MatMul.matmul([w.wGate, w.wUp], xb.p, n: m, [gate.p, up.p], pool: pool)
+                MatMul.matmul([w.wGate, w.wUp], xb.p, n: m, [gate.p, up.p], pool: pool, activations: activations)
                 Ops.swiglu(gate.p, up.p, n: m * ffn)
-                MatMul.matmul(w.wDown, gate.p, n: m, proj.p, pool: pool)
+                MatMul.matmul(w.wDown, gate.p, n: m, proj.p, pool: pool, activations: activations)
                 Ops.add(xr, proj.p, n: m * dim)
             }
             // 4. Let the policy compress this layer.

@@ -31,9 +31,6 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("kv-type"), help: "KV cache element type: f32 (exact) or f16.")
     var kvType: String = "f32"
 
-    @Option(name: .long, help: "Decode activation precision: f32 (exact, default) or q8 (8-bit, faster, like llama.cpp).")
-    var activations: String = "f32"
-
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
@@ -48,10 +45,6 @@ struct BenchCommand: ParsableCommand {
         guard let elementType = KVElementType(rawValue: kvType) else {
             throw ValidationError("--kv-type: '\(kvType)' is not one of f32, f16")
         }
-        guard let precision = ActivationPrecision(rawValue: activations) else {
-            throw ValidationError("--activations: '\(activations)' is not one of f32, q8")
-        }
-        KernelOptions.activations = precision
         let t0 = Date()
         let (model, tokenizer) = try modelOptions.load()
         let loadSeconds = Date().timeIntervalSince(t0)
@@ -98,7 +91,7 @@ struct BenchCommand: ParsableCommand {
         let rss = peakRSSBytes()
         if json {
             try printJSON(["prefill": prefill, "decode": decode, "load_seconds": loadSeconds, "peak_rss_bytes": rss,
-                           "kv_bytes_peak": kvPeak, "threads": model.pool.threadCount, "kv_type": kvType, "activations": activations,
+                           "kv_bytes_peak": kvPeak, "threads": model.pool.threadCount, "kv_type": kvType, "activations": model.activations.rawValue,
                            "model": modelOptions.resolvedPath])
         } else {
             print(String(format: "load %.3f s | peak RSS %.1f MiB | threads %d", loadSeconds, Double(rss) / 1_048_576, model.pool.threadCount))

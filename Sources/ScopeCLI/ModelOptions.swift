@@ -13,12 +13,18 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "Worker threads (default: physical cores).")
     var threads: Int?
 
+    @Option(name: .long, help: "Decode activation precision: f32 (exact, default) or q8 (8-bit, faster, like llama.cpp).")
+    var activations: String = "f32"
+
     static var defaultModelPath: String { DefaultModelPath.path }
 
     var resolvedPath: String { model ?? Self.defaultModelPath }
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
+        if ActivationPrecision(rawValue: activations) == nil {
+            throw ValidationError("--activations: '\(activations)' is not one of f32, q8")
+        }
     }
 
     /// Opens the model file, with a hint to run `scope models pull` when the default is missing.
@@ -41,6 +47,7 @@ struct ModelOptions: ParsableArguments {
     func load() throws -> (LlamaModel, Tokenizer) {
         let file = try openFile()
         let model = try LlamaModel(file: file, pool: pool())
+        model.activations = ActivationPrecision(rawValue: activations) ?? .f32
         let tokenizer = try Tokenizer(gguf: file)
         return (model, tokenizer)
     }

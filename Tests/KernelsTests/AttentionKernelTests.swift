@@ -55,6 +55,38 @@ struct AttentionKernelTests {
         }
     }
 
+    @Test("fused f16 streaming equals two-pass attention on the f16-rounded keys and values",
+          arguments: [(64, 200), (128, 70), (32, 9)])
+    func fusedHalfStreamingEqualsTwoPass(d: Int, n: Int) throws {
+        try #require(AttentionKernel.hasFusedHalfKernels, "fused f16 kernels are x86-64/F16C only")
+        var rng = SplitMix64(seed: UInt64(d * 7 + n))
+        let q = randomFloats(d, &rng).map { $0 * 3 }
+        let kh = randomFloats(n * d, &rng).map { Float16($0) }, vh = randomFloats(n * d, &rng).map { Float16($0) }
+        let pos = (0..<n).map { Int32($0 * 2) }
+        let qpos = Int32(n)
+        let scale = 1 / Float(d).squareRoot()
+        let expected = naive(q, qpos, kh.map(Float.init), vh.map(Float.init), pos, d: d, scale: scale)
+        var m = -Float.infinity, l: Float = 0
+        var o = [Float](repeating: 0, count: d)
+        var scratch = [Float](repeating: 0, count: AttentionKernel.blockSize)
+        kh.withUnsafeBytes { kb in
+            vh.withUnsafeBytes { vb in
+                var start = 0
+                while start < n {
+                    let c = min(AttentionKernel.blockSize, n - start)
+                    AttentionKernel.accumulateF16(query: q, position: qpos, keys: kb.baseAddress! + 2 * start * d,
+                                                  values: vb.baseAddress! + 2 * start * d, positions: Array(pos[start...]),
+                                                  count: c, headDim: d, scale: scale, maximum: &m, sum: &l, out: &o,
+                                                  scratch: &scratch)
+                    start += c
+                }
+            }
+        }
+        var out = [Float](repeating: .nan, count: d)
+        AttentionKernel.merge(maxima: [m], sums: [l], outs: o, parts: 1, headDim: d, into: &out)
+        for c in 0..<d { #expect(abs(Double(out[c]) - expected[c]) <= 1e-5, "dim \(c)") }
+    }
+
     @Test("exp matches expf to 2e-7 relative over [-87, 88] and gives 0 for -inf")
     func vectorExp() {
         var x: Float = -87
