@@ -25,7 +25,9 @@ let package = Package(
         // File format: header, metadata, tensor infos, block layouts, scalar reference dequantizers.
         .target(name: "GGUF", swiftSettings: nativeFlags),
         // SIMD kernels: quantized mat-vec, GEMM, thread pool, softmax, norms.
-        .target(name: "Kernels", dependencies: ["GGUF"], swiftSettings: kernelSettings),
+        .target(name: "Kernels", dependencies: ["GGUF", "CPrefetch"], swiftSettings: kernelSettings),
+        // Software prefetch (a C builtin Swift cannot express), used by the decode kernels.
+        .target(name: "CPrefetch"),
         // Tokenizers (byte-level BPE, SentencePiece) and chat templates, built from GGUF metadata.
         .target(name: "Tokenizer", dependencies: ["GGUF"], swiftSettings: nativeFlags),
         // KV-cache storage and compression policies (no model knowledge).

@@ -4,25 +4,22 @@ import _Builtin_intrinsics.intel
 #endif
 
 /// Streaming attention over an f16 KV cache without a float32 copy of the block: keys and values
-/// are widened to float32 in registers (`vcvtph2ps`) as they are multiplied. The arithmetic is the
+/// are widened to float32 in registers (`vcvtph2ps` on x86-64) as they are multiplied. The arithmetic is the
 /// float32 recurrence of `AttentionKernel.accumulate`, so results equal that path on the widened
 /// values up to summation order.
 extension AttentionKernel {
-    /// Whether the fused f16 kernels are compiled in (x86-64 with F16C); otherwise callers widen
-    /// the block into float32 scratch and use the float32 kernels.
-    public static let hasFusedHalfKernels: Bool = {
-        #if SCOPE_AVX2
-        return true
-        #else
-        return false
-        #endif
-    }()
-
-    #if SCOPE_AVX2
+    /// Eight f16 values at `p + byteOffset`, widened to float32 (`vcvtph2ps` on x86-64 with F16C).
     @inline(__always)
     static func loadHalf8(_ p: UnsafeRawPointer, _ byteOffset: Int) -> SIMD8<Float> {
-        unsafeBitCast(_mm256_cvtph_ps(_mm_loadu_si128((p + byteOffset).assumingMemoryBound(to: __m128i.self))),
-                      to: SIMD8<Float>.self)
+        #if SCOPE_AVX2
+        return unsafeBitCast(_mm256_cvtph_ps(_mm_loadu_si128((p + byteOffset).assumingMemoryBound(to: __m128i.self))),
+                             to: SIMD8<Float>.self)
+        #else
+        let h = p.loadUnaligned(fromByteOffset: byteOffset, as: SIMD8<UInt16>.self)
+        var r = SIMD8<Float>()
+        for i in 0..<8 { r[i] = Float(Float16(bitPattern: h[i])) }
+        return r
+        #endif
     }
 
     /// `s[j] = q · k_j` for `count` contiguous f16 key rows of `d` values (`d` a multiple of 8).
@@ -115,25 +112,29 @@ extension AttentionKernel {
             c += d - c >= 64 ? 64 : 32
         }
     }
-    #endif
+
+    /// `maskedScores` for f16 keys (`d` a multiple of 8).
+    @inline(__always)
+    public static func maskedScoresF16(query q: UnsafePointer<Float>, position: Int32, keys k: UnsafeRawPointer,
+                                       positions: UnsafePointer<Int32>, count: Int, headDim d: Int, scale: Float,
+                                       into s: UnsafeMutablePointer<Float>) -> Float {
+        scoresF16(query: q, keys: k, count: count, headDim: d, into: s)
+        return maskAndScale(s, positions: positions, position: position, count: count, scale: scale)
+    }
 
     /// `accumulate` for f16 keys and values (raw little-endian halves, `count` rows of `d`).
-    /// Requires `hasFusedHalfKernels` and `d` a multiple of 32.
+    /// Requires `d` a multiple of 32.
     @inline(__always)
     public static func accumulateF16(query q: UnsafePointer<Float>, position: Int32,
                                      keys k: UnsafeRawPointer, values v: UnsafeRawPointer,
                                      positions: UnsafePointer<Int32>, count: Int, headDim d: Int, scale: Float,
                                      maximum m: inout Float, sum l: inout Float, out o: UnsafeMutablePointer<Float>,
                                      scratch s: UnsafeMutablePointer<Float>) {
-        #if SCOPE_AVX2
         scoresF16(query: q, keys: k, count: count, headDim: d, into: s)
         let blockMax = maskAndScale(s, positions: positions, position: position, count: count, scale: scale)
         if blockMax == -.infinity { return }
         rescale(maximum: &m, sum: &l, out: o, headDim: d, newMaximum: blockMax)
         l += VectorMath.expShifted(s, n: count, shift: m)
         accumulateValuesF16(s, values: v, count: count, headDim: d, into: o)
-        #else
-        preconditionFailure("accumulateF16 needs the F16C kernels (hasFusedHalfKernels)")
-        #endif
     }
 }

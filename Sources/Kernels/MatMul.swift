@@ -1,3 +1,6 @@
+import CPrefetch
+import Foundation
+
 /// Matrix–vector (decode) and matrix–matrix (prefill) products with quantized weights.
 public enum MatMul {
     /// Weight rows per decode task (llama.cpp uses 64 for matrix–vector products).
@@ -6,6 +9,9 @@ public enum MatMul {
     public static let panelRows = 16
     /// Activation rows per prefill task (the tile of `X` stays in L2 while the panel sweeps it).
     public static let tokenTile = 64
+    /// Decode: how many rows ahead the weight stream is prefetched (0 = off; `SCOPE_PREFETCH_ROWS`).
+    nonisolated(unsafe) public static var prefetchRows: Int =
+        Int(ProcessInfo.processInfo.environment["SCOPE_PREFETCH_ROWS"] ?? "") ?? 8
 
     /// `y = W·x`: `x` has `w.cols` floats, `y` gets `w.rows` floats.
     public static func matvec(_ w: WeightMatrix, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
@@ -50,9 +56,13 @@ public enum MatMul {
             let start = panel * rowsPerTask, end = min(w.rows, start + rowsPerTask)
             if n == 1 {
                 if let q8, RowDot.hasQ8Kernel(w.type) {
-                    for r in start..<end { y[r] = RowDot.dotQ8(w.type, w.row(r), q8) }
+                    for r in start..<end {
+                        if prefetchRows > 0 && r + prefetchRows < w.rows { scope_prefetch_range(w.row(r + prefetchRows), w.rowBytes) }
+                        y[r] = RowDot.dotQ8(w.type, w.row(r), q8)
+                    }
                 } else if RowDot.hasFusedKernel(w.type) {
                     for r in start..<end {
+                        if prefetchRows > 0 && r + prefetchRows < w.rows { scope_prefetch_range(w.row(r + prefetchRows), w.rowBytes) }
                         y[r] = RowDot.dot(w.type, w.row(r), x, blockSums: sums, count: cols, scratch: nil)
                     }
                 } else {

@@ -9,18 +9,52 @@ import KVCache
 /// the positions in the cache, never from a counter. `probs` receives the softmax probabilities of
 /// every stored row (0 for masked rows): this is what compression policies observe.
 @inline(__always)
-func attend(query q: UnsafePointer<Float>, position: Int32,
-            keys: UnsafePointer<Float>, values: UnsafePointer<Float>, positions: UnsafePointer<Int32>, count: Int,
-            headDim d: Int, scale: Float,
+func attend(query q: UnsafePointer<Float>, position: Int32, head kv: HeadKV, headDim d: Int, scale: Float,
             probs: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
-    let m = AttentionKernel.maskedScores(query: q, position: position, keys: keys, positions: positions, count: count,
+    let count = kv.count
+    let m: Float
+    if let keys = kv.floatKeys {
+        m = AttentionKernel.maskedScores(query: q, position: position, keys: keys, positions: kv.positions, count: count,
                                          headDim: d, scale: scale, into: probs)
+    } else {
+        m = AttentionKernel.maskedScoresF16(query: q, position: position, keys: kv.rawKeys, positions: kv.positions,
+                                            count: count, headDim: d, scale: scale, into: probs)
+    }
     out.update(repeating: 0, count: d)
     guard m != -.infinity else { probs.update(repeating: 0, count: count); return }
     let sum = VectorMath.expShifted(probs, n: count, shift: m)
     let inv = 1 / sum
     for j in 0..<count { probs[j] *= inv }
-    AttentionKernel.accumulateValues(probs, values: values, count: count, headDim: d, into: out)
+    if let values = kv.floatValues {
+        AttentionKernel.accumulateValues(probs, values: values, count: count, headDim: d, into: out)
+    } else {
+        AttentionKernel.accumulateValuesF16(probs, values: kv.rawValues, count: count, headDim: d, into: out)
+    }
+}
+
+/// The stored rows of one storage head as the two-pass attention reads them: float32 rows (an f32
+/// cache, or an f16 cache widened into a copy when the head dimension is not a multiple of 32) or the
+/// f16 rows themselves, widened in registers. Lives until `release`.
+struct HeadKV {
+    let count: Int
+    let positions: UnsafePointer<Int32>
+    let floatKeys: UnsafePointer<Float>?, floatValues: UnsafePointer<Float>?
+    let rawKeys: UnsafeRawPointer, rawValues: UnsafeRawPointer
+    private let owned: FloatKV?
+
+    init(_ layer: LayerKV, head: Int, headDim d: Int) {
+        count = layer.count(head)
+        positions = UnsafePointer(layer.positions(head))
+        rawKeys = UnsafeRawPointer(layer.keys(head)); rawValues = UnsafeRawPointer(layer.values(head))
+        if layer.elementType == .f16 && d % 32 == 0 {
+            floatKeys = nil; floatValues = nil; owned = nil
+        } else {
+            let kv = FloatKV(layer, head: head, count: count, headDim: d)
+            floatKeys = kv.keys; floatValues = kv.values; owned = kv
+        }
+    }
+
+    func release() { owned?.release() }
 }
 
 /// Float32 views of one storage head's keys and values: the cache rows themselves (f32 cache) or a
@@ -67,8 +101,8 @@ struct StreamingScratch {
     func stream(_ layer: LayerKV, head sh: Int, range: Range<Int>, headDim d: Int, scale: Float,
                 rows: [(UnsafePointer<Float>, Int32)]) {
         let half = layer.elementType == .f16
-        // f16 blocks are widened in registers by the fused kernels (x86-64 with F16C, d % 32 == 0).
-        let fused = AttentionKernel.hasFusedHalfKernels && d % 32 == 0
+        // f16 blocks are widened in registers by the fused kernels (head dimension a multiple of 32).
+        let fused = d % 32 == 0
         let keys = layer.keys(sh), values = layer.values(sh), pos = layer.positions(sh)
         var start = range.lowerBound
         var maxQuery = Int32.min
@@ -145,13 +179,13 @@ extension LlamaModel {
             let count = layer.count(sh)
             let probs = UnsafeMutablePointer<Float>.allocate(capacity: count)
             defer { probs.deallocate() }
-            let kv = FloatKV(layer, head: sh, count: count, headDim: d)
+            let kv = HeadKV(layer, head: sh, headDim: d)
             defer { kv.release() }
             let pos = layer.positions(sh)
             for i in (b * block)..<min(queries.count, (b + 1) * block) {
                 let t = queries.lowerBound + i
-                attend(query: q + (i * H + h) * d, position: positions[t], keys: kv.keys, values: kv.values, positions: pos,
-                       count: count, headDim: d, scale: scale, probs: probs, out: out + (i * H + h) * d)
+                attend(query: q + (i * H + h) * d, position: positions[t], head: kv, headDim: d, scale: scale,
+                       probs: probs, out: out + (i * H + h) * d)
                 if let observer, observer.observes(layer: layerIndex, queryPosition: positions[t]) {
                     observer.observe(layer: layerIndex, head: h, queryPosition: positions[t],
                                      probabilities: UnsafeBufferPointer(start: probs, count: count),
@@ -239,10 +273,9 @@ extension LlamaModel {
             pool.parallelFor(H) { h in
                 let sh = layer.storageHead(forQueryHead: h)
                 let count = layer.count(sh)
-                let kv = FloatKV(layer, head: sh, count: count, headDim: d)
+                let kv = HeadKV(layer, head: sh, headDim: d)
                 defer { kv.release() }
-                attend(query: q + h * d, position: position, keys: kv.keys, values: kv.values,
-                       positions: layer.positions(sh), count: count, headDim: d, scale: scale,
+                attend(query: q + h * d, position: position, head: kv, headDim: d, scale: scale,
                        probs: probabilities + h * count, out: out + h * d)
                 observer?.observe(layer: layerIndex, head: h, queryPosition: position,
                                   probabilities: UnsafeBufferPointer(start: probabilities + h * count, count: count),

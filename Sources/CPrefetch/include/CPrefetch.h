@@ -1,0 +1,17 @@
+// Software prefetch for the kernels: clang's `__builtin_prefetch` (x86 `prefetcht0`), which Swift
+// cannot express. Hardware prefetchers stop at 4 KiB page boundaries; a matrix–vector product
+// streams ~100 MB of weights per token, so the kernels prefetch a few rows ahead.
+#ifndef SCOPE_CPREFETCH_H
+#define SCOPE_CPREFETCH_H
+
+static inline __attribute__((always_inline)) void scope_prefetch(const void *p) {
+    __builtin_prefetch(p, 0, 3);
+}
+
+/// Prefetches `bytes` bytes starting at `p`, one cache line (64 bytes) at a time.
+static inline __attribute__((always_inline)) void scope_prefetch_range(const void *p, long bytes) {
+    const char *c = (const char *)p;
+    for (long i = 0; i < bytes; i += 64) __builtin_prefetch(c + i, 0, 3);
+}
+
+#endif
