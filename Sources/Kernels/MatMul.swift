@@ -9,8 +9,10 @@ public enum MatMul {
     public static let panelRows = 16
     /// Activation rows per prefill task (the tile of `X` stays in L2 while the panel sweeps it).
     public static let tokenTile = 64
-    /// Decode: how many rows ahead the weight stream is prefetched (0 = off; `SCOPE_PREFETCH_ROWS`).
-    nonisolated(unsafe) public static var prefetchRows: Int =
+    /// Decode: how many weight rows ahead of the current one are prefetched (software prefetch
+    /// crosses the 4 KiB pages where hardware prefetchers stop; +4% decode, see BENCHMARKS.md).
+    /// `SCOPE_PREFETCH_ROWS=N` overrides it (0 turns it off) for A/B measurements.
+    public static let prefetchRows: Int =
         Int(ProcessInfo.processInfo.environment["SCOPE_PREFETCH_ROWS"] ?? "") ?? 8
 
     /// `y = W·x`: `x` has `w.cols` floats, `y` gets `w.rows` floats.

@@ -80,6 +80,9 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .customLong("max-tokens"), help: "Maximum tokens to generate.")
     var maxTokens: Int = 256
 
+    @Option(name: .customLong("kv-type"), help: "KV cache element type: f32 (exact, default) or f16 (half the bytes).")
+    var kvType: String = "f32"
+
     @Flag(name: .long, help: "Print one JSON object with tokens, text and stats.")
     var json = false
 
@@ -92,7 +95,10 @@ struct GenerateCommand: ParsableCommand {
         let prompt = try promptOptions.tokens(tokenizer)
         guard !prompt.isEmpty else { throw CLIError("the prompt encodes to no tokens") }
         let config = try compression.compressionConfig()
-        let cache = try KVCache(shape: model.cacheShape, config: config, maxNewTokens: maxTokens)
+        guard let elementType = KVElementType(rawValue: kvType) else {
+            throw ValidationError("--kv-type: '\(kvType)' is not one of f32, f16")
+        }
+        let cache = try KVCache(shape: model.cacheShape, config: config, maxNewTokens: maxTokens, elementType: elementType)
         let generator = Generator(model: model, tokenizer: tokenizer)
         let stream = !json
         let result = try generator.generate(prompt: prompt, maxTokens: maxTokens, sampling: sampling.options, cache: cache,
