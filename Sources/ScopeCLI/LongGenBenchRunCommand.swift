@@ -2,9 +2,9 @@ import ArgumentParser
 import Foundation
 import LongGenBench
 
-/// `--template`: the paper's prompt or the model's chat template.
+/// `--template`: the paper's prompt, the model's chat template, or the record's prompt as it is.
 enum LongGenBenchTemplateChoice: String, ExpressibleByArgument, CaseIterable, Sendable {
-    case paper, chat
+    case paper, chat, plain
 }
 
 /// `scope longgenbench run`: generate answers for a data file with one prefill × decoding setting.
@@ -28,14 +28,14 @@ struct LongGenBenchRunCommand: ParsableCommand {
     @Option(help: "Results folder.")
     var out: String
 
-    @Option(help: "gsm8k, mmlu or csqa (default: from the data file name, folder or records).")
+    @Option(help: "gsm8k, mmlu, csqa or recall (default: from the data file name, folder or records).")
     var dataset: LongGenBenchDataset?
 
-    @Option(name: .customLong("max-new-tokens"), help: "Tokens to generate per example (default: the paper's, 4096 for K=30, else 7950).")
+    @Option(name: .customLong("max-new-tokens"), help: "Tokens to generate per example (default: the paper's, 4096 for K=30, else 7950; recall: 8·K).")
     var maxNewTokens: Int?
 
-    @Option(help: "paper (the paper's <<SYS>> prompt) or chat (the model's chat template).")
-    var template: LongGenBenchTemplateChoice = .paper
+    @Option(help: "paper (the paper's <<SYS>> prompt), chat (the model's chat template) or plain (the record's prompt as it is). Default: paper; chat for recall.")
+    var template: LongGenBenchTemplateChoice?
 
     @Option(help: "Run only the first N examples.")
     var limit: Int?
@@ -51,7 +51,11 @@ struct LongGenBenchRunCommand: ParsableCommand {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let maxNewTokens, maxNewTokens < 1 { throw ValidationError("--max-new-tokens must be at least 1") }
         let benchData = try LongGenBenchData.load(data, dataset: dataset)
-        let maxTokens = maxNewTokens ?? LongGenBenchDataset.paperMaxNewTokens(k: benchData.k)
+        let maxTokens = maxNewTokens ?? LongGenBenchDataset.defaultMaxNewTokens(dataset: benchData.dataset, k: benchData.k)
+        let template = self.template ?? (benchData.dataset == .recall ? .chat : .paper)
+        if template == .paper && benchData.dataset == .recall {
+            throw ValidationError("--template paper: recall has no paper prompt (use chat or plain)")
+        }
         let config = try compression.compressionConfig()
         let engine = try makeLongGenBenchEngine(model: modelOptions, config: config)
         let templateValue: LongGenBenchTemplate
@@ -62,6 +66,7 @@ struct LongGenBenchRunCommand: ParsableCommand {
                 throw ValidationError("--template chat: the model has no chat template")
             }
             templateValue = .chat(format)
+        case .plain: templateValue = .plain
         }
         let runner = LongGenBenchRunner(data: benchData, options: .init(
             label: config.longGenBenchLabel, maxNewTokens: maxTokens, template: templateValue, limit: limit,

@@ -12,7 +12,8 @@ struct LongGenBenchScoreCommand: ParsableCommand {
         discussion: """
         PATH may be a results folder in our layout (DIR/<dataset>/<Prefill>+<decoding>[.shard-I-of-N].jsonl), \
         a folder in the reference layout (<P>+<d>_decoding_window_<dw>_recent_window_<dr>/<model>_<P>/<dataset>/<Prefill>.json[l]), \
-        any folder holding those, or single files. Shards of a run are merged. A dataset without a file scores -1.
+        any folder holding those, or single files. Shards of a run are merged. A dataset without a file scores -1. \
+        The table has a Recall column when some run has results in a recall/ folder (the synthetic task; one scorer).
         """)
 
     @Argument(help: "Result folders or files.")
