@@ -8,9 +8,16 @@ public struct GeneratedAnswer: Sendable, Equatable {
     public var decodeSeconds: Double
     /// KV-cache statistics (e.g. `kv_bytes_peak`, `kv_entries_final`), stored under `kv`.
     public var kvStats: [String: Double]
+    /// KV-cache bytes over the generation: entry i is the size after `i · kvTraceStride` generated
+    /// tokens (entry 0: right after the prefill). Stored under `kv` as `kv_bytes_trace` and
+    /// `kv_bytes_trace_stride`; empty when the generator does not record it.
+    public var kvBytesTrace: [Double]
+    public var kvTraceStride: Int
 
     public init(text: String, promptTokens: Int, generatedTokens: Int, prefillSeconds: Double, decodeSeconds: Double,
-                kvStats: [String: Double] = [:]) {
+                kvStats: [String: Double] = [:], kvBytesTrace: [Double] = [], kvTraceStride: Int = 1) {
+        self.kvBytesTrace = kvBytesTrace
+        self.kvTraceStride = kvTraceStride
         self.text = text
         self.promptTokens = promptTokens
         self.generatedTokens = generatedTokens

@@ -106,8 +106,18 @@ public struct LongGenBenchRunner {
             ("prefill_seconds", .double(answer.prefillSeconds)),
             ("decode_seconds", .double(answer.decodeSeconds)),
             ("wall_seconds", .double(seconds)),
-            ("kv", .object(answer.kvStats.sorted { $0.key < $1.key }.map { ($0.key, .double($0.value)) })),
+            ("kv", .object(kvFields(answer))),
         ]
         return PythonJSON.encode(.object(fields))
+    }
+
+    /// The `kv` object: the generator's statistics, plus the KV-bytes trace when it recorded one.
+    func kvFields(_ answer: GeneratedAnswer) -> [(String, PythonJSON.Value)] {
+        var kv: [(String, PythonJSON.Value)] = answer.kvStats.sorted { $0.key < $1.key }.map { ($0.key, .double($0.value)) }
+        if !answer.kvBytesTrace.isEmpty {
+            kv.append(("kv_bytes_trace", .array(answer.kvBytesTrace.map { .int(Int($0)) })))
+            kv.append(("kv_bytes_trace_stride", .int(answer.kvTraceStride)))
+        }
+        return kv
     }
 }

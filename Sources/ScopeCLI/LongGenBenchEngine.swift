@@ -31,7 +31,17 @@ final class EngineLongGenBenchGenerator: LongGenBenchGenerator {
         let tokenizer = generator.tokenizer
         let ids = tokenizer.encode(prompt, addSpecial: true, parseSpecial: true)
         let cache = try KVCache(shape: generator.model.cacheShape, config: config, maxNewTokens: maxNewTokens, counters: counters)
-        let result = try generator.generate(prompt: ids, maxTokens: maxNewTokens, cache: cache)
+        // KV bytes after the prefill and then every `stride` tokens (about 256 points per example).
+        let stride = max(1, maxNewTokens / 256)
+        var trace: [Double] = []
+        var generated = 0
+        let result = try generator.generate(prompt: ids, maxTokens: maxNewTokens, cache: cache) { token, _ in
+            if token >= 0 {
+                if generated % stride == 0 { trace.append(Double(cache.bytesCurrent)) }
+                generated += 1
+            }
+            return true
+        }
         let text = tokenizer.decode(result.tokens, skipSpecial: true)
         let s = result.stats
         let layers = s.kvTokensPerLayer
@@ -40,7 +50,8 @@ final class EngineLongGenBenchGenerator: LongGenBenchGenerator {
             prefillSeconds: s.prefillSeconds, decodeSeconds: s.decodeSeconds,
             kvStats: ["kv_bytes_peak": Double(s.kvBytesPeak), "kv_bytes_final": Double(s.kvBytesCurrent),
                       "kv_tokens_final_mean": layers.isEmpty ? 0 : Double(layers.reduce(0, +)) / Double(layers.count),
-                      "selection_seconds": s.selectionSeconds])
+                      "selection_seconds": s.selectionSeconds],
+            kvBytesTrace: trace, kvTraceStride: stride)
     }
 }
 

@@ -4,7 +4,8 @@ import LongGenBench
 import Plot
 
 /// `scope longgenbench plot PATH... --out DIR`: accuracy vs budget per method, accuracy by question
-/// position, and KV bytes (peak per example: the records hold no per-step KV bytes) — PNG and SVG.
+/// position (one picture per budget when several are given), and KV bytes over the generation
+/// (from the records' `kv_bytes_trace`; older records without it give each example's peak) — PNG and SVG.
 struct LongGenBenchPlotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plot", abstract: "Plot scored LongGenBench results (accuracy vs budget, by position, KV bytes).")
@@ -21,9 +22,16 @@ struct LongGenBenchPlotCommand: ParsableCommand {
         let datasets = LongGenBenchDataset.allCases.filter { ds in runs.contains { ($0.scores[ds] ?? -1) >= 0 } }
         for ds in datasets {
             try save(accuracyVsBudget(runs, ds), "accuracy_vs_budget_\(ds.rawValue)")
-            try save(accuracyByPosition(runs, ds), "accuracy_by_position_\(ds.rawValue)")
+            let budgets = Set(runs.compactMap { r in (r.scores[ds] ?? -1) >= 0 ? Self.budget(r.key) : nil }).sorted()
+            if budgets.count <= 1 {
+                try save(accuracyByPosition(runs, ds, budget: nil), "accuracy_by_position_\(ds.rawValue)")
+            } else {
+                for b in budgets {
+                    try save(accuracyByPosition(runs, ds, budget: b), "accuracy_by_position_\(ds.rawValue)_budget\(Int(b))")
+                }
+            }
         }
-        try save(kvBytes(), "kv_bytes_peak")
+        try save(kvBytes(), "kv_bytes")
         print("wrote plots for \(datasets.map(\.rawValue).joined(separator: ", ")) to \(out)")
     }
 
@@ -32,8 +40,10 @@ struct LongGenBenchPlotCommand: ParsableCommand {
         try fig.write(to: out + "/" + name + ".svg")
     }
 
-    /// The budget of a run: its decoding window, else its prefill budget, else the last number in its folder name.
+    /// The budget of a run: its decoding window, else its prefill budget, else the last number in its
+    /// folder name; nil for the full cache (ALLKV).
     static func budget(_ key: RunKey) -> Double? {
+        if key.label.hasPrefix("ALLKV") { return nil }   // the full cache has no budget
         if let dw = key.decodingWindow { return Double(dw) }
         if let p = key.prefillBudget { return Double(p) }
         let last = (key.group as NSString).lastPathComponent
@@ -49,49 +59,87 @@ struct LongGenBenchPlotCommand: ParsableCommand {
         ax.yLabel = "Accuracy (%)"
         ax.legend = .outsideRight
         var byLabel: [String: [(Double, Double)]] = [:]
-        for r in runs { if let s = r.scores[ds], s >= 0 { byLabel[r.key.label, default: []].append((Self.budget(r.key) ?? 0, s)) } }
+        var full: [(String, Double)] = []
+        for r in runs {
+            guard let s = r.scores[ds], s >= 0 else { continue }
+            if let b = Self.budget(r.key) { byLabel[r.key.label, default: []].append((b, s)) } else { full.append((r.key.label, s)) }
+        }
         for label in byLabel.keys.sorted() {
             let pts = byLabel[label]!.sorted { $0.0 < $1.0 }
             try ax.plot(pts.map(\.0), pts.map(\.1), label: label, marker: .circle)
         }
+        // Runs without a budget (the full cache) are a reference level, not a point at budget 0.
+        for (label, score) in full { ax.horizontalLine(at: score, label: "\(label) (full cache)") }
         return fig
     }
 
-    func accuracyByPosition(_ runs: [RunScores], _ ds: LongGenBenchDataset) throws -> Figure {
+    /// Accuracy by question position of the runs at `budget` plus the full-cache runs (all runs when nil).
+    func accuracyByPosition(_ runs: [RunScores], _ ds: LongGenBenchDataset, budget: Double?) throws -> Figure {
         let fig = Figure(width: 800, height: 500)
         let ax = fig[0, 0]
-        ax.title = "\(ds.rawValue): accuracy by question position"
+        ax.title = "\(ds.rawValue): accuracy by question position" + (budget.map { " (budget \(Int($0)))" } ?? "")
         ax.xLabel = "Question position"
         ax.yLabel = "Accuracy (%)"
         ax.legend = .outsideRight
         for r in runs {
             guard let ys = r.byPosition[ds], !ys.isEmpty else { continue }
-            let b = Self.budget(r.key).map { " (\(Int($0)))" } ?? ""
-            try ax.plot(ys.indices.map { Double($0 + 1) }, ys, label: r.key.label + b)
+            let b = Self.budget(r.key)
+            if let budget, let b, b != budget { continue }
+            let full = b == nil
+            try ax.plot(ys.indices.map { Double($0 + 1) }, ys, label: r.key.label + (full ? " (full cache)" : ""),
+                        width: full ? 2.5 : 1.5, dash: full ? .dashed : .solid)
         }
         return fig
     }
 
-    /// Peak KV bytes of every example, per results file (x = example index).
+    /// KV-cache size over the generation, per results file: the mean over its examples of the
+    /// records' `kv_bytes_trace` (x = generated tokens). When no record has a trace (older runs),
+    /// each example's peak instead (x = example index); files without a trace are left out of a
+    /// traced plot (named on stderr).
     func kvBytes() throws -> Figure {
         let fig = Figure(width: 800, height: 500)
         let ax = fig[0, 0]
-        ax.title = "Peak KV-cache size per example (per-step sizes are not recorded)"
-        ax.xLabel = "Example"
-        ax.yLabel = "kv_bytes_peak (MiB)"
+        ax.yLabel = "KV cache (MiB)"
         ax.legend = .outsideRight
+        var traces: [(String, [Double], [Double])] = [], peaks: [(String, [Double])] = []
         for file in try ResultsDiscovery.discover(paths).sorted(by: { $0.path < $1.path }) {
             guard let text = try? String(contentsOfFile: file.path, encoding: .utf8) else { continue }
+            var sums: [Double] = [], counts: [Int] = [], stride = 1
             var ys: [Double] = []
             for (i, line) in text.split(separator: "\n").enumerated() {
                 guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
                     throw CLIError("\(file.path): line \(i + 1) is not a JSON object")
                 }
-                if let kv = obj["kv"] as? [String: Any], let peak = kv["kv_bytes_peak"] as? Double { ys.append(peak / 1_048_576) }
+                guard let kv = obj["kv"] as? [String: Any] else { continue }
+                if let trace = kv["kv_bytes_trace"] as? [Double], !trace.isEmpty {
+                    stride = (kv["kv_bytes_trace_stride"] as? Int) ?? 1
+                    for (j, v) in trace.enumerated() {
+                        if j == sums.count { sums.append(0); counts.append(0) }
+                        sums[j] += v / 1_048_576; counts[j] += 1
+                    }
+                } else if let peak = kv["kv_bytes_peak"] as? Double {
+                    ys.append(peak / 1_048_576)
+                }
             }
-            if !ys.isEmpty {
-                try ax.plot(ys.indices.map { Double($0) }, ys, label: "\(file.dataset.rawValue) \(file.key.label)", marker: .circle)
+            let budget = Self.budget(file.key).map { " (\(Int($0)))" } ?? " (full cache)"
+            let label = "\(file.dataset.rawValue) \(file.key.label)\(budget)"
+            if !sums.isEmpty {
+                traces.append((label, sums.indices.map { Double($0 * stride) }, zip(sums, counts).map { $0 / Double($1) }))
+            } else if !ys.isEmpty {
+                peaks.append((label, ys))
             }
+        }
+        if !traces.isEmpty {
+            ax.title = "KV-cache size over the generation"
+            ax.xLabel = "Generated tokens"
+            for (label, xs, ys) in traces { try ax.plot(xs, ys, label: label) }
+            for (label, _) in peaks {
+                FileHandle.standardError.write(Data("kv_bytes: \(label) has no kv_bytes_trace (older run); left out\n".utf8))
+            }
+        } else {
+            ax.title = "Peak KV-cache size per example"
+            ax.xLabel = "Example"
+            for (label, ys) in peaks { try ax.plot(ys.indices.map { Double($0) }, ys, label: label, marker: .circle) }
         }
         return fig
     }

@@ -1,43 +1,11 @@
 import Foundation
 import Testing
 import GGUF
+import ScopeTestSupport
 
 /// Runs the built `scope` executable (if present under .build) on fixtures and malformed files.
 @Suite struct InspectCommandTests {
-    /// The built `scope` executable, or nil (with a printed reason) when it has not been built.
-    static let executable: String? = {
-        let root = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        for config in ["release", "debug"] {
-            for dir in [".build/\(config)", ".build/x86_64-unknown-linux-gnu/\(config)", ".build/aarch64-unknown-linux-gnu/\(config)"] {
-                let candidate = root.appendingPathComponent(dir).appendingPathComponent("scope").path
-                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            }
-        }
-        print("SKIP: no built scope executable under \(root.path)/.build (run swift build -c release)")
-        return nil
-    }()
-
-    struct Run { let status: Int32; let stdout: Data; let stderr: String }
-
-    static func run(_ arguments: [String]) throws -> Run? {
-        guard let executable else { return nil }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = arguments
-        // Outputs go to temporary files so that neither stream can fill a pipe and block the child.
-        let dir = try TemporaryDirectory()
-        let outURL = dir.url.appendingPathComponent("stdout"), errURL = dir.url.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        defer { try? out.close(); try? err.close() }
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        p.waitUntilExit()
-        let outData = try Data(contentsOf: outURL), errData = try Data(contentsOf: errURL)
-        return Run(status: p.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
-    }
+    static func run(_ arguments: [String]) throws -> ScopeExecutable.Run? { try ScopeExecutable.run(arguments) }
 
     @Test func malformedFilesExitNonZeroWithTheErrorOnStandardError() throws {
         let dir = try TemporaryDirectory()
@@ -52,7 +20,7 @@ import GGUF
             let path = try dir.write(bytes, name: "cli.gguf")
             guard let r = try Self.run(["inspect", path]) else { return }
             #expect(r.status != 0, "\(label): exit status \(r.status)")
-            #expect(r.stdout.isEmpty, "\(label): nothing on stdout")
+            #expect(r.stdoutData.isEmpty, "\(label): nothing on stdout")
             #expect(r.stderr.contains(path), "\(label): \(r.stderr)")
             for fragment in expected { #expect(r.stderr.contains(fragment), "\(label): '\(fragment)' missing from \(r.stderr)") }
         }
@@ -62,7 +30,7 @@ import GGUF
         for type in [GGMLType.q4_K, .q8_0, .f16] {
             guard let r = try Self.run(["inspect", Fixtures.path("dequant/\(type.name).gguf"), "--tensor", "weights", "--dequantize", "--json"]) else { return }
             #expect(r.status == 0, "\(r.stderr)")
-            let object = try #require(try JSONSerialization.jsonObject(with: r.stdout) as? [String: Any])
+            let object = try #require(try JSONSerialization.jsonObject(with: r.stdoutData) as? [String: Any])
             #expect(object["name"] as? String == "weights")
             #expect(object["type"] as? String == type.name)
             let file = try GGUFFile(path: Fixtures.path("dequant/\(type.name).gguf"))
@@ -75,7 +43,7 @@ import GGUF
     @Test func metadataJSONListsKeysAndTensorTable() throws {
         guard let r = try Self.run(["inspect", Fixtures.path("metadata.gguf"), "--json"]) else { return }
         #expect(r.status == 0, "\(r.stderr)")
-        let object = try #require(try JSONSerialization.jsonObject(with: r.stdout) as? [String: Any])
+        let object = try #require(try JSONSerialization.jsonObject(with: r.stdoutData) as? [String: Any])
         #expect(object["version"] as? Int == 3)
         #expect(object["alignment"] as? Int == 64)
         let metadata = try #require(object["metadata"] as? [String: Any])

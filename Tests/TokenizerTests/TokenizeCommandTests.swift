@@ -4,41 +4,7 @@ import Testing
 
 /// `scope tokenize` (the acceptance checks call it): runs the built executable when present under .build.
 @Suite struct TokenizeCommandTests {
-    static let executable: String? = {
-        let root = SharedData.packageRoot
-        for config in ["release", "debug"] {
-            for dir in [".build/\(config)", ".build/x86_64-unknown-linux-gnu/\(config)", ".build/aarch64-unknown-linux-gnu/\(config)"] {
-                let candidate = root.appendingPathComponent(dir).appendingPathComponent("scope").path
-                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            }
-        }
-        print("SKIP: no built scope executable under \(root.path)/.build (run swift build -c release)")
-        return nil
-    }()
-
-    struct Run { let status: Int32; let stdout: String; let stderr: String }
-
-    static func run(_ arguments: [String]) throws -> Run? {
-        guard let executable else { return nil }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scope-tokenize-\(UUID())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let outURL = dir.appendingPathComponent("stdout"), errURL = dir.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        defer { try? out.close(); try? err.close() }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = arguments
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus,
-                   stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-                   stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
-    }
+    static func run(_ arguments: [String]) throws -> ScopeExecutable.Run? { try ScopeExecutable.run(arguments) }
 
     func fixture(_ name: String) throws -> String {
         try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))

@@ -1,0 +1,49 @@
+import Foundation
+
+/// The built `scope` executable, for tests of the command-line tool (they skip with a printed reason
+/// when it has not been built).
+public enum ScopeExecutable {
+    /// The executable under `<package root>/.build` (release preferred), or nil.
+    public static let path: String? = {
+        let root = SharedData.packageRoot
+        for config in ["release", "debug"] {
+            for dir in [".build/\(config)", ".build/x86_64-unknown-linux-gnu/\(config)", ".build/aarch64-unknown-linux-gnu/\(config)"] {
+                let candidate = root.appendingPathComponent(dir).appendingPathComponent("scope").path
+                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            }
+        }
+        print("SKIP: no built scope executable under \(root.path)/.build (run swift build -c release)")
+        return nil
+    }()
+
+    /// The exit status and both output streams of one run.
+    public struct Run: Sendable {
+        public let status: Int32
+        public let stdoutData: Data
+        public let stderr: String
+        public var stdout: String { String(decoding: stdoutData, as: UTF8.self) }
+    }
+
+    /// Runs `scope arguments…` to completion; nil when the executable is absent. The outputs go to
+    /// temporary files so that neither stream can fill a pipe and block the child.
+    public static func run(_ arguments: [String]) throws -> Run? {
+        guard let path else { return nil }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scope-run-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let outURL = dir.appendingPathComponent("stdout"), errURL = dir.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+        defer { try? out.close(); try? err.close() }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = arguments
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, stdoutData: try Data(contentsOf: outURL),
+                   stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+    }
+}
