@@ -15,19 +15,27 @@ extension RowDot {
         let three = bytes(3)
         for b in 0..<(n / 256) {
             let blk = row + b * 84
-            let d = halfAt(blk, 80), dmin = halfAt(blk, 82)
+            // Scale byte k: d·lo(k) is the scale, −dmin·hi(k) the bias of sub-block k.
+            let packed = load16(blk), nibble = _mm_set1_epi8(0x0F)
+            let scales = sixteenFloats(_mm_and_si128(packed, nibble), halfAt(blk, 80))
+            let mins = sixteenFloats(_mm_and_si128(_mm_srli_epi16(packed, 4), nibble), -halfAt(blk, 82))
             for half in 0..<2 {
                 let q = load32(blk + 16 + 32 * half)
                 for step in 0..<4 {
                     let v = _mm256_and_si256(_mm256_srli_epi16(q, Int32(2 * step)), three)
                     let i = 8 * half + 2 * step
-                    let sc0 = blk.load(fromByteOffset: i, as: UInt8.self), sc1 = blk.load(fromByteOffset: i + 1, as: UInt8.self)
-                    sink.putAffine(v, 256 * b + 128 * half + 32 * step,
-                                   d * Float(sc0 & 0xF), -(dmin * Float(sc0 >> 4)),
-                                   d * Float(sc1 & 0xF), -(dmin * Float(sc1 >> 4)))
+                    sink.putAffine(v, 256 * b + 128 * half + 32 * step, scales[i], mins[i], scales[i + 1], mins[i + 1])
                 }
             }
         }
+    }
+
+    /// `factor · v_i` for the 16 unsigned bytes of `v` (one rounding each, as the reference).
+    @inline(__always)
+    static func sixteenFloats(_ v: __m128i, _ factor: Float) -> SIMD16<Float> {
+        let f = _mm256_set1_ps(factor)
+        return SIMD16<Float>(lowHalf: _mm256_mul_ps(f, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(v))),
+                             highHalf: _mm256_mul_ps(f, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(v, v)))))
     }
 
     /// Q3_K (110 bytes): hmask[32] · qs[64] · scales[12] · d. Same walk as Q2_K; the quant loses 4
@@ -55,26 +63,38 @@ extension RowDot {
     }
 
     /// The 16 effective Q3_K scales `d·(s_i − 32)`; s_i has its low 4 bits in the nibbles of
-    /// bytes 96..<104 and its high 2 bits in bytes 104..<108.
+    /// bytes 96..<104 (low nibbles for i < 8, high nibbles for i ≥ 8) and its high 2 bits at bit
+    /// 2·(i/4) of byte 104 + i%4. Unpacked with vector ops (no per-lane stores).
     @inline(__always)
     static func q3_KScales(_ blk: UnsafeRawPointer, _ d: Float) -> SIMD16<Float> {
-        var out = SIMD16<Float>()
-        for i in 0..<16 {
-            let byte = blk.load(fromByteOffset: 96 + (i & 7), as: UInt8.self)
-            let low = i < 8 ? byte & 0xF : byte >> 4
-            let high = (blk.load(fromByteOffset: 104 + (i & 3), as: UInt8.self) >> UInt8(2 * (i >> 2))) & 3
-            out[i] = d * Float(Int(low | high << 4) - 32)
-        }
-        return out
+        let mask = _mm_set1_epi8(0x0F)
+        let packed = _mm_loadl_epi64((blk + 96).assumingMemoryBound(to: __m128i.self))
+        let low = _mm_unpacklo_epi64(_mm_and_si128(packed, mask), _mm_and_si128(_mm_srli_epi16(packed, 4), mask))
+        // Byte i holds byte 104 + i%4; each group of 4 bytes shifts right by 2·(i/4).
+        let highBytes = _mm_set1_epi32(Int32(bitPattern: blk.loadUnaligned(fromByteOffset: 104, as: UInt32.self)))
+        let high = _mm_and_si128(_mm_srlv_epi32(highBytes, _mm_set_epi32(6, 4, 2, 0)), _mm_set1_epi8(3))
+        let q = _mm_sub_epi8(_mm_or_si128(low, _mm_slli_epi16(high, 4)), _mm_set1_epi8(32))
+        let vd = _mm256_set1_ps(d)
+        let lo = _mm256_mul_ps(vd, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q)))
+        let hi = _mm256_mul_ps(vd, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(q, q))))
+        return SIMD16<Float>(lowHalf: lo, highHalf: hi)
     }
 
-    /// Scale and min of Q4_K/Q5_K sub-block `j` (0..<8), 6 bits each, packed in the 12 bytes at
-    /// `blk + 4` (ggml's `get_scale_min_k4`).
+    /// The effective scales `d·sc_j` and negated mins `−dmin·m_j` of the 8 Q4_K/Q5_K sub-blocks.
+    /// The 6-bit sc_j, m_j are packed in the 12 bytes at `blk + 4` (ggml's `get_scale_min_k4`):
+    /// with A, B, C the bytes 0..<4, 4..<8, 8..<12, sc = [A & 63, lo(C) | (A >> 6) << 4] and
+    /// m = [B & 63, hi(C) | (B >> 6) << 4]; unpacked four bytes at a time in 32-bit words.
     @inline(__always)
-    static func scaleMinK4(_ blk: UnsafeRawPointer, _ j: Int) -> (Float, Float) {
-        @inline(__always) func s(_ i: Int) -> UInt8 { blk.load(fromByteOffset: 4 + i, as: UInt8.self) }
-        if j < 4 { return (Float(s(j) & 63), Float(s(j + 4) & 63)) }
-        return (Float((s(j + 4) & 0xF) | (s(j - 4) >> 6) << 4), Float((s(j + 4) >> 4) | (s(j) >> 6) << 4))
+    static func kScalesAndMins(_ blk: UnsafeRawPointer, _ d: Float, _ dmin: Float) -> (SIMD8<Float>, SIMD8<Float>) {
+        let a = blk.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
+        let b = blk.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
+        let c = blk.loadUnaligned(fromByteOffset: 12, as: UInt32.self)
+        let sc = UInt64(a & 0x3F3F_3F3F) | UInt64((c & 0x0F0F_0F0F) | ((a >> 2) & 0x3030_3030)) << 32
+        let m = UInt64(b & 0x3F3F_3F3F) | UInt64(((c >> 4) & 0x0F0F_0F0F) | ((b >> 2) & 0x3030_3030)) << 32
+        @inline(__always) func floats(_ v: UInt64) -> __m256 {
+            _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(Int64(bitPattern: v))))
+        }
+        return (_mm256_mul_ps(_mm256_set1_ps(d), floats(sc)), _mm256_mul_ps(_mm256_set1_ps(-dmin), floats(m)))
     }
 
     /// Q4_K (144 bytes): d · dmin · scales[12] · qs[128]. Chunk c of 64: low nibbles of 32 bytes
@@ -84,12 +104,11 @@ extension RowDot {
         let mask = bytes(0x0F)
         for b in 0..<(n / 256) {
             let blk = row + b * 144
-            let d = halfAt(blk, 0), dmin = halfAt(blk, 2)
+            let (scales, mins) = kScalesAndMins(blk, halfAt(blk, 0), halfAt(blk, 2))
             for c in 0..<4 {
-                let (sc0, m0) = scaleMinK4(blk, 2 * c), (sc1, m1) = scaleMinK4(blk, 2 * c + 1)
                 let raw = load32(blk + 16 + 32 * c)
                 let lo = _mm256_and_si256(raw, mask), hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), mask)
-                let s0 = d * sc0, b0 = -(dmin * m0), s1 = d * sc1, b1 = -(dmin * m1)
+                let s0 = scales[2 * c], b0 = mins[2 * c], s1 = scales[2 * c + 1], b1 = mins[2 * c + 1]
                 sink.putAffine(lo, 256 * b + 64 * c, s0, b0, s0, b0)
                 sink.putAffine(hi, 256 * b + 64 * c + 32, s1, b1, s1, b1)
             }
@@ -103,14 +122,13 @@ extension RowDot {
         let mask = bytes(0x0F)
         for b in 0..<(n / 256) {
             let blk = row + b * 176
-            let d = halfAt(blk, 0), dmin = halfAt(blk, 2)
+            let (scales, mins) = kScalesAndMins(blk, halfAt(blk, 0), halfAt(blk, 2))
             let qh = load32(blk + 16)
             for c in 0..<4 {
-                let (sc0, m0) = scaleMinK4(blk, 2 * c), (sc1, m1) = scaleMinK4(blk, 2 * c + 1)
                 let raw = load32(blk + 48 + 32 * c)
                 let lo = _mm256_or_si256(_mm256_and_si256(raw, mask), bitToValue(qh, bit: 2 * c, 16))
                 let hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(raw, 4), mask), bitToValue(qh, bit: 2 * c + 1, 16))
-                let s0 = d * sc0, b0 = -(dmin * m0), s1 = d * sc1, b1 = -(dmin * m1)
+                let s0 = scales[2 * c], b0 = mins[2 * c], s1 = scales[2 * c + 1], b1 = mins[2 * c + 1]
                 sink.putAffine(lo, 256 * b + 64 * c, s0, b0, s0, b0)
                 sink.putAffine(hi, 256 * b + 64 * c + 32, s1, b1, s1, b1)
             }
