@@ -36,6 +36,18 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // Row dequantization (what the prefill panels cost per weight matrix), one thread.
+    for type in matvecTypes {
+        let w = randomMatrix(type, rows: 576, cols: 1536, seed: 5 &+ UInt64(type.rawValue))
+        let panel = UnsafeMutablePointer<Float>.allocate(capacity: 1536)
+        Benchmark("dequantize \(type.name) 576x1536 \(576 * w.rowBytes / 1024) KiB (1 thread)") { benchmark in
+            for _ in benchmark.scaledIterations {
+                for r in 0..<w.rows { w.dequantizeRow(r, into: panel) }
+                blackHole(panel[0])
+            }
+        }
+    }
+
     // Prefill: dequantized weight panels x token tiles.
     for (type, n) in [(GGMLType.q4_1, 64), (.q4_1, 512), (.q4_K, 64), (.q6_K, 64)] {
         let w = randomMatrix(type, rows: 576, cols: 1536, seed: 3)
