@@ -5,60 +5,55 @@ import Benchmark
 import GGUF
 import Kernels
 
-/// Random weights of `type` with finite f16 scales (deterministic).
-func randomMatrix(_ type: GGMLType, rows: Int, cols: Int, seed: UInt64) -> WeightMatrix {
-    var state = seed
-    func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    let bytes = rowByteCount(type, elements: cols) * rows
-    let p = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-    for i in 0..<bytes { p.storeBytes(of: UInt8(truncatingIfNeeded: next()), toByteOffset: i, as: UInt8.self) }
-    let halves: [Int]
-    switch type {
-    case .q4_0, .q8_0: halves = [0]
-    case .q4_1: halves = [0, 2]
-    case .f16: halves = Array(stride(from: 0, to: type.typeSize, by: 2))
-    default: halves = []
-    }
-    for b in 0..<(bytes / type.typeSize) {
-        for h in halves { p.storeBytes(of: Float16(0.01).bitPattern, toByteOffset: b * type.typeSize + h, as: UInt16.self) }
-    }
-    if type == .f32 { for i in 0..<(bytes / 4) { p.storeBytes(of: Float(i % 7) * 0.01, toByteOffset: 4 * i, as: Float.self) } }
-    return WeightMatrix(name: "\(type.name)", type: type, rows: rows, cols: cols, base: UnsafeRawPointer(p))
-}
-
-func floats(_ n: Int) -> UnsafeMutablePointer<Float> {
-    let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
-    for i in 0..<n { p[i] = Float((i * 7919) % 1000) / 1000 - 0.5 }
-    return p
-}
-
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .cpuTotal, .throughput, .mallocCountTotal],
                                            maxDuration: .seconds(2), maxIterations: 200)
     let pool1 = ThreadPool(threads: 1)
     let poolN = ThreadPool.shared
 
-    for (type, rows) in [(GGMLType.q4_1, 1536), (.q8_0, 1536), (.f16, 1536), (.q4_0, 1536), (.q8_0, 49152)] {
-        let w = randomMatrix(type, rows: rows, cols: 576, seed: UInt64(rows))
-        let x = floats(576), y = UnsafeMutablePointer<Float>.allocate(capacity: rows)
+    // Decode matrix-vector products, one per weight type, on SmolLM2's down projection shape
+    // (576 outputs x 1536 inputs: 1536 is a multiple of the K-quants' 256). The name carries the
+    // weight bytes so GB/s = bytes / time.
+    let matvecTypes: [GGMLType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1,
+                                   .q2_K, .q3_K, .q4_K, .q5_K, .q6_K]
+    for type in matvecTypes {
+        let rows = 576, cols = 1536
+        let w = randomMatrix(type, rows: rows, cols: cols, seed: UInt64(type.rawValue))
+        let x = floats(cols), y = UnsafeMutablePointer<Float>.allocate(capacity: rows)
+        let kib = rows * w.rowBytes / 1024
         for (label, pool) in [("1 thread", pool1), ("\(poolN.threadCount) threads", poolN)] {
-            Benchmark("matvec \(type.name) \(rows)x576 (\(label))") { benchmark in
+            Benchmark("matvec \(type.name) 576x1536 \(kib) KiB (\(label))") { benchmark in
                 for _ in benchmark.scaledIterations { MatMul.matvec(w, x, y, pool: pool); blackHole(y[0]) }
             }
         }
     }
+    do {
+        // The output projection (vocabulary 49152 x 576), the largest matrix of a decode step.
+        let w = randomMatrix(.q8_0, rows: 49152, cols: 576, seed: 1)
+        let x = floats(576), y = UnsafeMutablePointer<Float>.allocate(capacity: 49152)
+        Benchmark("matvec Q8_0 49152x576 \(49152 * w.rowBytes / 1024) KiB (\(poolN.threadCount) threads)") { benchmark in
+            for _ in benchmark.scaledIterations { MatMul.matvec(w, x, y, pool: poolN); blackHole(y[0]) }
+        }
+    }
 
-    for n in [64, 512] {
-        let w = randomMatrix(.q4_1, rows: 1536, cols: 576, seed: 3)
-        let x = floats(n * 576), y = UnsafeMutablePointer<Float>.allocate(capacity: n * 1536)
+    // Row dequantization (what the prefill panels cost per weight matrix), one thread.
+    for type in matvecTypes {
+        let w = randomMatrix(type, rows: 576, cols: 1536, seed: 5 &+ UInt64(type.rawValue))
+        let panel = UnsafeMutablePointer<Float>.allocate(capacity: 1536)
+        Benchmark("dequantize \(type.name) 576x1536 \(576 * w.rowBytes / 1024) KiB (1 thread)") { benchmark in
+            for _ in benchmark.scaledIterations {
+                for r in 0..<w.rows { w.dequantizeRow(r, into: panel) }
+                blackHole(panel[0])
+            }
+        }
+    }
+
+    // Prefill: dequantized weight panels x token tiles.
+    for (type, n) in [(GGMLType.q4_1, 64), (.q4_1, 512), (.q4_K, 64), (.q6_K, 64)] {
+        let w = randomMatrix(type, rows: 576, cols: 1536, seed: 3)
+        let x = floats(n * w.cols), y = UnsafeMutablePointer<Float>.allocate(capacity: n * w.rows)
         for (label, pool) in [("1 thread", pool1), ("\(poolN.threadCount) threads", poolN)] {
-            Benchmark("matmul q4_1 1536x576 x \(n) tokens (\(label))",
+            Benchmark("matmul \(type.name) \(w.rows)x\(w.cols) x \(n) tokens (\(label))",
                       configuration: .init(maxDuration: .seconds(3), maxIterations: n == 512 ? 20 : 100)) { benchmark in
                 for _ in benchmark.scaledIterations { MatMul.matmul(w, x, n: n, y, pool: pool); blackHole(y[0]) }
             }

@@ -8,11 +8,12 @@ import _Builtin_intrinsics.intel
 /// Exact mode: weights are expanded to float32 inside registers and multiplied with float32
 /// activations, so results match a float32 reference up to summation order.
 public enum RowDot {
-    /// Types with a kernel (others fall back to the scalar reference dequantizer plus a float dot).
+    /// Weight types the engine can multiply: every type `GGUF.Dequantize` handles except the
+    /// activation-only Q8_1 and Q8_K (all of them have a fused kernel, see `hasFusedKernel`).
     public static func isSupported(_ type: GGMLType) -> Bool {
         switch type {
         case .q8_1, .q8_K: return false
-        default: return true
+        default: return type.canDequantize
         }
     }
 
@@ -27,6 +28,8 @@ public enum RowDot {
         case .f16: return dotF16(row, x, count)
         case .q8_0: return dotQ8_0(row, x, count)
         case .q4_1: return dotQ4_1(row, x, blockSums!, count)
+        case .bf16: return dotBF16(row, x, count)
+        case .q4_0, .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K: return dotDecoded(type, row, x, count)
         default:
             dequantize(type, row, into: scratch!, count: count)
             return dotF32(scratch!, x, count)
@@ -36,12 +39,13 @@ public enum RowDot {
     /// Whether `dot` multiplies `type` without dequantizing into scratch first.
     public static func hasFusedKernel(_ type: GGMLType) -> Bool {
         switch type {
-        case .f32, .f16, .q8_0, .q4_1: return true
-        default: return false
+        case .f32, .f16, .bf16, .q8_0, .q4_1: return true
+        default: return hasLaneDecoder(type)
         }
     }
 
-    /// Dequantizes one row (fast paths for F32, F16, Q8_0, Q4_1; the scalar reference otherwise).
+    /// Dequantizes one row (fast paths for F32, F16, BF16, the legacy quants and the K-quants; the
+    /// scalar reference otherwise).
     public static func dequantize(_ type: GGMLType, _ row: UnsafeRawPointer,
                                   into dst: UnsafeMutablePointer<Float>, count: Int) {
         switch type {
@@ -68,6 +72,10 @@ public enum RowDot {
                     y[j + 16] = Float(qs[j] >> 4) * d + m
                 }
             }
+        case .bf16:
+            dequantizeBF16(row, into: dst, count)
+        case .q4_0, .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K:
+            dequantizeDecoded(type, row, into: dst, count)
         default:
             // Types were checked when the matrix was loaded; the reference dequantizer cannot fail here.
             try! Dequantize.row(type, from: row, into: dst, count: count)
