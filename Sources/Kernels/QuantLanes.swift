@@ -97,8 +97,8 @@ protocol QuantLaneSink {
 /// The four float32 vectors (8 lanes each) of 32 int8 lanes.
 @inline(__always)
 func laneFloats(_ q: __m256i) -> (__m256, __m256, __m256, __m256) {
-    let v = unsafeBitCast(q, to: SIMD32<Int8>.self)
-    let lo = unsafeBitCast(v.lowHalf, to: __m128i.self), hi = unsafeBitCast(v.highHalf, to: __m128i.self)
+    // The two 128-bit halves (a plain bit cast: SIMD32's lowHalf/highHalf are not always inlined).
+    let (lo, hi) = unsafeBitCast(q, to: (__m128i, __m128i).self)
     return (_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo)),
             _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(lo, lo))),
             _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi)),

@@ -16,8 +16,7 @@ extension RowDot {
         var acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps()
         while i + 16 <= n {
             let h = load32(row + 2 * i)
-            let v = unsafeBitCast(h, to: SIMD32<Int8>.self)
-            let lo = unsafeBitCast(v.lowHalf, to: __m128i.self), hi = unsafeBitCast(v.highHalf, to: __m128i.self)
+            let (lo, hi) = unsafeBitCast(h, to: (__m128i, __m128i).self)
             let w0 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(lo), 16))
             let w1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(hi), 16))
             acc0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x + i), acc0)
