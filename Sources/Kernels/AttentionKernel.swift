@@ -14,35 +14,10 @@ public enum AttentionKernel {
     @inline(__always)
     public static func scores(query q: UnsafePointer<Float>, keys k: UnsafePointer<Float>, count: Int, headDim d: Int,
                               into s: UnsafeMutablePointer<Float>) {
-        var j = 0
         if d % 8 == 0 {
-            let rq = UnsafeRawPointer(q)
-            while j + 8 <= count {
-                var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-                var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
-                let kb = UnsafeRawPointer(k + j * d)
-                let rs = 4 * d
-                var c = 0
-                while c < d {
-                    let o = 4 * c
-                    let qv = rq.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
-                    a0.addProduct(qv, kb.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self))
-                    a1.addProduct(qv, kb.loadUnaligned(fromByteOffset: rs + o, as: SIMD8<Float>.self))
-                    a2.addProduct(qv, kb.loadUnaligned(fromByteOffset: 2 * rs + o, as: SIMD8<Float>.self))
-                    a3.addProduct(qv, kb.loadUnaligned(fromByteOffset: 3 * rs + o, as: SIMD8<Float>.self))
-                    a4.addProduct(qv, kb.loadUnaligned(fromByteOffset: 4 * rs + o, as: SIMD8<Float>.self))
-                    a5.addProduct(qv, kb.loadUnaligned(fromByteOffset: 5 * rs + o, as: SIMD8<Float>.self))
-                    a6.addProduct(qv, kb.loadUnaligned(fromByteOffset: 6 * rs + o, as: SIMD8<Float>.self))
-                    a7.addProduct(qv, kb.loadUnaligned(fromByteOffset: 7 * rs + o, as: SIMD8<Float>.self))
-                    c += 8
-                }
-                UnsafeMutableRawPointer(s + j).storeBytes(of: VectorMath.sums(a0, a1, a2, a3, a4, a5, a6, a7), as: SIMD8<Float>.self)
-                j += 8
-            }
-        }
-        while j < count {
-            s[j] = RowDot.dotF32(q, k + j * d, d)
-            j += 1
+            scores(F32Rows.self, query: q, keys: UnsafeRawPointer(k), count: count, headDim: d, into: s)
+        } else {
+            for j in 0..<count { s[j] = RowDot.dotF32(q, k + j * d, d) }
         }
     }
 
@@ -50,52 +25,8 @@ public enum AttentionKernel {
     @inline(__always)
     public static func accumulateValues(_ p: UnsafePointer<Float>, values v: UnsafePointer<Float>, count: Int, headDim d: Int,
                                         into o: UnsafeMutablePointer<Float>) {
-        let ro = UnsafeMutableRawPointer(o), rv = UnsafeRawPointer(v)
         if d % 32 == 0 {
-            var c = 0
-            while c < d {
-                let oc = 4 * c
-                var a0 = ro.loadUnaligned(fromByteOffset: oc, as: SIMD8<Float>.self)
-                var a1 = ro.loadUnaligned(fromByteOffset: oc + 32, as: SIMD8<Float>.self)
-                var a2 = ro.loadUnaligned(fromByteOffset: oc + 64, as: SIMD8<Float>.self)
-                var a3 = ro.loadUnaligned(fromByteOffset: oc + 96, as: SIMD8<Float>.self)
-                if d - c >= 64 {
-                    var a4 = ro.loadUnaligned(fromByteOffset: oc + 128, as: SIMD8<Float>.self)
-                    var a5 = ro.loadUnaligned(fromByteOffset: oc + 160, as: SIMD8<Float>.self)
-                    var a6 = ro.loadUnaligned(fromByteOffset: oc + 192, as: SIMD8<Float>.self)
-                    var a7 = ro.loadUnaligned(fromByteOffset: oc + 224, as: SIMD8<Float>.self)
-                    for j in 0..<count {
-                        let pj = SIMD8<Float>(repeating: p[j])
-                        let r = 4 * j * d + oc
-                        a0.addProduct(pj, rv.loadUnaligned(fromByteOffset: r, as: SIMD8<Float>.self))
-                        a1.addProduct(pj, rv.loadUnaligned(fromByteOffset: r + 32, as: SIMD8<Float>.self))
-                        a2.addProduct(pj, rv.loadUnaligned(fromByteOffset: r + 64, as: SIMD8<Float>.self))
-                        a3.addProduct(pj, rv.loadUnaligned(fromByteOffset: r + 96, as: SIMD8<Float>.self))
-                        a4.addProduct(pj, rv.loadUnaligned(fromByteOffset: r + 128, as: SIMD8<Float>.self))
-                        a5.addProduct(pj, rv.loadUnaligned(fromByteOffset: r + 160, as: SIMD8<Float>.self))
-                        a6.addProduct(pj, rv.loadUnaligned(fromByteOffset: r + 192, as: SIMD8<Float>.self))
-                        a7.addProduct(pj, rv.loadUnaligned(fromByteOffset: r + 224, as: SIMD8<Float>.self))
-                    }
-                    ro.storeBytes(of: a4, toByteOffset: oc + 128, as: SIMD8<Float>.self)
-                    ro.storeBytes(of: a5, toByteOffset: oc + 160, as: SIMD8<Float>.self)
-                    ro.storeBytes(of: a6, toByteOffset: oc + 192, as: SIMD8<Float>.self)
-                    ro.storeBytes(of: a7, toByteOffset: oc + 224, as: SIMD8<Float>.self)
-                } else {
-                    for j in 0..<count {
-                        let pj = SIMD8<Float>(repeating: p[j])
-                        let r = 4 * j * d + oc
-                        a0.addProduct(pj, rv.loadUnaligned(fromByteOffset: r, as: SIMD8<Float>.self))
-                        a1.addProduct(pj, rv.loadUnaligned(fromByteOffset: r + 32, as: SIMD8<Float>.self))
-                        a2.addProduct(pj, rv.loadUnaligned(fromByteOffset: r + 64, as: SIMD8<Float>.self))
-                        a3.addProduct(pj, rv.loadUnaligned(fromByteOffset: r + 96, as: SIMD8<Float>.self))
-                    }
-                }
-                ro.storeBytes(of: a0, toByteOffset: oc, as: SIMD8<Float>.self)
-                ro.storeBytes(of: a1, toByteOffset: oc + 32, as: SIMD8<Float>.self)
-                ro.storeBytes(of: a2, toByteOffset: oc + 64, as: SIMD8<Float>.self)
-                ro.storeBytes(of: a3, toByteOffset: oc + 96, as: SIMD8<Float>.self)
-                c += d - c >= 64 ? 64 : 32
-            }
+            accumulateValues(F32Rows.self, p, values: UnsafeRawPointer(v), count: count, headDim: d, into: o)
         } else {
             for j in 0..<count where p[j] != 0 { Ops.axpy(p[j], v + j * d, o, n: d) }
         }
@@ -154,10 +85,21 @@ public enum AttentionKernel {
                                   scratch s: UnsafeMutablePointer<Float>) {
         let blockMax = maskedScores(query: q, position: position, keys: k, positions: positions, count: count,
                                     headDim: d, scale: scale, into: s)
-        if blockMax == -.infinity { return }
+        if foldScores(s, count: count, blockMax: blockMax, maximum: &m, sum: &l, out: o, headDim: d) {
+            accumulateValues(s, values: v, count: count, headDim: d, into: o)
+        }
+    }
+
+    /// For a block whose masked scores are `s` (largest `blockMax`): rescales the state to the new
+    /// maximum and turns `s` into the weights `e^(s − m)`, added to `l`. False (state untouched)
+    /// when every key of the block is masked; otherwise the caller adds `Σ s_j·v_j` to `o`.
+    @inline(__always)
+    static func foldScores(_ s: UnsafeMutablePointer<Float>, count: Int, blockMax: Float, maximum m: inout Float,
+                           sum l: inout Float, out o: UnsafeMutablePointer<Float>, headDim d: Int) -> Bool {
+        if blockMax == -.infinity { return false }
         rescale(maximum: &m, sum: &l, out: o, headDim: d, newMaximum: blockMax)
         l += VectorMath.expShifted(s, n: count, shift: m)
-        accumulateValues(s, values: v, count: count, headDim: d, into: o)
+        return true
     }
 
     /// Merges partial states computed over disjoint key ranges: `parts` states of (`m`, `l`, `o[d]`)

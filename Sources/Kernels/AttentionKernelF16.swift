@@ -3,14 +3,28 @@ import Foundation
 import _Builtin_intrinsics.intel
 #endif
 
-/// Streaming attention over an f16 KV cache without a float32 copy of the block: keys and values
-/// are widened to float32 in registers (`vcvtph2ps` on x86-64) as they are multiplied. The arithmetic is the
-/// float32 recurrence of `AttentionKernel.accumulate`, so results equal that path on the widened
-/// values up to summation order.
-extension AttentionKernel {
-    /// Eight f16 values at `p + byteOffset`, widened to float32 (`vcvtph2ps` on x86-64 with F16C).
+/// How the attention kernels read 8 consecutive values of a stored key/value row as float32:
+/// float32 rows as they are, f16 rows widened in registers (`vcvtph2ps` on x86-64), so an f16
+/// cache needs no float32 copy of its blocks. The kernels below are written once for both.
+protocol KVRowFormat {
+    /// Bytes per stored value.
+    static var valueBytes: Int { get }
+    /// Values `i ..< i + 8` of the rows at `p`, where `byteOffset = i · valueBytes`.
+    static func load8(_ p: UnsafeRawPointer, _ byteOffset: Int) -> SIMD8<Float>
+}
+
+enum F32Rows: KVRowFormat {
+    static var valueBytes: Int { @inline(__always) get { 4 } }
     @inline(__always)
-    static func loadHalf8(_ p: UnsafeRawPointer, _ byteOffset: Int) -> SIMD8<Float> {
+    static func load8(_ p: UnsafeRawPointer, _ byteOffset: Int) -> SIMD8<Float> {
+        p.loadUnaligned(fromByteOffset: byteOffset, as: SIMD8<Float>.self)
+    }
+}
+
+enum F16Rows: KVRowFormat {
+    static var valueBytes: Int { @inline(__always) get { 2 } }
+    @inline(__always)
+    static func load8(_ p: UnsafeRawPointer, _ byteOffset: Int) -> SIMD8<Float> {
         #if SCOPE_AVX2
         return unsafeBitCast(_mm256_cvtph_ps(_mm_loadu_si128((p + byteOffset).assumingMemoryBound(to: __m128i.self))),
                              to: SIMD8<Float>.self)
@@ -21,13 +35,15 @@ extension AttentionKernel {
         return r
         #endif
     }
+}
 
-    /// `s[j] = q · k_j` for `count` contiguous f16 key rows of `d` values (`d` a multiple of 8).
+extension AttentionKernel {
+    /// `s[j] = q · k_j` for `count` contiguous key rows of `d` values in format `R` (`d` a multiple of 8).
     @inline(__always)
-    public static func scoresF16(query q: UnsafePointer<Float>, keys k: UnsafeRawPointer, count: Int, headDim d: Int,
-                                 into s: UnsafeMutablePointer<Float>) {
+    static func scores<R: KVRowFormat>(_: R.Type, query q: UnsafePointer<Float>, keys k: UnsafeRawPointer, count: Int,
+                                       headDim d: Int, into s: UnsafeMutablePointer<Float>) {
         let rq = UnsafeRawPointer(q)
-        let rs = 2 * d
+        let rs = R.valueBytes * d
         var j = 0
         while j + 8 <= count {
             var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
@@ -36,15 +52,15 @@ extension AttentionKernel {
             var c = 0
             while c < d {
                 let qv = rq.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self)
-                let o = 2 * c
-                a0.addProduct(qv, loadHalf8(kb, o))
-                a1.addProduct(qv, loadHalf8(kb, rs + o))
-                a2.addProduct(qv, loadHalf8(kb, 2 * rs + o))
-                a3.addProduct(qv, loadHalf8(kb, 3 * rs + o))
-                a4.addProduct(qv, loadHalf8(kb, 4 * rs + o))
-                a5.addProduct(qv, loadHalf8(kb, 5 * rs + o))
-                a6.addProduct(qv, loadHalf8(kb, 6 * rs + o))
-                a7.addProduct(qv, loadHalf8(kb, 7 * rs + o))
+                let o = R.valueBytes * c
+                a0.addProduct(qv, R.load8(kb, o))
+                a1.addProduct(qv, R.load8(kb, rs + o))
+                a2.addProduct(qv, R.load8(kb, 2 * rs + o))
+                a3.addProduct(qv, R.load8(kb, 3 * rs + o))
+                a4.addProduct(qv, R.load8(kb, 4 * rs + o))
+                a5.addProduct(qv, R.load8(kb, 5 * rs + o))
+                a6.addProduct(qv, R.load8(kb, 6 * rs + o))
+                a7.addProduct(qv, R.load8(kb, 7 * rs + o))
                 c += 8
             }
             UnsafeMutableRawPointer(s + j).storeBytes(of: VectorMath.sums(a0, a1, a2, a3, a4, a5, a6, a7), as: SIMD8<Float>.self)
@@ -54,7 +70,7 @@ extension AttentionKernel {
             var a = SIMD8<Float>()
             var c = 0
             while c < d {
-                a.addProduct(rq.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self), loadHalf8(k, j * rs + 2 * c))
+                a.addProduct(rq.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self), R.load8(k, j * rs + R.valueBytes * c))
                 c += 8
             }
             s[j] = a.sum()
@@ -62,14 +78,16 @@ extension AttentionKernel {
         }
     }
 
-    /// `o += Σ_j p[j] · v_j` over `count` contiguous f16 value rows of `d` values (`d` a multiple of 32).
+    /// `o += Σ_j p[j] · v_j` over `count` contiguous value rows of `d` values in format `R` (`d` a
+    /// multiple of 32): the output stays in registers, 64 (or 32) dimensions at a time.
     @inline(__always)
-    public static func accumulateValuesF16(_ p: UnsafePointer<Float>, values v: UnsafeRawPointer, count: Int, headDim d: Int,
-                                           into o: UnsafeMutablePointer<Float>) {
+    static func accumulateValues<R: KVRowFormat>(_: R.Type, _ p: UnsafePointer<Float>, values v: UnsafeRawPointer, count: Int,
+                                                 headDim d: Int, into o: UnsafeMutablePointer<Float>) {
         let ro = UnsafeMutableRawPointer(o)
+        let rs = R.valueBytes * d
         var c = 0
         while c < d {
-            let oc = 4 * c, vc = 2 * c
+            let oc = 4 * c, vc = R.valueBytes * c, w = R.valueBytes * 8
             var a0 = ro.loadUnaligned(fromByteOffset: oc, as: SIMD8<Float>.self)
             var a1 = ro.loadUnaligned(fromByteOffset: oc + 32, as: SIMD8<Float>.self)
             var a2 = ro.loadUnaligned(fromByteOffset: oc + 64, as: SIMD8<Float>.self)
@@ -81,15 +99,15 @@ extension AttentionKernel {
                 var a7 = ro.loadUnaligned(fromByteOffset: oc + 224, as: SIMD8<Float>.self)
                 for j in 0..<count {
                     let pj = SIMD8<Float>(repeating: p[j])
-                    let r = 2 * j * d + vc
-                    a0.addProduct(pj, loadHalf8(v, r))
-                    a1.addProduct(pj, loadHalf8(v, r + 16))
-                    a2.addProduct(pj, loadHalf8(v, r + 32))
-                    a3.addProduct(pj, loadHalf8(v, r + 48))
-                    a4.addProduct(pj, loadHalf8(v, r + 64))
-                    a5.addProduct(pj, loadHalf8(v, r + 80))
-                    a6.addProduct(pj, loadHalf8(v, r + 96))
-                    a7.addProduct(pj, loadHalf8(v, r + 112))
+                    let r = j * rs + vc
+                    a0.addProduct(pj, R.load8(v, r))
+                    a1.addProduct(pj, R.load8(v, r + w))
+                    a2.addProduct(pj, R.load8(v, r + 2 * w))
+                    a3.addProduct(pj, R.load8(v, r + 3 * w))
+                    a4.addProduct(pj, R.load8(v, r + 4 * w))
+                    a5.addProduct(pj, R.load8(v, r + 5 * w))
+                    a6.addProduct(pj, R.load8(v, r + 6 * w))
+                    a7.addProduct(pj, R.load8(v, r + 7 * w))
                 }
                 ro.storeBytes(of: a4, toByteOffset: oc + 128, as: SIMD8<Float>.self)
                 ro.storeBytes(of: a5, toByteOffset: oc + 160, as: SIMD8<Float>.self)
@@ -98,11 +116,11 @@ extension AttentionKernel {
             } else {
                 for j in 0..<count {
                     let pj = SIMD8<Float>(repeating: p[j])
-                    let r = 2 * j * d + vc
-                    a0.addProduct(pj, loadHalf8(v, r))
-                    a1.addProduct(pj, loadHalf8(v, r + 16))
-                    a2.addProduct(pj, loadHalf8(v, r + 32))
-                    a3.addProduct(pj, loadHalf8(v, r + 48))
+                    let r = j * rs + vc
+                    a0.addProduct(pj, R.load8(v, r))
+                    a1.addProduct(pj, R.load8(v, r + w))
+                    a2.addProduct(pj, R.load8(v, r + 2 * w))
+                    a3.addProduct(pj, R.load8(v, r + 3 * w))
                 }
             }
             ro.storeBytes(of: a0, toByteOffset: oc, as: SIMD8<Float>.self)
@@ -111,6 +129,20 @@ extension AttentionKernel {
             ro.storeBytes(of: a3, toByteOffset: oc + 96, as: SIMD8<Float>.self)
             c += d - c >= 64 ? 64 : 32
         }
+    }
+
+    /// `s[j] = q · k_j` over `count` f16 key rows (raw little-endian halves; `d` a multiple of 8).
+    @inline(__always)
+    public static func scoresF16(query q: UnsafePointer<Float>, keys k: UnsafeRawPointer, count: Int, headDim d: Int,
+                                 into s: UnsafeMutablePointer<Float>) {
+        scores(F16Rows.self, query: q, keys: k, count: count, headDim: d, into: s)
+    }
+
+    /// `o += Σ_j p[j] · v_j` over `count` f16 value rows (`d` a multiple of 32).
+    @inline(__always)
+    public static func accumulateValuesF16(_ p: UnsafePointer<Float>, values v: UnsafeRawPointer, count: Int, headDim d: Int,
+                                           into o: UnsafeMutablePointer<Float>) {
+        accumulateValues(F16Rows.self, p, values: v, count: count, headDim: d, into: o)
     }
 
     /// `maskedScores` for f16 keys (`d` a multiple of 8).
@@ -122,19 +154,18 @@ extension AttentionKernel {
         return maskAndScale(s, positions: positions, position: position, count: count, scale: scale)
     }
 
-    /// `accumulate` for f16 keys and values (raw little-endian halves, `count` rows of `d`).
-    /// Requires `d` a multiple of 32.
+    /// `accumulate` for f16 keys and values (raw little-endian halves, `count` rows of `d`, a
+    /// multiple of 32): the float32 recurrence on the widened values.
     @inline(__always)
     public static func accumulateF16(query q: UnsafePointer<Float>, position: Int32,
                                      keys k: UnsafeRawPointer, values v: UnsafeRawPointer,
                                      positions: UnsafePointer<Int32>, count: Int, headDim d: Int, scale: Float,
                                      maximum m: inout Float, sum l: inout Float, out o: UnsafeMutablePointer<Float>,
                                      scratch s: UnsafeMutablePointer<Float>) {
-        scoresF16(query: q, keys: k, count: count, headDim: d, into: s)
-        let blockMax = maskAndScale(s, positions: positions, position: position, count: count, scale: scale)
-        if blockMax == -.infinity { return }
-        rescale(maximum: &m, sum: &l, out: o, headDim: d, newMaximum: blockMax)
-        l += VectorMath.expShifted(s, n: count, shift: m)
-        accumulateValuesF16(s, values: v, count: count, headDim: d, into: o)
+        let blockMax = maskedScoresF16(query: q, position: position, keys: k, positions: positions, count: count,
+                                       headDim: d, scale: scale, into: s)
+        if foldScores(s, count: count, blockMax: blockMax, maximum: &m, sum: &l, out: o, headDim: d) {
+            accumulateValuesF16(s, values: v, count: count, headDim: d, into: o)
+        }
     }
 }
