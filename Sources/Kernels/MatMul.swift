@@ -59,12 +59,12 @@ public enum MatMul {
             if n == 1 {
                 if let q8, RowDot.hasQ8Kernel(w.type) {
                     for r in start..<end {
-                        if prefetchRows > 0 && r + prefetchRows < w.rows { scope_prefetch_range(w.row(r + prefetchRows), w.rowBytes) }
+                        prefetchAhead(w, r)
                         y[r] = RowDot.dotQ8(w.type, w.row(r), q8)
                     }
                 } else if RowDot.hasFusedKernel(w.type) {
                     for r in start..<end {
-                        if prefetchRows > 0 && r + prefetchRows < w.rows { scope_prefetch_range(w.row(r + prefetchRows), w.rowBytes) }
+                        prefetchAhead(w, r)
                         y[r] = RowDot.dot(w.type, w.row(r), x, blockSums: sums, count: cols, scratch: nil)
                     }
                 } else {
@@ -79,6 +79,12 @@ public enum MatMul {
             let t0 = tileIndex * tokenTile, t1 = min(n, t0 + tokenTile)
             panelProduct(w, rows: start..<end, x + t0 * cols, n: t1 - t0, y + t0 * w.rows)
         }
+    }
+
+    /// Prefetches the weight row `prefetchRows` ahead of row `r` (decode), when there is one.
+    @inline(__always)
+    static func prefetchAhead(_ w: WeightMatrix, _ r: Int) {
+        if prefetchRows > 0 && r + prefetchRows < w.rows { scope_prefetch_range(w.row(r + prefetchRows), w.rowBytes) }
     }
 
     /// Dequantizes `rows` of `w` into a float32 panel and writes `y[t*w.rows + r]` for the `n`

@@ -103,14 +103,10 @@ struct LongGenBenchPlotCommand: ParsableCommand {
         ax.legend = .outsideRight
         var traces: [(String, [Double], [Double])] = [], peaks: [(String, [Double])] = []
         for file in try ResultsDiscovery.discover(paths).sorted(by: { $0.path < $1.path }) {
-            guard let text = try? String(contentsOfFile: file.path, encoding: .utf8) else { continue }
             var sums: [Double] = [], counts: [Int] = [], stride = 1
             var ys: [Double] = []
-            for (i, line) in text.split(separator: "\n").enumerated() {
-                guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-                    throw CLIError("\(file.path): line \(i + 1) is not a JSON object")
-                }
-                guard let kv = obj["kv"] as? [String: Any] else { continue }
+            for line in try JSONLines.readObjects(file.path) {
+                guard let kv = line.object["kv"] as? [String: Any] else { continue }
                 if let trace = kv["kv_bytes_trace"] as? [Double], !trace.isEmpty {
                     stride = (kv["kv_bytes_trace_stride"] as? Int) ?? 1
                     for (j, v) in trace.enumerated() {
