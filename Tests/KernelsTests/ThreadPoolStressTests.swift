@@ -12,17 +12,23 @@ import Testing
 /// parent sees as a non-zero status. Under ThreadSanitizer (`scripts/sanitize tsan`) a race report
 /// also makes the child's status non-zero.
 ///
-/// `SCOPE_POOL_STRESS_CALLS` sets the number of calls (default 20,000, a few seconds);
-/// the acceptance run uses 100,000 or more.
+/// `SCOPE_POOL_STRESS_CALLS` sets the number of calls (default 2,000,000, a few seconds) and
+/// `SCOPE_POOL_STRESS_THREADS` the pool size (default 4). The pool before issue 17 failed it in
+/// a fraction of runs (repeated items, the diagnostic, or a crash): the race needs the caller to be
+/// preempted within a few instructions, so more calls fail it more often.
 @Suite("ThreadPool: concurrent callers, tiny jobs")
 struct ThreadPoolStressTests {
     static let childFlag = "SCOPE_POOL_STRESS_CHILD"
     static let callsVariable = "SCOPE_POOL_STRESS_CALLS"
+    static let threadsVariable = "SCOPE_POOL_STRESS_THREADS"
     static let diagnostic = "was escaped in withoutActuallyEscaping"
 
-    static var calls: Int {
-        if let s = ProcessInfo.processInfo.environment[callsVariable], let n = Int(s), n > 0 { return n }
-        return 20_000
+    static var calls: Int { positive(callsVariable) ?? 2_000_000 }
+    static var threads: Int { positive(threadsVariable) ?? 4 }
+
+    static func positive(_ variable: String) -> Int? {
+        guard let s = ProcessInfo.processInfo.environment[variable], let n = Int(s), n > 0 else { return nil }
+        return n
     }
 
     @Test("a task and a thread issue tiny parallelFor calls at once: every item exactly once, no escaped-closure diagnostic",
@@ -30,7 +36,7 @@ struct ThreadPoolStressTests {
     func concurrentCallers() async throws {
         if ProcessInfo.processInfo.environment[Self.childFlag] == "1" {
             // Child side: do the calls here and print the tally for the parent.
-            let tally = await StressRun.run(calls: Self.calls)
+            let tally = await StressRun.run(calls: Self.calls, threads: Self.threads)
             print("POOL-STRESS calls=\(tally.calls) items=\(tally.items) lost=\(tally.lost) repeated=\(tally.repeated)")
             #expect(tally.calls == Self.calls)
             #expect(tally.lost == 0 && tally.repeated == 0)
@@ -60,8 +66,8 @@ enum StressRun {
         return (0..<half).reduce(0) { $0 + count(of: $1) } + (0..<(calls - half)).reduce(0) { $0 + count(of: $1) }
     }
 
-    static func run(calls: Int) async -> Tally {
-        let pool = ThreadPool(threads: 4)
+    static func run(calls: Int, threads: Int) async -> Tally {
+        let pool = ThreadPool(threads: threads)
         let half = calls / 2
         let threadDone = DispatchSemaphore(value: 0)
         let threadTally = Mutex(Tally())
