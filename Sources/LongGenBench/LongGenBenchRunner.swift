@@ -13,15 +13,18 @@ public struct LongGenBenchRunner {
         public var shard: ShardSpec
         /// Keep the four MMLU tasks the paper drops "to avoid OOM" (methods.md §5.4).
         public var keepAllMMLUTasks: Bool
+        /// The settings recorded under `config` in every results line (nil: none recorded).
+        public var configuration: RunConfiguration?
 
         public init(label: String, maxNewTokens: Int, template: LongGenBenchTemplate = .paper, limit: Int? = nil,
-                    shard: ShardSpec = .whole, keepAllMMLUTasks: Bool = false) {
+                    shard: ShardSpec = .whole, keepAllMMLUTasks: Bool = false, configuration: RunConfiguration? = nil) {
             self.label = label
             self.maxNewTokens = maxNewTokens
             self.template = template
             self.limit = limit
             self.shard = shard
             self.keepAllMMLUTasks = keepAllMMLUTasks
+            self.configuration = configuration
         }
     }
 
@@ -108,6 +111,7 @@ public struct LongGenBenchRunner {
             ("wall_seconds", .double(seconds)),
             ("kv", .object(kvFields(answer))),
         ]
+        if let configuration = options.configuration { fields.append(("config", configuration.json)) }
         return PythonJSON.encode(.object(fields))
     }
 
