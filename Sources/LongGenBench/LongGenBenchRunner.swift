@@ -66,7 +66,17 @@ public struct LongGenBenchRunner {
     /// The indices this shard runs.
     public var assigned: [Int] { options.shard.slice(selection) }
 
+    /// An example `generator.check` refused (nothing was generated or written).
+    public struct CheckFailed: Error, CustomStringConvertible {
+        public var path: String
+        public var index: Int
+        public var underlying: any Error
+        public var description: String { "\(path): example \(index): \(underlying)" }
+    }
+
     /// Runs every assigned example not yet in the results file, appending one fsynced line per example.
+    /// Every example to run is checked (`generator.check`) before the first is generated, and the
+    /// results file is created only with its first line.
     public func run(outDir: String, generator: any LongGenBenchGenerator,
                     progress: ((Int) -> ProgressReporter)? = nil) throws -> Summary {
         guard options.label.range(of: #"^[^/\\]+$"#, options: .regularExpression) != nil,
@@ -76,6 +86,14 @@ public struct LongGenBenchRunner {
         let store = try ResultsStore(path: resultsPath(outDir: outDir))
         let mine = assigned
         let todo = mine.filter { !store.finished.contains($0) }
+        for index in todo {
+            let prompt = options.template.prompt(dataset: data.dataset, record: data.records[index])
+            do {
+                try generator.check(prompt: prompt, maxNewTokens: options.maxNewTokens)
+            } catch {
+                throw CheckFailed(path: data.path, index: index, underlying: error)
+            }
+        }
         let reporter = progress?(todo.count)
             ?? ProgressReporter(total: todo.count, label: "\(data.dataset.rawValue) \(options.label)\(options.shard.fileSuffix)")
         for index in todo {

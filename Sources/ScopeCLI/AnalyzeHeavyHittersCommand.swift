@@ -52,6 +52,7 @@ struct AnalyzeHeavyHittersCommand: ParsableCommand {
         snap.window = window
         try validateConfig(snap)
         let budget = snap.prefillBudget
+        try checkContext(model, config: .fullKV, promptTokens: prompt.count, maxNewTokens: maxTokens, elementType: modelOptions.kvType)
         let options = HeavyHitterOptions(layers: layerList, steps: stepList, topkFraction: topkFraction,
                                          maxTokens: maxTokens, ignoreEndOfGeneration: !stopAtEos, snapKV: snap,
                                          sampling: sampling.options, elementType: modelOptions.kvType)

@@ -55,6 +55,11 @@ struct BenchCommand: ParsableCommand {
         let base = tokenizer.encode(text, addSpecial: false, parseSpecial: false)
         guard !base.isEmpty else { throw CLIError("the prompt text encodes to no tokens") }
         let generator = Generator(model: model, tokenizer: tokenizer)
+        // Every length is checked against the context before the first is measured.
+        let config = try compression.compressionConfig()
+        for n in lengths {
+            try checkContext(model, config: config, promptTokens: n, maxNewTokens: genTokens, elementType: modelOptions.kvType)
+        }
         var prefill: [[String: Any]] = [], decode: [[String: Any]] = []
         var kvPeak = 0
         for n in lengths {
@@ -63,8 +68,7 @@ struct BenchCommand: ParsableCommand {
             prompt = Array(prompt.prefix(n))
             var best: GenerationStats?
             for _ in 0..<max(1, repeats) {
-                let config = try compression.compressionConfig()
-                let cache = try modelOptions.cache(for: model, config: config, maxNewTokens: genTokens)
+                let cache = try modelOptions.cache(for: model, config: config, promptTokens: n, maxNewTokens: genTokens)
                 // Never stop early: an end-of-generation token would shorten the decode measurement.
                 let r = try generator.generate(prompt: prompt, maxTokens: genTokens, sampling: sampling.options, cache: cache,
                                                ignoreEndOfGeneration: true)

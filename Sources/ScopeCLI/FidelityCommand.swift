@@ -36,8 +36,9 @@ struct FidelityCommand: ParsableCommand {
         let prompt = try promptOptions.tokens(tokenizer)
         guard !prompt.isEmpty else { throw CLIError("the prompt encodes to no tokens") }
         let config = try compression.compressionConfig()
+        try checkContext(model, config: .fullKV, promptTokens: prompt.count, maxNewTokens: maxTokens, elementType: .f32)
         let full = try KVCache(shape: model.cacheShape, config: .fullKV, maxNewTokens: maxTokens)
-        let compressed = try modelOptions.cache(for: model, config: config, maxNewTokens: maxTokens)
+        let compressed = try modelOptions.cache(for: model, config: config, promptTokens: prompt.count, maxNewTokens: maxTokens)
         let report = try measureFidelity(model: model, tokenizer: tokenizer, prompt: prompt, maxTokens: maxTokens,
                                          full: full, compressed: compressed, sampling: sampling.options)
         if json {

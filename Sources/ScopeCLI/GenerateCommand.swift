@@ -34,7 +34,7 @@ struct GenerateCommand: ParsableCommand {
         let prompt = try promptOptions.tokens(tokenizer)
         guard !prompt.isEmpty else { throw CLIError("the prompt encodes to no tokens") }
         let config = try compression.compressionConfig()
-        let cache = try modelOptions.cache(for: model, config: config, maxNewTokens: maxTokens)
+        let cache = try modelOptions.cache(for: model, config: config, promptTokens: prompt.count, maxNewTokens: maxTokens)
         let generator = Generator(model: model, tokenizer: tokenizer)
         let stream = !json
         let result = try generator.generate(prompt: prompt, maxTokens: maxTokens, sampling: sampling.options, cache: cache,

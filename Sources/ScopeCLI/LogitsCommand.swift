@@ -28,7 +28,7 @@ struct LogitsCommand: ParsableCommand {
         let file = try modelOptions.openFile()
         let model = try LlamaModel(file: file, pool: modelOptions.pool())
         model.activations = modelOptions.activations
-        let cache = try modelOptions.cache(for: model, config: .fullKV, maxNewTokens: 0)
+        let cache = try modelOptions.cache(for: model, config: .fullKV, promptTokens: ids.count, maxNewTokens: 0)
         let hidden = try model.forward(tokens: ids, startPosition: 0, cache: cache)
         let vocab = model.config.vocabularySize, dim = model.config.embeddingLength
         var positions: [[String: Any]] = []

@@ -33,10 +33,18 @@ final class EngineLongGenBenchGenerator: LongGenBenchGenerator {
         self.counters = config.semantics == .reference ? ReferenceCounters() : nil
     }
 
+    /// The context rule for this prompt (tokenized as `generate` will).
+    func check(prompt: String, maxNewTokens: Int) throws {
+        let ids = generator.tokenizer.encode(prompt, addSpecial: true, parseSpecial: true)
+        try checkContext(generator.model, config: config, promptTokens: ids.count, maxNewTokens: maxNewTokens,
+                         elementType: modelOptions.kvType)
+    }
+
     func generate(prompt: String, maxNewTokens: Int) throws -> GeneratedAnswer {
         let tokenizer = generator.tokenizer
         let ids = tokenizer.encode(prompt, addSpecial: true, parseSpecial: true)
-        let cache = try modelOptions.cache(for: generator.model, config: config, maxNewTokens: maxNewTokens, counters: counters)
+        let cache = try modelOptions.cache(for: generator.model, config: config, promptTokens: ids.count, maxNewTokens: maxNewTokens,
+                                           counters: counters)
         // KV bytes after the prefill and then every `stride` tokens (about 256 points per example).
         let stride = max(1, maxNewTokens / 256)
         var trace: [Double] = []

@@ -75,7 +75,12 @@ struct LongGenBenchRunCommand: ParsableCommand {
             shard: shardSpec, keepAllMMLUTasks: allMMLUTasks,
             configuration: try longGenBenchRunConfiguration(model: modelOptions, config: config, sampling: sampling.options,
                                                             template: templateValue.name, maxNewTokens: maxTokens, dataPath: data)))
-        let summary = try runner.run(outDir: out, generator: engine.generator)
+        let summary: LongGenBenchRunner.Summary
+        do {
+            summary = try runner.run(outDir: out, generator: engine.generator)
+        } catch let failure as LongGenBenchRunner.CheckFailed where failure.underlying is ValidationError {
+            throw ValidationError(failure.description)   // e.g. the context rule: exit 64 like every bad option
+        }
         print("\(summary.resultsPath): \(summary.ran) run, \(summary.skipped) already done, \(summary.assigned) in this shard"
               + (summary.droppedTornBytes > 0 ? " (dropped a torn last line of \(summary.droppedTornBytes) bytes)" : ""))
     }

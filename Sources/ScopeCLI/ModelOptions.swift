@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GGUF
+import Generation
 import Kernels
 import KVCache
 import Model
@@ -56,11 +57,26 @@ struct ModelOptions: ParsableArguments {
         return (model, tokenizer)
     }
 
-    /// A cache of `--kv-type` for one sequence.
-    func cache(for model: LlamaModel, config: CompressionConfig, maxNewTokens: Int,
+    /// A cache of `--kv-type` for one sequence, after the context rule (`ContextLimit`) has accepted
+    /// `promptTokens` + `maxNewTokens` for `config`; a refusal is a validation error (exit 64).
+    func cache(for model: LlamaModel, config: CompressionConfig, promptTokens: Int, maxNewTokens: Int,
                counters: ReferenceCounters? = nil) throws -> KVCache {
-        try KVCache(shape: model.cacheShape, config: config, maxNewTokens: maxNewTokens, counters: counters,
-                    elementType: kvType)
+        try checkContext(model, config: config, promptTokens: promptTokens, maxNewTokens: maxNewTokens, elementType: kvType)
+        return try KVCache(shape: model.cacheShape, config: config, maxNewTokens: maxNewTokens, counters: counters,
+                           elementType: kvType)
+    }
+}
+
+/// `ContextLimit.check` for the model, reported as a validation error (exit 64).
+@discardableResult
+func checkContext(_ model: LlamaModel, config: CompressionConfig, promptTokens: Int, maxNewTokens: Int,
+                  elementType: KVElementType) throws -> ContextPlan {
+    do {
+        return try ContextLimit.check(promptTokens: promptTokens, maxNewTokens: maxNewTokens,
+                                      contextLength: model.config.contextLength, config: config,
+                                      shape: model.cacheShape, elementType: elementType)
+    } catch let error as ContextLimitError {
+        throw ValidationError(error.description)
     }
 }
 
