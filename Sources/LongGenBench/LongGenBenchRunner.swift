@@ -83,7 +83,7 @@ public struct LongGenBenchRunner {
               !options.label.hasPrefix(".") else {
             throw LongGenBenchError("label '\(options.label)' cannot name a results file")
         }
-        let store = try ResultsStore(path: resultsPath(outDir: outDir))
+        let store = try ResultsStore(path: resultsPath(outDir: outDir), configuration: options.configuration)
         let mine = assigned
         let todo = mine.filter { !store.finished.contains($0) }
         for index in todo {

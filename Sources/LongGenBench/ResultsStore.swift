@@ -18,7 +18,10 @@ public final class ResultsStore {
     private var fd: Int32 = -1
 
     /// Opens `path` if it exists (reading the finished indices); otherwise nothing is created yet.
-    public init(path: String) throws {
+    /// With a `configuration`, every existing line must have recorded the same `config` (a resumed
+    /// run never mixes settings in one file); the error names the line and the differing settings.
+    public init(path: String, configuration: RunConfiguration? = nil) throws {
+        let expected = configuration?.canonical
         self.path = path
         var keep = 0
         var finished = Set<Int>()
@@ -33,6 +36,16 @@ public final class ResultsStore {
                 let object = try JSONLines.parseObject(bytes, file: path, line: number)
                 guard let index = (object["index"] as? NSNumber)?.intValue else {
                     throw LongGenBenchError.at(path, line: number, "field 'index' is missing (not a results file of this runner?)")
+                }
+                if let expected {
+                    guard let recorded = object["config"] as? [String: Any] else {
+                        throw LongGenBenchError.at(path, line: number, "no recorded configuration (written by an older scope), so this run cannot resume into it; use another --out or remove the file")
+                    }
+                    let differences = RunConfiguration.differences(RunConfiguration.canonical(recorded), expected)
+                    if !differences.isEmpty {
+                        throw LongGenBenchError.at(path, line: number, "was written with a different configuration (file vs this run: "
+                                                   + differences.joined(separator: "; ") + "); use another --out or remove the file")
+                    }
                 }
                 finished.insert(index)
             }
