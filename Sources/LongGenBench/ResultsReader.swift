@@ -37,6 +37,10 @@ public enum ResultsReader {
                 throw LongGenBenchError.at(path, line: number, "field 'answers' is missing or not a list")
             }
             let strings = answers.map { ($0 as? String) ?? String(describing: $0) }
+            guard !strings.isEmpty else { throw LongGenBenchError.at(path, line: number, "field 'answers' is empty (nothing to score)") }
+            if let questions = object["questions"] as? [Any], questions.count != strings.count {
+                throw LongGenBenchError.at(path, line: number, "\(questions.count) questions but \(strings.count) answers (they must pair up)")
+            }
             out.append(ResultExample(index: (object["index"] as? NSNumber)?.intValue, pred: pred, answers: strings,
                                      config: (object["config"] as? [String: Any]).map(RunConfiguration.canonical),
                                      location: "\(path):\(number)"))
