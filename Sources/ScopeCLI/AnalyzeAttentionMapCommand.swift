@@ -17,7 +17,7 @@ struct AnalyzeAttentionMapCommand: ParsableCommand {
 
     func run() throws {
         let (model, tokenizer) = try modelOptions.load()
-        let prompt = tokenizer.encode(try promptText(promptFile), addSpecial: true)
+        let prompt = tokenizer.encode(try readTextFile(promptFile, option: "--prompt-file"), addSpecial: true)
         try checkContext(model, config: .fullKV, promptTokens: prompt.count, maxNewTokens: maxTokens, elementType: modelOptions.kvType)
         let m = try AttentionMapAnalysis.run(model: model, tokenizer: tokenizer, prompt: prompt, maxTokens: maxTokens,
                                              layer: layer, head: head, sampling: sampling.options,

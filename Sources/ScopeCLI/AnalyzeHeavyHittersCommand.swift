@@ -38,7 +38,7 @@ struct AnalyzeHeavyHittersCommand: ParsableCommand {
 
     func run() throws {
         let (model, tokenizer) = try modelOptions.load()
-        let text = try promptText(promptFile)
+        let text = try readTextFile(promptFile, option: "--prompt-file")
         let prompt = tokenizer.encode(text, addSpecial: true)
         let layerList = try parseIntList(layers, option: "--layers")
         let stepList = try parseIntList(steps, option: "--steps")
@@ -72,11 +72,4 @@ struct AnalyzeHeavyHittersCommand: ParsableCommand {
         }
         if !report.missingSteps.isEmpty { print("steps not reached: \(report.missingSteps)") }
     }
-}
-
-/// Reads a prompt file, naming it in the error.
-func promptText(_ path: String) throws -> String {
-    guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read prompt file \(path)") }
-    guard let s = String(data: data, encoding: .utf8) else { throw CLIError("prompt file \(path) is not UTF-8") }
-    return s
 }

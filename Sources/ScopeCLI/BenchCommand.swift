@@ -45,10 +45,8 @@ struct BenchCommand: ParsableCommand {
         let loadSeconds = Date().timeIntervalSince(t0)
         let text: String
         if let promptFile {
-            guard let s = try? String(contentsOfFile: promptFile, encoding: .utf8), !s.isEmpty else {
-                throw CLIError("cannot read --prompt-file \(promptFile) (missing, empty or not UTF-8)")
-            }
-            text = s
+            text = try readTextFile(promptFile, option: "--prompt-file")
+            guard !text.isEmpty else { throw CLIError("--prompt-file \(promptFile) is empty") }
         } else {
             text = benchDefaultText
         }

@@ -34,15 +34,7 @@ struct PromptOptions: ParsableArguments {
             let hasBOS = tokenizer.bosID.flatMap { tokenizer.tokenText($0) }.map { text.hasPrefix($0) } ?? false
             return tokenizer.encode(text, addSpecial: !hasBOS, parseSpecial: true)
         }
-        let text: String
-        if let promptFile {
-            guard let s = try? String(contentsOfFile: promptFile, encoding: .utf8) else {
-                throw CLIError("cannot read --prompt-file \(promptFile) as UTF-8 text")
-            }
-            text = s
-        } else {
-            text = prompt ?? ""
-        }
+        let text = try promptFile.map { try readTextFile($0, option: "--prompt-file") } ?? prompt ?? ""
         return tokenizer.encode(text, addSpecial: addBOS, parseSpecial: true)
     }
 }

@@ -1,0 +1,24 @@
+import Foundation
+import ScopeTestSupport
+import Testing
+
+/// Issue 11 item 7: each message says what is wrong.
+@Suite(.enabled(if: scopeAndModel, scopeAndModelReason))
+struct MessageTests {
+    func stderr(_ arguments: [String], status: Int32) throws -> String {
+        let run = try #require(try ScopeExecutable.run(arguments))
+        #expect(run.status == status, "\(arguments.joined(separator: " ")): exit \(run.status): \(run.stderr)")
+        return run.stderr
+    }
+
+    @Test("a missing prompt file or a folder is named as such, not as 'cannot read … as UTF-8'")
+    func promptFile() throws {
+        let t = TemporaryFolder()
+        let missing = try stderr(["generate", "--prompt-file", t.path + "/none.txt"], status: 1)
+        #expect(missing.contains("--prompt-file \(t.path)/none.txt: no such file"))
+        let folder = try stderr(["generate", "--prompt-file", t.path], status: 1)
+        #expect(folder.contains("--prompt-file \(t.path) is a folder, not a file"))
+        let bench = try stderr(["bench", "--prompt-file", t.path, "--prompt-tokens", "8", "--gen-tokens", "1"], status: 1)
+        #expect(bench.contains("is a folder, not a file"))
+    }
+}
