@@ -13,12 +13,15 @@ struct PromptOptions: ParsableArguments {
     var chat: String?
     @Option(name: .long, help: "System prompt for --chat (default: the template's own).")
     var system: String?
-    @Flag(name: .customLong("add-bos"), help: "Prepend BOS to --prompt/--prompt-file text.")
+    @Flag(name: .customLong("add-bos"), help: "Prepend the BOS token to --prompt/--prompt-file text (unless it already starts with it).")
     var addBOS = false
 
     func validate() throws {
         let given = [prompt != nil, promptFile != nil, promptTokens != nil, chat != nil].filter { $0 }.count
         guard given == 1 else { throw ValidationError("give exactly one of --prompt, --prompt-file, --prompt-tokens, --chat") }
+        if addBOS && (promptTokens != nil || chat != nil) {
+            throw ValidationError("--add-bos applies to --prompt and --prompt-file only (--chat follows the template; --prompt-tokens are used as given)")
+        }
     }
 
     var isChat: Bool { chat != nil }
@@ -35,6 +38,13 @@ struct PromptOptions: ParsableArguments {
             return tokenizer.encode(text, addSpecial: !hasBOS, parseSpecial: true)
         }
         let text = try promptFile.map { try readTextFile($0, option: "--prompt-file") } ?? prompt ?? ""
-        return tokenizer.encode(text, addSpecial: addBOS, parseSpecial: true)
+        // `addSpecial` would add BOS only when the vocabulary asks for it (SmolLM2's does not), and
+        // EOS too when it asks for that: --add-bos prepends exactly the BOS token.
+        var ids = tokenizer.encode(text, addSpecial: false, parseSpecial: true)
+        if addBOS {
+            guard let bos = tokenizer.bosID else { throw CLIError("--add-bos: the model's vocabulary has no BOS token") }
+            if ids.first != bos { ids.insert(bos, at: 0) }
+        }
+        return ids
     }
 }

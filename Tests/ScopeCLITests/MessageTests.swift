@@ -21,4 +21,15 @@ struct MessageTests {
         let bench = try stderr(["bench", "--prompt-file", t.path, "--prompt-tokens", "8", "--gen-tokens", "1"], status: 1)
         #expect(bench.contains("is a folder, not a file"))
     }
+
+    @Test("--add-bos prepends exactly one BOS token")
+    func addBOS() throws {
+        func promptTokens(_ extra: [String]) throws -> Int {
+            let run = try #require(try ScopeExecutable.run(["generate", "--prompt", "Hello", "--max-tokens", "1", "--json"] + extra))
+            #expect(run.status == 0, "exit \(run.status): \(run.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: run.stdoutData) as? [String: Any])
+            return try #require((object["stats"] as? [String: Any])?["prompt_tokens"] as? Int)
+        }
+        #expect(try promptTokens(["--add-bos"]) == promptTokens([]) + 1)
+    }
 }
