@@ -32,4 +32,11 @@ struct MessageTests {
         }
         #expect(try promptTokens(["--add-bos"]) == promptTokens([]) + 1)
     }
+
+    @Test("streamingllm --prefill-budget 1 names the budget, not a --window that was never given")
+    func streamingBudget() throws {
+        let message = try stderr(["generate", "--prompt", "Hi", "--prefill", "streamingllm", "--prefill-budget", "1"], status: 64)
+        #expect(message.contains("--prefill-budget 1 is too small for streamingllm"))
+        #expect(!message.contains("--window must"))
+    }
 }
