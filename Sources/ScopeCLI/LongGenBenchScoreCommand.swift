@@ -38,14 +38,14 @@ struct LongGenBenchScoreCommand: ParsableCommand {
 
     func run() throws {
         let runs = try ScoreReport.score(paths: paths, scorer: scorer)
+        guard !runs.isEmpty else {
+            throw CLIError("no result files under \(paths.joined(separator: ", ")) (expected DIR/<dataset>/<Prefill>+<decoding>.jsonl or the reference layout)")
+        }
         if json {
             print(ScoreReport.json(runs))
         } else if csv {
             print(ScoreReport.csv(runs, paperFormat: paperFormat), terminator: "")
         } else {
-            if runs.isEmpty {
-                FileHandle.standardError.write(Data("no result files found under \(paths.joined(separator: " "))\n".utf8))
-            }
             print(ScoreReport.markdown(runs, paperFormat: paperFormat), terminator: "")
             if byPosition { print(ScoreReport.positionMarkdown(runs), terminator: "") }
         }

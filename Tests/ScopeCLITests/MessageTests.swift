@@ -39,4 +39,11 @@ struct MessageTests {
         #expect(message.contains("--prefill-budget 1 is too small for streamingllm"))
         #expect(!message.contains("--window must"))
     }
+
+    @Test("score on a folder without results exits non-zero")
+    func scoreEmptyFolder() throws {
+        let t = TemporaryFolder()
+        let message = try stderr(["longgenbench", "score", t.path], status: 1)
+        #expect(message.contains("no result files under \(t.path)"))
+    }
 }
