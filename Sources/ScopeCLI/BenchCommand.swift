@@ -32,6 +32,11 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
+    func validate() throws {
+        guard repeats >= 1 else { throw ValidationError("--repeats must be ≥ 1, got \(repeats)") }
+        guard genTokens >= 1 else { throw ValidationError("--gen-tokens must be ≥ 1, got \(genTokens)") }
+    }
+
     func run() throws {
         let lengths = try promptTokens.split(separator: ",").map { s -> Int in
             guard let v = Int(s.trimmingCharacters(in: .whitespaces)), v > 0 else {
@@ -39,7 +44,6 @@ struct BenchCommand: ParsableCommand {
             }
             return v
         }
-        guard genTokens >= 1 else { throw ValidationError("--gen-tokens must be ≥ 1") }
         let t0 = Date()
         let (model, tokenizer) = try modelOptions.load()
         let loadSeconds = Date().timeIntervalSince(t0)
@@ -65,7 +69,7 @@ struct BenchCommand: ParsableCommand {
             while prompt.count < n { prompt += base }
             prompt = Array(prompt.prefix(n))
             var best: GenerationStats?
-            for _ in 0..<max(1, repeats) {
+            for _ in 0..<repeats {
                 let cache = try modelOptions.cache(for: model, config: config, promptTokens: n, maxNewTokens: genTokens)
                 // Never stop early: an end-of-generation token would shorten the decode measurement.
                 let r = try generator.generate(prompt: prompt, maxTokens: genTokens, sampling: sampling.options, cache: cache,

@@ -46,4 +46,9 @@ struct MessageTests {
         let message = try stderr(["longgenbench", "score", t.path], status: 1)
         #expect(message.contains("no result files under \(t.path)"))
     }
+
+    @Test("bench --repeats 0 is rejected")
+    func benchRepeatsZero() throws {
+        #expect(try stderr(["bench", "--repeats", "0"], status: 64).contains("--repeats must be ≥ 1, got 0"))
+    }
 }
