@@ -16,6 +16,10 @@ struct AnalyzeAttentionMapCommand: ParsableCommand {
     @Option(name: .long, help: "Output file (.png or .svg).") var out: String
 
     func run() throws {
+        do { try analyse() } catch let error as AnalysisError { throw ValidationError(error.description) }
+    }
+
+    func analyse() throws {
         let (model, tokenizer) = try modelOptions.load()
         let prompt = tokenizer.encode(try readTextFile(promptFile, option: "--prompt-file"), addSpecial: true)
         try checkContext(model, config: .fullKV, promptTokens: prompt.count, maxNewTokens: maxTokens, elementType: modelOptions.kvType)

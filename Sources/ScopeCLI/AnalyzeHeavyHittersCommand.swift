@@ -37,6 +37,10 @@ struct AnalyzeHeavyHittersCommand: ParsableCommand {
     }
 
     func run() throws {
+        do { try analyse() } catch let error as AnalysisError { throw ValidationError(error.description) }
+    }
+
+    func analyse() throws {
         let (model, tokenizer) = try modelOptions.load()
         let text = try readTextFile(promptFile, option: "--prompt-file")
         let prompt = tokenizer.encode(text, addSpecial: true)

@@ -48,10 +48,20 @@ struct LongGenBenchRunCommand: ParsableCommand {
     @Flag(name: .customLong("all-mmlu-tasks"), help: "Keep the four MMLU tasks the paper drops to avoid running out of memory.")
     var allMMLUTasks = false
 
+    func validate() throws {
+        _ = try shardSpec()
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit)") }
+        if let maxNewTokens, maxNewTokens < 1 { throw ValidationError("--max-new-tokens must be at least 1, got \(maxNewTokens)") }
+    }
+
+    /// `--shard I/N` (a bad value is a validation error, exit 64).
+    func shardSpec() throws -> ShardSpec {
+        guard let shard else { return .whole }
+        do { return try ShardSpec(parsing: shard) } catch let error as LongGenBenchError { throw ValidationError(error.description) }
+    }
+
     func run() throws {
-        let shardSpec = try shard.map { try ShardSpec(parsing: $0) } ?? .whole
-        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
-        if let maxNewTokens, maxNewTokens < 1 { throw ValidationError("--max-new-tokens must be at least 1") }
+        let shardSpec = try shardSpec()
         let benchData = try LongGenBenchData.load(data, dataset: dataset)
         let maxTokens = maxNewTokens ?? LongGenBenchDataset.defaultMaxNewTokens(dataset: benchData.dataset, k: benchData.k)
         let template = self.template ?? (benchData.dataset == .recall ? .chat : .paper)

@@ -51,4 +51,11 @@ struct MessageTests {
     func benchRepeatsZero() throws {
         #expect(try stderr(["bench", "--repeats", "0"], status: 64).contains("--repeats must be ≥ 1, got 0"))
     }
+
+    @Test("--max-tokens -1 says the value is out of range, not 'Missing value'")
+    func negativeMaxTokens() throws {
+        let message = try stderr(["generate", "--prompt", "Hi", "--max-tokens", "-1"], status: 64)
+        #expect(message.contains("--max-tokens must be ≥ 0, got -1"))
+        #expect(!message.contains("Missing value"))
+    }
 }
