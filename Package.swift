@@ -1,11 +1,18 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// CPU-specific code generation only when building on x86-64 (AVX2/FMA/F16C, Haswell and newer).
-// Set SCOPE_PORTABLE=1 to build without it.
+// CPU-specific code generation. On x86-64 the default build targets Haswell (AVX2/FMA/F16C) and
+// compiles the AVX2 intrinsic kernels (SCOPE_AVX2). Two other builds use only the generic Swift SIMD
+// kernels (what ARM64 runs):
+//   SCOPE_PORTABLE=1  a per-architecture baseline: x86-64-v3 on x86-64 (AVX2/FMA/F16C ISA level,
+//                     generic tuning), the default target elsewhere (ARM64 has NEON and FMA).
+//   SCOPE_GENERIC=1   the same `-target-cpu haswell` as the default, without the intrinsics: the
+//                     generic kernels on the default's code generation (the ARM64 proxy on x86-64).
 #if arch(x86_64)
-let nativeFlags: [SwiftSetting] = Context.environment["SCOPE_PORTABLE"] == "1"
-    ? [] : [.unsafeFlags(["-target-cpu", "haswell"]), .define("SCOPE_AVX2")]
+let nativeFlags: [SwiftSetting] =
+    Context.environment["SCOPE_PORTABLE"] == "1" ? [.unsafeFlags(["-target-cpu", "x86-64-v3"])]
+    : Context.environment["SCOPE_GENERIC"] == "1" ? [.unsafeFlags(["-target-cpu", "haswell"])]
+    : [.unsafeFlags(["-target-cpu", "haswell"]), .define("SCOPE_AVX2")]
 #else
 let nativeFlags: [SwiftSetting] = []
 #endif
@@ -25,9 +32,12 @@ let package = Package(
         // File format: header, metadata, tensor infos, block layouts, scalar reference dequantizers.
         .target(name: "GGUF", swiftSettings: nativeFlags),
         // SIMD kernels: quantized mat-vec, GEMM, thread pool, softmax, norms.
-        .target(name: "Kernels", dependencies: ["GGUF", "CPrefetch"], swiftSettings: kernelSettings),
+        .target(name: "Kernels", dependencies: ["GGUF", "CPrefetch", "CVectorConvert"], swiftSettings: kernelSettings),
         // Software prefetch (a C builtin Swift cannot express), used by the decode kernels.
         .target(name: "CPrefetch"),
+        // Vector widenings and int→float conversions (clang's __builtin_convertvector) for the
+        // generic kernels; Swift's stdlib has them only as generic per-lane loops.
+        .target(name: "CVectorConvert"),
         // Tokenizers (byte-level BPE, SentencePiece) and chat templates, built from GGUF metadata.
         .target(name: "Tokenizer", dependencies: ["GGUF"], swiftSettings: nativeFlags),
         // KV-cache storage and compression policies (no model knowledge).

@@ -1,3 +1,4 @@
+import CVectorConvert
 import GGUF
 #if SCOPE_AVX2
 import _Builtin_intrinsics.intel
@@ -83,22 +84,22 @@ extension RowDot {
             acc = _mm256_fmadd_ps(_mm256_set1_ps(d * a.scales[b]), _mm256_cvtepi32_ps(p), acc)
             minTerm += m * a.sums[b]
         }
-        return unsafeBitCast(acc, to: SIMD8<Float>.self).sum() + minTerm
+        return acc.sum() + minTerm
         #else
-        var s: Float = 0
+        var acc = SIMD8<Float>()
+        let aq = UnsafeRawPointer(a.qs)
         for b in 0..<nb {
             let blk = row + b * 20
-            let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
-            let m = Float(Float16(bitPattern: blk.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
-            let qs = (blk + 4).assumingMemoryBound(to: UInt8.self)
-            var t = 0
-            for j in 0..<16 {
-                t += Int(qs[j] & 0x0F) * Int(a.qs[32 * b + j]) + Int(qs[j] >> 4) * Int(a.qs[32 * b + j + 16])
-            }
-            s += d * a.scales[b] * Float(t)
-            minTerm += m * a.sums[b]
+            let q0 = blk.loadUnaligned(fromByteOffset: 4, as: SIMD8<UInt8>.self)
+            let q1 = blk.loadUnaligned(fromByteOffset: 12, as: SIMD8<UInt8>.self)
+            let a0 = aq + 32 * b
+            // Four 16-bit products per lane (|Σ| ≤ 4·15·127, no overflow), widened once.
+            let p = (int16Products(q0 & 0x0F, a0) &+ int16Products(q1 & 0x0F, a0 + 8))
+                &+ (int16Products(q0 &>> 4, a0 + 16) &+ int16Products(q1 &>> 4, a0 + 24))
+            acc.addProduct(SIMD8<Float>(repeating: halfAt(blk, 0) * a.scales[b]), scope_i32_to_f32(scope_i16_to_i32(p)))
+            minTerm += halfAt(blk, 2) * a.sums[b]
         }
-        return s + minTerm
+        return acc.sum() + minTerm
         #endif
     }
 
@@ -118,18 +119,35 @@ extension RowDot {
             let p = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(q, w)), ones)
             acc = _mm256_fmadd_ps(_mm256_set1_ps(d * a.scales[b]), _mm256_cvtepi32_ps(p), acc)
         }
-        return unsafeBitCast(acc, to: SIMD8<Float>.self).sum()
+        return acc.sum()
         #else
-        var s: Float = 0
+        var acc = SIMD8<Float>()
+        let aq = UnsafeRawPointer(a.qs)
         for b in 0..<nb {
             let blk = row + b * 34
-            let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
-            let qs = (blk + 2).assumingMemoryBound(to: Int8.self)
-            var t = 0
-            for j in 0..<32 { t += Int(qs[j]) * Int(a.qs[32 * b + j]) }
-            s += d * a.scales[b] * Float(t)
+            let a0 = aq + 32 * b
+            // Pairs of 16-bit products (|Σ| ≤ 2·128·127, no overflow), widened to 32 bits and added.
+            @inline(__always) func pair(_ k: Int) -> SIMD8<Int32> {
+                scope_i16_to_i32(int16Products(blk.loadUnaligned(fromByteOffset: 2 + 8 * k, as: SIMD8<Int8>.self), a0 + 8 * k)
+                    &+ int16Products(blk.loadUnaligned(fromByteOffset: 10 + 8 * k, as: SIMD8<Int8>.self), a0 + 8 * k + 8))
+            }
+            let p = pair(0) &+ pair(2)
+            acc.addProduct(SIMD8<Float>(repeating: halfAt(blk, 0) * a.scales[b]), scope_i32_to_f32(p))
         }
-        return s
+        return acc.sum()
         #endif
     }
+}
+
+/// `w[i]·a[i]` in 16 bits for 8 unsigned weight bytes `w` and the 8 signed activation bytes at `a`
+/// (concrete overloads, so that the widenings are single vector instructions).
+@inline(__always)
+func int16Products(_ w: SIMD8<UInt8>, _ a: UnsafeRawPointer) -> SIMD8<Int16> {
+    scope_u8_to_i16(w) &* scope_i8_to_i16(a.loadUnaligned(as: SIMD8<Int8>.self))
+}
+
+/// `w[i]·a[i]` in 16 bits for 8 signed weight bytes `w` and the 8 signed activation bytes at `a`.
+@inline(__always)
+func int16Products(_ w: SIMD8<Int8>, _ a: UnsafeRawPointer) -> SIMD8<Int16> {
+    scope_i8_to_i16(w) &* scope_i8_to_i16(a.loadUnaligned(as: SIMD8<Int8>.self))
 }
