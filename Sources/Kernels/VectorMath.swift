@@ -44,9 +44,11 @@ public enum VectorMath {
         y = SIMD8(repeating: 1.6666665459e-1).addingProduct(y, x)
         y = SIMD8(repeating: 5.0000001201e-1).addingProduct(y, x)
         y = (x + 1).addingProduct(y, x * x)
-        var r = y * unsafeBitCast((n &+ 127) &<< 23, to: SIMD8<Float>.self)
-        r.replace(with: 0, where: n .< -126)
-        return r
+        let r = y * unsafeBitCast((n &+ 127) &<< 23, to: SIMD8<Float>.self)
+        // Zero where n < −126, with integer lane operations (a mask comparison of SIMD8<Int32>
+        // compiles to a per-lane loop): (n + 126) >> 31 is all ones exactly there.
+        let keep = ~((n &+ 126) &>> 31)
+        return unsafeBitCast(unsafeBitCast(r, to: SIMD8<Int32>.self) & keep, to: SIMD8<Float>.self)
         #endif
     }
 
