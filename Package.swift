@@ -32,12 +32,12 @@ let package = Package(
         // File format: header, metadata, tensor infos, block layouts, scalar reference dequantizers.
         .target(name: "GGUF", swiftSettings: nativeFlags),
         // SIMD kernels: quantized mat-vec, GEMM, thread pool, softmax, norms.
-        .target(name: "Kernels", dependencies: ["GGUF", "CPrefetch", "CVectorConvert"], swiftSettings: kernelSettings),
+        .target(name: "Kernels", dependencies: ["GGUF", "CPrefetch", "CVector"], swiftSettings: kernelSettings),
         // Software prefetch (a C builtin Swift cannot express), used by the decode kernels.
         .target(name: "CPrefetch"),
-        // Vector widenings and int→float conversions (clang's __builtin_convertvector) for the
-        // generic kernels; Swift's stdlib has them only as generic per-lane loops.
-        .target(name: "CVectorConvert"),
+        // Portable vector helpers in clang's vector extensions (conversions, 8-bit dot products) for
+        // the generic kernels; Swift's stdlib has no concrete vector conversions or shuffles.
+        .target(name: "CVector"),
         // Tokenizers (byte-level BPE, SentencePiece) and chat templates, built from GGUF metadata.
         .target(name: "Tokenizer", dependencies: ["GGUF"], swiftSettings: nativeFlags),
         // KV-cache storage and compression policies (no model knowledge).

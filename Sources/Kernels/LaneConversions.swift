@@ -1,6 +1,6 @@
-import CVectorConvert
+import CVector
 
-// Loads and widenings shared by every build. The conversions go through CVectorConvert (one or
+// Loads and widenings shared by every build. The conversions go through CVector (one or
 // two vector instructions each: vpmovsxbd/vpmovzxbd + vcvtdq2ps on x86-64, sshll/ushll + scvtf/ucvtf
 // on ARM64); they are the building blocks of the generic kernels.
 
