@@ -1,5 +1,8 @@
 import CVector
 import GGUF
+#if SCOPE_AVX2
+import _Builtin_intrinsics.intel
+#endif
 
 /// Precision of the activations in decode matrix–vector products.
 public enum ActivationPrecision: String, Sendable, CaseIterable {
@@ -62,30 +65,68 @@ extension RowDot {
     /// Q4_1 × Q8: per block `d_w·d_a·Σ q_w·q_a + m_w·s_a` (unsigned nibbles × signed bytes).
     @inline(__always)
     static func dotQ4_1Q8(_ row: UnsafeRawPointer, _ a: Q8Activations) -> Float {
-        var acc = SIMD8<Float>()
+        let nb = a.count / 32
         var minTerm: Float = 0
+        #if SCOPE_AVX2
+        var acc = _mm256_setzero_ps()
+        let mask = _mm_set1_epi8(0x0F)
+        let ones = _mm256_set1_epi16(1)
         let aq = UnsafeRawPointer(a.qs)
-        for b in 0..<(a.count / 32) {
+        for b in 0..<nb {
             let blk = row + b * 20
-            let w = scope_nibbles(blk.loadUnaligned(fromByteOffset: 4, as: SIMD16<UInt8>.self))
-            let p = scope_dot_u8_i8(w, aq.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self))
-            acc.addProduct(SIMD8<Float>(repeating: halfAt(blk, 0) * a.scales[b]), scope_i32_to_f32(p))
-            minTerm += halfAt(blk, 2) * a.sums[b]
+            let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
+            let m = Float(Float16(bitPattern: blk.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
+            let raw = _mm_loadu_si128((blk + 4).assumingMemoryBound(to: __m128i.self))
+            let lo = _mm_and_si128(raw, mask), hi = _mm_and_si128(_mm_srli_epi16(raw, 4), mask)
+            let w = unsafeBitCast((lo, hi), to: __m256i.self)
+            let q = unsafeBitCast(aq.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self), to: __m256i.self)
+            let p = _mm256_madd_epi16(_mm256_maddubs_epi16(w, q), ones)
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(d * a.scales[b]), _mm256_cvtepi32_ps(p), acc)
+            minTerm += m * a.sums[b]
         }
         return acc.sum() + minTerm
-    }
-
-    /// Q8_0 × Q8: per block `d_w·d_a·Σ q_w·q_a` (signed × signed; activations are never −128).
-    @inline(__always)
-    static func dotQ8_0Q8(_ row: UnsafeRawPointer, _ a: Q8Activations) -> Float {
+        #else
         var acc = SIMD8<Float>()
         let aq = UnsafeRawPointer(a.qs)
-        for b in 0..<(a.count / 32) {
+        for b in 0..<nb {
+            let blk = row + b * 20
+            let w = scope_nibbles(blk.loadUnaligned(fromByteOffset: 4, as: SIMD16<UInt8>.self))
+            let p = scope_dot_u4_i8(w, aq.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self))
+            acc.addProduct(SIMD8<Float>(repeating: halfAt(blk, 0) * a.scales[b]), scope_i32_to_f32(p))
+            minTerm.addProduct(halfAt(blk, 2), a.sums[b])
+        }
+        return acc.sum() + minTerm
+        #endif
+    }
+
+    /// Q8_0 × Q8: per block `d_w·d_a·Σ q_w·q_a` (signed × signed via the sign trick; activations
+    /// are never −128).
+    @inline(__always)
+    static func dotQ8_0Q8(_ row: UnsafeRawPointer, _ a: Q8Activations) -> Float {
+        let nb = a.count / 32
+        #if SCOPE_AVX2
+        var acc = _mm256_setzero_ps()
+        let ones = _mm256_set1_epi16(1)
+        let aq = UnsafeRawPointer(a.qs)
+        for b in 0..<nb {
+            let blk = row + b * 34
+            let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
+            let w = unsafeBitCast(blk.loadUnaligned(fromByteOffset: 2, as: SIMD32<Int8>.self), to: __m256i.self)
+            let q = unsafeBitCast(aq.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self), to: __m256i.self)
+            let p = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(q, w)), ones)
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(d * a.scales[b]), _mm256_cvtepi32_ps(p), acc)
+        }
+        return acc.sum()
+        #else
+        var acc = SIMD8<Float>()
+        let aq = UnsafeRawPointer(a.qs)
+        for b in 0..<nb {
             let blk = row + b * 34
             let p = scope_dot_i8_i8(blk.loadUnaligned(fromByteOffset: 2, as: SIMD32<Int8>.self),
                                     aq.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self))
             acc.addProduct(SIMD8<Float>(repeating: halfAt(blk, 0) * a.scales[b]), scope_i32_to_f32(p))
         }
         return acc.sum()
+        #endif
     }
 }

@@ -58,12 +58,26 @@ SCOPE_V scope_i16x16 scope_pairs_u8_i8(scope_u8x32 w, scope_i8x32 a) {
     return __builtin_convertvector(p, scope_i16x16);
 }
 
-/// Lane i (0..<8) = Σ_{k<4} w[4i+k]·a[4i+k]: 32 unsigned bytes times 32 signed bytes, as long as
-/// each adjacent pair's sum fits in 16 bits (see scope_pairs_u8_i8).
-SCOPE_V scope_i32x8 scope_dot_u8_i8(scope_u8x32 w, scope_i8x32 a) {
-    scope_i32x8 t = __builtin_bit_cast(scope_i32x8, scope_pairs_u8_i8(w, a));
-    // Each 32-bit lane holds two 16-bit pair sums: add the sign-extended low and high halves.
+/// Adds the sign-extended 16-bit halves of each 32-bit lane: lane i = s[2i] + s[2i+1].
+SCOPE_V scope_i32x8 scope_add_pairs(scope_i16x16 s) {
+    scope_i32x8 t = __builtin_bit_cast(scope_i32x8, s);
     return ((t << 16) >> 16) + (t >> 16);
+}
+
+/// Lane i (0..<8) = Σ_{k<4} w[4i+k]·a[4i+k]: 32 unsigned bytes times 32 signed bytes, as long as
+/// each adjacent pair's sum fits in 16 bits (see scope_pairs_u8_i8). vpmaddubsw on x86-64.
+SCOPE_V scope_i32x8 scope_dot_u8_i8(scope_u8x32 w, scope_i8x32 a) {
+    return scope_add_pairs(scope_pairs_u8_i8(w, a));
+}
+
+/// Σ of the 32 products w[j]·a[j] of 4-bit weights (0...15) and signed bytes, spread over 8
+/// lanes. The products and the sums of two of them fit in 16 bits; written as plain widening
+/// multiplies because LLVM, knowing the weights are below 16, drops the clamp of
+/// scope_pairs_u8_i8 and with it the vpmaddubsw match.
+SCOPE_V scope_i32x8 scope_dot_u4_i8(scope_u8x32 w, scope_i8x32 a) {
+    scope_i16x16 lo = __builtin_convertvector(w.lo, scope_i16x16) * __builtin_convertvector(a.lo, scope_i16x16);
+    scope_i16x16 hi = __builtin_convertvector(w.hi, scope_i16x16) * __builtin_convertvector(a.hi, scope_i16x16);
+    return scope_add_pairs(lo + hi);
 }
 
 /// Lane i (0..<8) = Σ_{k<4} w[4i+k]·a[4i+k] for signed bytes, with a[j] ≠ −128: |w|·(a with w's
