@@ -1,18 +1,18 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// CPU-specific code generation. On x86-64 the default build targets Haswell (AVX2/FMA/F16C) and
-// compiles the AVX2 intrinsic kernels (SCOPE_AVX2). Two other builds use only the generic Swift SIMD
-// kernels (what ARM64 runs):
-//   SCOPE_PORTABLE=1  a per-architecture baseline: x86-64-v3 on x86-64 (AVX2/FMA/F16C ISA level,
-//                     generic tuning), the default target elsewhere (ARM64 has NEON and FMA).
-//   SCOPE_GENERIC=1   the same `-target-cpu haswell` as the default, without the intrinsics: the
-//                     generic kernels on the default's code generation (the ARM64 proxy on x86-64).
+// CPU-specific code generation (see docs/arm64.md). On x86-64 the default build targets Haswell
+// (AVX2/FMA/F16C) and compiles the AVX2 intrinsic kernels (SCOPE_AVX2). Builds with only the generic
+// Swift SIMD kernels (what ARM64 runs):
+//   SCOPE_PORTABLE=1  a per-architecture baseline with FMA: on x86-64 `-target-cpu haswell`, i.e. the
+//                     x86-64-v3 ISA level (swiftc's -target-cpu does not accept "x86-64-v3"; without
+//                     FMA every SIMD multiply-add is a libm call per lane); elsewhere the default
+//                     target (ARM64 has NEON and FMA).
+//   SCOPE_GENERIC=1   the generic kernels with the default build's -target-cpu: the stand-in for
+//                     ARM64 that CI tests on x86-64 (today the same flags as SCOPE_PORTABLE=1).
 #if arch(x86_64)
-let nativeFlags: [SwiftSetting] =
-    Context.environment["SCOPE_PORTABLE"] == "1" ? [.unsafeFlags(["-target-cpu", "x86-64-v3"])]
-    : Context.environment["SCOPE_GENERIC"] == "1" ? [.unsafeFlags(["-target-cpu", "haswell"])]
-    : [.unsafeFlags(["-target-cpu", "haswell"]), .define("SCOPE_AVX2")]
+let genericKernels = Context.environment["SCOPE_PORTABLE"] == "1" || Context.environment["SCOPE_GENERIC"] == "1"
+let nativeFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])] + (genericKernels ? [] : [.define("SCOPE_AVX2")])
 #else
 let nativeFlags: [SwiftSetting] = []
 #endif
