@@ -90,10 +90,12 @@ extension RowDot {
         let aq = UnsafeRawPointer(a.qs)
         for b in 0..<nb {
             let blk = row + b * 20
+            // Lane i sums elements 4i..<4i+4, as vpmaddubsw + vpmaddwd do, and the float steps are
+            // the AVX2 kernel's: both builds give bit-identical q8 results.
             let w = scope_nibbles(blk.loadUnaligned(fromByteOffset: 4, as: SIMD16<UInt8>.self))
-            let p = scope_dot_u4_i8(w, aq.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self))
+            let p = scope_dot_u8_i8(w, aq.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self))
             acc.addProduct(SIMD8<Float>(repeating: halfAt(blk, 0) * a.scales[b]), scope_i32_to_f32(p))
-            minTerm.addProduct(halfAt(blk, 2), a.sums[b])
+            minTerm += halfAt(blk, 2) * a.sums[b]
         }
         return acc.sum() + minTerm
         #endif
@@ -122,6 +124,7 @@ extension RowDot {
         let aq = UnsafeRawPointer(a.qs)
         for b in 0..<nb {
             let blk = row + b * 34
+            // Same lane sums and float steps as the AVX2 kernel (bit-identical results).
             let p = scope_dot_i8_i8(blk.loadUnaligned(fromByteOffset: 2, as: SIMD32<Int8>.self),
                                     aq.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self))
             acc.addProduct(SIMD8<Float>(repeating: halfAt(blk, 0) * a.scales[b]), scope_i32_to_f32(p))

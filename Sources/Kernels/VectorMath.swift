@@ -101,13 +101,12 @@ public enum VectorMath {
         let x = _mm256_hadd_ps(h01, h23), y = _mm256_hadd_ps(h45, h67)
         return SIMD8<Float>(lowHalf: x.lowHalf + x.highHalf, highHalf: y.lowHalf + y.highHalf)
         #else
-        // Halves added first, then pairwise sums of adjacent lanes (shuffles and vector adds).
-        @inline(__always) func half(_ a: SIMD8<Float>) -> SIMD4<Float> { a.lowHalf + a.highHalf }
-        @inline(__always) func pairs(_ u: SIMD4<Float>, _ v: SIMD4<Float>) -> SIMD4<Float> {
-            SIMD4(lowHalf: u.evenHalf, highHalf: v.evenHalf) + SIMD4(lowHalf: u.oddHalf, highHalf: v.oddHalf)
+        // Sums of adjacent lanes, three times: ((v0+v1)+(v2+v3)) + ((v4+v5)+(v6+v7)) per vector, the
+        // association of the AVX2 version, so that both builds give bit-identical scores.
+        @inline(__always) func pairs(_ u: SIMD8<Float>, _ v: SIMD8<Float>) -> SIMD8<Float> {
+            SIMD8(lowHalf: u.evenHalf, highHalf: v.evenHalf) + SIMD8(lowHalf: u.oddHalf, highHalf: v.oddHalf)
         }
-        return SIMD8(lowHalf: pairs(pairs(half(a0), half(a1)), pairs(half(a2), half(a3))),
-                     highHalf: pairs(pairs(half(a4), half(a5)), pairs(half(a6), half(a7))))
+        return pairs(pairs(pairs(a0, a1), pairs(a2, a3)), pairs(pairs(a4, a5), pairs(a6, a7)))
         #endif
     }
 }

@@ -6,8 +6,8 @@
 // (`SIMD8<Int32>(truncatingIfNeeded:)`, `SIMD8<Float>(_:)`), which the optimizer does not always
 // inline into large kernels, and has no concrete even/odd lane shuffles. Here each conversion is
 // one `__builtin_convertvector` (x86-64: vpmovsxbd, vcvtdq2ps, vcvtph2ps; ARM64: sshll, scvtf,
-// fcvtl), and the 8-bit dot products are written so that LLVM selects vpmaddubsw on x86-64 (a
-// pattern match; see scope_dot_u8_i8) and widening multiplies (smull/smlal) on ARM64.
+// fcvtl), and the 8-bit dot products give the same lane sums as x86's vpmaddubsw + vpmaddwd (so the
+// generic and AVX2 q8 kernels agree bit for bit); LLVM selects vpmaddubsw for full-range bytes.
 #ifndef SCOPE_CVECTOR_H
 #define SCOPE_CVECTOR_H
 
@@ -65,19 +65,11 @@ SCOPE_V scope_i32x8 scope_add_pairs(scope_i16x16 s) {
 }
 
 /// Lane i (0..<8) = Σ_{k<4} w[4i+k]·a[4i+k]: 32 unsigned bytes times 32 signed bytes, as long as
-/// each adjacent pair's sum fits in 16 bits (see scope_pairs_u8_i8). vpmaddubsw on x86-64.
+/// each adjacent pair's sum fits in 16 bits (see scope_pairs_u8_i8); the lane sums of x86's
+/// vpmaddubsw + vpmaddwd. When LLVM can prove the weights small (4-bit nibbles) it drops the clamp
+/// and emits 16-bit widening multiplies instead (x86-64 and ARM64 alike).
 SCOPE_V scope_i32x8 scope_dot_u8_i8(scope_u8x32 w, scope_i8x32 a) {
     return scope_add_pairs(scope_pairs_u8_i8(w, a));
-}
-
-/// Σ of the 32 products w[j]·a[j] of 4-bit weights (0...15) and signed bytes, spread over 8
-/// lanes. The products and the sums of two of them fit in 16 bits; written as plain widening
-/// multiplies because LLVM, knowing the weights are below 16, drops the clamp of
-/// scope_pairs_u8_i8 and with it the vpmaddubsw match.
-SCOPE_V scope_i32x8 scope_dot_u4_i8(scope_u8x32 w, scope_i8x32 a) {
-    scope_i16x16 lo = __builtin_convertvector(w.lo, scope_i16x16) * __builtin_convertvector(a.lo, scope_i16x16);
-    scope_i16x16 hi = __builtin_convertvector(w.hi, scope_i16x16) * __builtin_convertvector(a.hi, scope_i16x16);
-    return scope_add_pairs(lo + hi);
 }
 
 /// Lane i (0..<8) = Σ_{k<4} w[4i+k]·a[4i+k] for signed bytes, with a[j] ≠ −128: |w|·(a with w's
