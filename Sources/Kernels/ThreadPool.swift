@@ -1,3 +1,4 @@
+import CPrefetch
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -9,7 +10,7 @@ import Glibc
 /// `parallelFor(count)` splits `0..<count` into items that threads claim with an atomic counter;
 /// the calling thread participates. Workers spin briefly on a generation number between jobs (a
 /// decode step issues hundreds of small jobs) and then sleep on a semaphore, so an idle pool costs
-/// nothing. Every wait is bounded: a short spin with `pause`, then `sched_yield`, then short sleeps,
+/// nothing. Every wait is bounded: ~20 µs of `pause`, then `sched_yield`, then short sleeps,
 /// so a pool on an oversubscribed machine never burns a core waiting for a descheduled peer.
 /// One job runs at a time; calls from several threads are serialised.
 public final class ThreadPool: @unchecked Sendable {
@@ -56,7 +57,8 @@ public final class ThreadPool: @unchecked Sendable {
 
     deinit { state.stop() }
 
-    /// Runs `body(i)` for every `i` in `0..<count`, spread over the pool; returns when all are done.
+    /// Runs `body(i)` for every `i` in `0..<count`, spread over the pool; returns when all are done
+    /// and no worker can touch `body` any more (see `PoolState`).
     public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
         if count <= 0 { return }
         if threadCount == 1 || count == 1 {
@@ -65,7 +67,9 @@ public final class ThreadPool: @unchecked Sendable {
         }
         callerLock.lock()
         defer { callerLock.unlock() }
-        withoutActuallyEscaping(body) { state.run($0, count: count) }
+        withoutActuallyEscaping(body) { body in
+            withUnsafePointer(to: PoolJob(body: body, count: count)) { state.run($0) }
+        }
     }
 
     /// Runs `body(start, end)` over contiguous ranges of `0..<count`, about `chunk` items each.
@@ -76,39 +80,72 @@ public final class ThreadPool: @unchecked Sendable {
     }
 }
 
+/// One `parallelFor` call: its body and item count, in the caller's stack frame for the call.
+struct PoolJob {
+    let body: (Int) -> Void
+    let count: Int
+}
+
 /// The job slot, counters and wake-up semaphore shared by a pool and its workers.
 ///
-/// Items are claimed with a compare-and-swap on `claim` (job generation in the high 32 bits, next
-/// index in the low 32), and the caller waits only for `remaining` items, i.e. for items a worker
-/// actually claimed. A worker that is descheduled or wakes late claims nothing from a finished job
-/// (its generation no longer matches), so the caller never waits for an idle peer to be scheduled.
+/// The caller publishes a pointer to its `PoolJob` in `job`; threads claim items with a fetch-add
+/// on `next`. A worker touches the job only between entering and leaving it:
+///
+///     enter:  active += 1                  (sequentially consistent)
+///             p = job                      (sequentially consistent; nil: leave at once)
+///             claim and run items of *p until next ≥ count
+///     leave:  active -= 1                  (release; after the last use of *p and its body)
+///
+/// and the caller, once it has claimed past the last item itself, retires the job:
+///
+///     job = nil                            (sequentially consistent)
+///     wait until active == 0               (sequentially consistent loads)
+///
+/// Invariants, from which the safety of the hand-off follows:
+/// 1. `job` is non-nil only inside `run`, between publishing and retiring, while the caller's
+///    `PoolJob` (and the closure `withoutActuallyEscaping` made from its non-escaping body) is alive.
+/// 2. A worker that loads a non-nil `job` has incremented `active` before the load, both in the
+///    single total order of sequentially consistent operations; the load precedes the caller's
+///    `job = nil` (it returned the pointer), so the caller's later loads of `active` see that
+///    increment and the caller keeps waiting until the worker's decrement. A worker that enters
+///    after `job = nil` loads nil (or the pointer of a later call, whose caller waits for it in
+///    turn) and never sees this job. So when `run` returns, no worker holds or can obtain the
+///    pointer, the body, or a retain of its context: `withoutActuallyEscaping` finds it unique.
+/// 3. Every item is claimed exactly once (`next` is a single atomic counter, reset before the job
+///    is published and read only by threads inside the job). The caller retires the job only after
+///    its own claim failed, i.e. all items are claimed; items claimed by workers are run by workers
+///    still counted in `active`. So the wait for `active == 0` is also the wait for every item.
+/// 4. A worker's decrement is a release and the caller's loads are (at least) acquires: all writes
+///    of the items' bodies happen before `parallelFor` returns.
+/// 5. `runItems` is not inlined, so the copy of the body it makes (and releases) cannot be moved
+///    past the decrement by the optimizer.
+///
+/// `generation` only wakes idle workers (spinning or asleep) and carries no job state; a late
+/// worker costs the caller at most the wait for its enter–load–leave, never a wrong result.
 private final class PoolState: @unchecked Sendable {
     let workers: Int
+    let job = Atomic<UnsafePointer<PoolJob>?>(nil)
+    let next = Atomic<Int>(0)
+    let active = Atomic<Int>(0)
     let generation = Atomic<Int>(0)
-    let claim = Atomic<UInt64>(0)
-    let count = Atomic<Int>(0)
-    let remaining = Atomic<Int>(0)
     let sleepers = Atomic<Int>(0)
     let stopping = Atomic<Bool>(false)
     let wake = DispatchSemaphore(value: 0)
-    var job: ((Int) -> Void)?
 
     init(workers: Int) { self.workers = workers }
 
-    /// Posts a job, joins it, and waits (bounded spin, then yield, then sleep) for claimed items.
-    func run(_ body: @escaping (Int) -> Void, count n: Int) {
-        job = body
-        let g = generation.load(ordering: .relaxed) + 1
-        count.store(n, ordering: .relaxed)
-        remaining.store(n, ordering: .relaxed)
-        claim.store(UInt64(truncatingIfNeeded: g) << 32, ordering: .releasing)
-        generation.store(g, ordering: .sequentiallyConsistent)
+    /// Publishes `p`, joins it, retires it, and waits (bounded spin, then yield, then sleep) until
+    /// every worker that entered it has left.
+    func run(_ p: UnsafePointer<PoolJob>) {
+        next.store(0, ordering: .relaxed)
+        job.store(p, ordering: .sequentiallyConsistent)
+        generation.wrappingAdd(1, ordering: .sequentiallyConsistent)
         let asleep = sleepers.load(ordering: .sequentiallyConsistent)
         for _ in 0..<min(asleep, workers) { wake.signal() }
-        runClaimedItems(generation: g)
+        runItems(p)
+        job.store(nil, ordering: .sequentiallyConsistent)
         var backoff = Backoff()
-        while remaining.load(ordering: .acquiring) > 0 { backoff.wait() }
-        job = nil
+        while active.load(ordering: .sequentiallyConsistent) != 0 { backoff.wait() }
     }
 
     func stop() {
@@ -117,32 +154,29 @@ private final class PoolState: @unchecked Sendable {
         for _ in 0..<workers { wake.signal() }
     }
 
-    /// Claims and runs items of job generation `g` until none are left (or a newer job started).
-    func runClaimedItems(generation g: Int) {
-        let tag = UInt64(truncatingIfNeeded: g) & 0xFFFF_FFFF
+    /// Claims and runs items of `*p` until none are left.
+    @inline(never)
+    func runItems(_ p: UnsafePointer<PoolJob>) {
+        let body = p.pointee.body, n = p.pointee.count
         while true {
-            let v = claim.load(ordering: .acquiring)
-            if v >> 32 != tag { return }
-            let i = Int(v & 0xFFFF_FFFF)
-            if i >= count.load(ordering: .relaxed) { return }
-            if claim.compareExchange(expected: v, desired: v + 1, ordering: .acquiringAndReleasing).exchanged {
-                // The job cannot change while this claimed item is outstanding.
-                job!(i)
-                remaining.wrappingSubtract(1, ordering: .releasing)
-            }
+            let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            if i >= n { return }
+            body(i)
         }
     }
 
-    /// Worker body: wait (bounded spin, yield, then sleep) for a new generation, then help.
+    /// Worker body: wait (bounded spin, yield, then sleep) for a new generation, then enter the
+    /// posted job, if any, and leave it.
     func workerLoop() {
+        let spinLimit = Backoff.spinLimit
         var seen = 0
         while true {
             var spins = 0
             while generation.load(ordering: .acquiring) == seen {
                 spins += 1
-                if spins < Backoff.spinLimit {
+                if spins < spinLimit {
                     spinPause()
-                } else if spins < Backoff.spinLimit + Backoff.yieldLimit {
+                } else if spins < spinLimit + Backoff.yieldLimit {
                     sched_yield()
                 } else {
                     sleepers.wrappingAdd(1, ordering: .sequentiallyConsistent)
@@ -153,29 +187,44 @@ private final class PoolState: @unchecked Sendable {
             }
             seen = generation.load(ordering: .acquiring)
             if stopping.load(ordering: .acquiring) { return }
-            runClaimedItems(generation: seen)
+            // A peek that lets a worker arriving after the job's end skip entering (and the
+            // caller skip waiting for it); only the load after entering is used (invariant 2).
+            if job.load(ordering: .relaxed) == nil { continue }
+            active.wrappingAdd(1, ordering: .sequentiallyConsistent)
+            if let p = job.load(ordering: .sequentiallyConsistent) { runItems(p) }
+            active.wrappingSubtract(1, ordering: .releasing)
         }
     }
 }
 
-/// A busy-wait step. (The x86 `pause` intrinsic is a header-only inline that Swift cannot link;
-/// the bounded `Backoff` below is what keeps waits cheap.)
+/// One busy-wait step: x86 `pause`, ARM `yield` (a C inline, see CPrefetch.h). Its cost varies
+/// by two orders of magnitude (a few cycles on older x86, ~65 on Zen, ~250 ns where a hypervisor
+/// traps it), so `Backoff` counts pauses in units of a measured time budget.
 @inline(__always)
-func spinPause() {}
+func spinPause() { scope_spin_pause() }
 
-/// Bounded waiting: `spinLimit` pauses (a few tens of microseconds), then `yieldLimit` yields,
-/// then 50 µs sleeps, so a waiter never spins for long on a peer that the OS descheduled.
+/// Bounded waiting: about `spinBudgetNanoseconds` of pauses, then `yieldLimit` yields, then 50 µs
+/// sleeps, so a waiter never spins for long on a peer that the OS descheduled.
 struct Backoff {
-    static let spinLimit = 8_000
+    static let spinBudgetNanoseconds = 20_000
+    /// Pauses in `spinBudgetNanoseconds` on this machine (timed once, 256 pauses), 16…8,000.
+    static let spinLimit: Int = {
+        let probe = 256
+        let start = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<probe { spinPause() }
+        let elapsed = max(1, Int(DispatchTime.now().uptimeNanoseconds - start))
+        return min(8_000, max(16, spinBudgetNanoseconds * probe / elapsed))
+    }()
     static let yieldLimit = 64
+    private let spinLimit = Backoff.spinLimit
     private var steps = 0
 
     @inline(__always)
     mutating func wait() {
         steps += 1
-        if steps < Backoff.spinLimit {
+        if steps < spinLimit {
             spinPause()
-        } else if steps < Backoff.spinLimit + Backoff.yieldLimit {
+        } else if steps < spinLimit + Backoff.yieldLimit {
             sched_yield()
         } else {
             usleep(50)

@@ -16,7 +16,7 @@ mkdir -p "$ROOT"
 if [ ! -f "$ROOT/src/CMakeLists.txt" ]; then
   TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
   echo "build-llamacpp: downloading the llama-cpp-python $VERSION sdist from PyPI ..." >&2
-  python3 -m pip download --no-deps --no-binary :all: --quiet -d "$TMP" "llama-cpp-python==$VERSION" >&2
+  python3 -m pip download --no-deps --no-binary llama-cpp-python --quiet -d "$TMP" "llama-cpp-python==$VERSION" >&2
   tar -xzf "$TMP"/llama_cpp_python-*.tar.gz -C "$TMP"
   rm -rf "$ROOT/src" && mv "$TMP"/llama_cpp_python-*/vendor/llama.cpp "$ROOT/src"
 fi
