@@ -1,11 +1,18 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// CPU-specific code generation only when building on x86-64 (AVX2/FMA/F16C, Haswell and newer).
-// Set SCOPE_PORTABLE=1 to build without it.
+// CPU-specific code generation (see docs/arm64.md). On x86-64 the default build targets Haswell
+// (AVX2/FMA/F16C) and compiles the AVX2 intrinsic kernels (SCOPE_AVX2). Builds with only the generic
+// Swift SIMD kernels (what ARM64 runs):
+//   SCOPE_PORTABLE=1  a per-architecture baseline with FMA: on x86-64 `-target-cpu haswell`, i.e. the
+//                     x86-64-v3 ISA level (swiftc's -target-cpu does not accept "x86-64-v3"; without
+//                     FMA every SIMD multiply-add is a libm call per lane); elsewhere the default
+//                     target (ARM64 has NEON and FMA).
+//   SCOPE_GENERIC=1   the generic kernels with the default build's -target-cpu: the stand-in for
+//                     ARM64 that CI tests on x86-64 (today the same flags as SCOPE_PORTABLE=1).
 #if arch(x86_64)
-let nativeFlags: [SwiftSetting] = Context.environment["SCOPE_PORTABLE"] == "1"
-    ? [] : [.unsafeFlags(["-target-cpu", "haswell"]), .define("SCOPE_AVX2")]
+let genericKernels = Context.environment["SCOPE_PORTABLE"] == "1" || Context.environment["SCOPE_GENERIC"] == "1"
+let nativeFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])] + (genericKernels ? [] : [.define("SCOPE_AVX2")])
 #else
 let nativeFlags: [SwiftSetting] = []
 #endif
@@ -25,9 +32,12 @@ let package = Package(
         // File format: header, metadata, tensor infos, block layouts, scalar reference dequantizers.
         .target(name: "GGUF", swiftSettings: nativeFlags),
         // SIMD kernels: quantized mat-vec, GEMM, thread pool, softmax, norms.
-        .target(name: "Kernels", dependencies: ["GGUF", "CPrefetch"], swiftSettings: kernelSettings),
+        .target(name: "Kernels", dependencies: ["GGUF", "CPrefetch", "CVector"], swiftSettings: kernelSettings),
         // Software prefetch (a C builtin Swift cannot express), used by the decode kernels.
         .target(name: "CPrefetch"),
+        // Portable vector helpers in clang's vector extensions (conversions, 8-bit dot products) for
+        // the generic kernels; Swift's stdlib has no concrete vector conversions or shuffles.
+        .target(name: "CVector"),
         // Tokenizers (byte-level BPE, SentencePiece) and chat templates, built from GGUF metadata.
         .target(name: "Tokenizer", dependencies: ["GGUF"], swiftSettings: nativeFlags),
         // KV-cache storage and compression policies (no model knowledge).

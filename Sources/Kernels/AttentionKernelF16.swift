@@ -1,10 +1,7 @@
 import Foundation
-#if SCOPE_AVX2
-import _Builtin_intrinsics.intel
-#endif
 
 /// How the attention kernels read 8 consecutive values of a stored key/value row as float32:
-/// float32 rows as they are, f16 rows widened in registers (`vcvtph2ps` on x86-64), so an f16
+/// float32 rows as they are, f16 rows widened in registers (a vector conversion), so an f16
 /// cache needs no float32 copy of its blocks. The kernels below are written once for both.
 protocol KVRowFormat {
     /// Bytes per stored value.
@@ -25,14 +22,8 @@ enum F16Rows: KVRowFormat {
     static var valueBytes: Int { @inline(__always) get { 2 } }
     @inline(__always)
     static func load8(_ p: UnsafeRawPointer, _ byteOffset: Int) -> SIMD8<Float> {
-        #if SCOPE_AVX2
-        return _mm256_cvtph_ps(_mm_loadu_si128((p + byteOffset).assumingMemoryBound(to: __m128i.self)))
-        #else
-        let h = p.loadUnaligned(fromByteOffset: byteOffset, as: SIMD8<UInt16>.self)
-        var r = SIMD8<Float>()
-        for i in 0..<8 { r[i] = Float(Float16(bitPattern: h[i])) }
-        return r
-        #endif
+        // One vector conversion: vcvtph2ps with F16C (x86-64), fcvtl/fcvtl2 on ARM64.
+        halfFloats(p, byteOffset)
     }
 }
 

@@ -1,3 +1,4 @@
+import CVector
 import GGUF
 #if SCOPE_AVX2
 import _Builtin_intrinsics.intel
@@ -85,24 +86,23 @@ extension RowDot {
         }
         return acc.sum() + minTerm
         #else
-        var s: Float = 0
+        var acc = SIMD8<Float>()
+        let aq = UnsafeRawPointer(a.qs)
         for b in 0..<nb {
             let blk = row + b * 20
-            let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
-            let m = Float(Float16(bitPattern: blk.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
-            let qs = (blk + 4).assumingMemoryBound(to: UInt8.self)
-            var t = 0
-            for j in 0..<16 {
-                t += Int(qs[j] & 0x0F) * Int(a.qs[32 * b + j]) + Int(qs[j] >> 4) * Int(a.qs[32 * b + j + 16])
-            }
-            s += d * a.scales[b] * Float(t)
-            minTerm += m * a.sums[b]
+            // Lane i sums elements 4i..<4i+4, as vpmaddubsw + vpmaddwd do, and the float steps are
+            // the AVX2 kernel's: both builds give bit-identical q8 results.
+            let w = scope_nibbles(blk.loadUnaligned(fromByteOffset: 4, as: SIMD16<UInt8>.self))
+            let p = scope_dot_u8_i8(w, aq.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self))
+            acc.addProduct(SIMD8<Float>(repeating: halfAt(blk, 0) * a.scales[b]), scope_i32_to_f32(p))
+            minTerm += halfAt(blk, 2) * a.sums[b]
         }
-        return s + minTerm
+        return acc.sum() + minTerm
         #endif
     }
 
-    /// Q8_0 × Q8: per block `d_w·d_a·Σ q_w·q_a` (signed × signed via the sign trick).
+    /// Q8_0 × Q8: per block `d_w·d_a·Σ q_w·q_a` (signed × signed via the sign trick; activations
+    /// are never −128).
     @inline(__always)
     static func dotQ8_0Q8(_ row: UnsafeRawPointer, _ a: Q8Activations) -> Float {
         let nb = a.count / 32
@@ -120,16 +120,16 @@ extension RowDot {
         }
         return acc.sum()
         #else
-        var s: Float = 0
+        var acc = SIMD8<Float>()
+        let aq = UnsafeRawPointer(a.qs)
         for b in 0..<nb {
             let blk = row + b * 34
-            let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
-            let qs = (blk + 2).assumingMemoryBound(to: Int8.self)
-            var t = 0
-            for j in 0..<32 { t += Int(qs[j]) * Int(a.qs[32 * b + j]) }
-            s += d * a.scales[b] * Float(t)
+            // Same lane sums and float steps as the AVX2 kernel (bit-identical results).
+            let p = scope_dot_i8_i8(blk.loadUnaligned(fromByteOffset: 2, as: SIMD32<Int8>.self),
+                                    aq.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self))
+            acc.addProduct(SIMD8<Float>(repeating: halfAt(blk, 0) * a.scales[b]), scope_i32_to_f32(p))
         }
-        return s
+        return acc.sum()
         #endif
     }
 }

@@ -3,15 +3,17 @@ import GGUF
 import _Builtin_intrinsics.intel
 #endif
 
-// Shared machinery of the fused kernels for BF16, Q4_0, Q5_0, Q5_1 and the K-quants.
+// Shared machinery of the fused kernels for Q4_0, Q5_0, Q5_1 and the K-quants.
 //
-// Each quant format has one block decoder (RowDotLegacyQuants.swift, RowDotKQuants.swift) that turns
-// a row into groups of 32 small integers held as int8 lanes of one AVX2 register, plus the float
-// scale (and bias) of each half of the group: element value = q·scale (+ bias), exactly the
-// reference dequantizer's arithmetic. A sink consumes the groups: `DotLanes` multiplies them with
-// float32 activations (weights stay float32 in registers), `StoreLanes` writes the float32
-// weights (bit-identical to GGUF.Dequantize). Without AVX2 the same entry points fall back to the
-// scalar reference dequantizer, block by block.
+// Each quant format has one block decoder that turns a row into groups of 32 small integers held
+// as int8 lanes (`QuantLanes`: one AVX2 register, or two 16-byte Swift SIMD vectors in the generic
+// build), plus the float scale (and bias) of each half of the group: element value = q·scale
+// (+ bias), exactly the reference dequantizer's arithmetic. A sink consumes the groups: `DotLanes`
+// multiplies them with float32 activations (weights stay float32 in registers), `StoreLanes` writes
+// the float32 weights (bit-identical to GGUF.Dequantize). The decoders exist twice: with AVX2
+// intrinsics (RowDotLegacyQuants.swift, RowDotKQuants.swift) and with Swift SIMD types
+// (GenericLaneDecoders.swift, what ARM64 and the SCOPE_PORTABLE/SCOPE_GENERIC builds run); the
+// sinks are written once.
 
 extension RowDot {
     /// The types whose fused dot and fast dequantizer go through a lane decoder (`dotDecoded`).
@@ -26,47 +28,18 @@ extension RowDot {
     /// float32 in registers.
     @inline(__always)
     static func dotDecoded(_ type: GGMLType, _ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ n: Int) -> Float {
-        #if SCOPE_AVX2
         var sink = DotLanes(x)
         decode(type, row, n, &sink)
         return sink.total
-        #else
-        return dotViaReference(type, row, x, n)
-        #endif
     }
 
     /// Dequantizes one row of a type with a lane decoder; bit-identical to `GGUF.Dequantize.row`.
     @inline(__always)
     static func dequantizeDecoded(_ type: GGMLType, _ row: UnsafeRawPointer, into dst: UnsafeMutablePointer<Float>, _ n: Int) {
-        #if SCOPE_AVX2
         var sink = StoreLanes(dst)
         decode(type, row, n, &sink)
-        #else
-        try! Dequantize.row(type, from: row, into: dst, count: n)
-        #endif
     }
 
-    /// Portable fused dot: dequantizes blocks of up to 256 elements with the scalar reference into a
-    /// stack buffer and accumulates float dots (no caller scratch). Used when AVX2 is unavailable.
-    static func dotViaReference(_ type: GGMLType, _ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ n: Int) -> Float {
-        let chunk = max(256, type.blockSize)
-        let chunkBytes = rowByteCount(type, elements: chunk)
-        return withUnsafeTemporaryAllocation(of: Float.self, capacity: chunk) { buffer in
-            var s: Float = 0
-            var i = 0, offset = 0
-            while i < n {
-                let m = min(chunk, n - i)
-                // Types and lengths were checked when the matrix was loaded; this cannot fail.
-                try! Dequantize.row(type, from: row + offset, into: buffer.baseAddress!, count: m)
-                s += dotF32(buffer.baseAddress!, x + i, m)
-                i += m
-                offset += chunkBytes
-            }
-            return s
-        }
-    }
-
-    #if SCOPE_AVX2
     @inline(__always)
     static func decode<S: QuantLaneSink>(_ type: GGMLType, _ row: UnsafeRawPointer, _ n: Int, _ sink: inout S) {
         switch type {
@@ -81,22 +54,15 @@ extension RowDot {
         default: preconditionFailure("no lane decoder for \(type.name)")
         }
     }
-    #endif
 }
 
 #if SCOPE_AVX2
-/// A consumer of decoded groups of 32 weights.
-protocol QuantLaneSink {
-    /// Elements `offset ..< offset + 32` are `q[i]·s0` (lanes 0..<16) and `q[i]·s1` (lanes 16..<32),
-    /// with `q` the 32 signed int8 lanes.
-    mutating func put(_ q: __m256i, _ offset: Int, _ s0: Float, _ s1: Float)
-    /// As `put`, with values `q[i]·s + b` (`b0` for lanes 0..<16, `b1` for 16..<32).
-    mutating func putAffine(_ q: __m256i, _ offset: Int, _ s0: Float, _ b0: Float, _ s1: Float, _ b1: Float)
-}
+/// 32 int8 lanes in one AVX2 register.
+typealias QuantLanes = __m256i
 
 /// The four float32 vectors (8 lanes each) of 32 int8 lanes.
 @inline(__always)
-func laneFloats(_ q: __m256i) -> (__m256, __m256, __m256, __m256) {
+func laneFloats(_ q: __m256i) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
     // The two 128-bit halves (a plain bit cast: SIMD32's lowHalf/highHalf are not always inlined).
     let (lo, hi) = unsafeBitCast(q, to: (__m128i, __m128i).self)
     return (_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo)),
@@ -104,81 +70,113 @@ func laneFloats(_ q: __m256i) -> (__m256, __m256, __m256, __m256) {
             _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi)),
             _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(hi, hi))))
 }
+#else
+/// 32 int8 lanes as two 16-byte vectors (one NEON register each on ARM64): lanes 0..<16 in `lo`,
+/// 16..<32 in `hi`.
+struct QuantLanes {
+    var lo: SIMD16<Int8>
+    var hi: SIMD16<Int8>
+
+    /// Lanes from unsigned bytes (values < 128, or wrapped on purpose), reinterpreted as int8.
+    @inline(__always)
+    init(_ lo: SIMD16<UInt8>, _ hi: SIMD16<UInt8>) {
+        self.lo = unsafeBitCast(lo, to: SIMD16<Int8>.self)
+        self.hi = unsafeBitCast(hi, to: SIMD16<Int8>.self)
+    }
+}
+
+/// The four float32 vectors (8 lanes each) of 32 int8 lanes.
+@inline(__always)
+func laneFloats(_ q: QuantLanes) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+    // 8-byte halves by bit cast (lowHalf/highHalf are not always inlined).
+    let (a, b) = unsafeBitCast(q.lo, to: (SIMD8<Int8>, SIMD8<Int8>).self)
+    let (c, d) = unsafeBitCast(q.hi, to: (SIMD8<Int8>, SIMD8<Int8>).self)
+    return (int8Floats(a), int8Floats(b), int8Floats(c), int8Floats(d))
+}
+#endif
+
+/// A consumer of decoded groups of 32 weights.
+protocol QuantLaneSink {
+    /// Elements `offset ..< offset + 32` are `q[i]·s0` (lanes 0..<16) and `q[i]·s1` (lanes 16..<32),
+    /// with `q` the 32 signed int8 lanes.
+    mutating func put(_ q: QuantLanes, _ offset: Int, _ s0: Float, _ s1: Float)
+    /// As `put`, with values `q[i]·s + b` (`b0` for lanes 0..<16, `b1` for 16..<32).
+    mutating func putAffine(_ q: QuantLanes, _ offset: Int, _ s0: Float, _ b0: Float, _ s1: Float, _ b1: Float)
+}
 
 /// Accumulates `Σ w·x` over the decoded groups (four independent accumulators).
 struct DotLanes: QuantLaneSink {
-    let x: UnsafePointer<Float>
-    var acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps()
+    let x: UnsafeRawPointer
+    var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>(), acc2 = SIMD8<Float>(), acc3 = SIMD8<Float>()
 
-    @inline(__always) init(_ x: UnsafePointer<Float>) { self.x = x }
+    @inline(__always) init(_ x: UnsafePointer<Float>) { self.x = UnsafeRawPointer(x) }
 
     @inline(__always)
-    mutating func put(_ q: __m256i, _ offset: Int, _ s0: Float, _ s1: Float) {
+    func x8(_ offset: Int, _ k: Int) -> SIMD8<Float> { x.loadUnaligned(fromByteOffset: 4 * (offset + 8 * k), as: SIMD8<Float>.self) }
+
+    @inline(__always)
+    mutating func put(_ q: QuantLanes, _ offset: Int, _ s0: Float, _ s1: Float) {
         let (f0, f1, f2, f3) = laneFloats(q)
-        let xp = x + offset
         // Σ q·x per half, then one multiply by the half's scale.
-        let t = _mm256_fmadd_ps(f1, _mm256_loadu_ps(xp + 8), _mm256_mul_ps(f0, _mm256_loadu_ps(xp)))
-        let u = _mm256_fmadd_ps(f3, _mm256_loadu_ps(xp + 24), _mm256_mul_ps(f2, _mm256_loadu_ps(xp + 16)))
-        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(s0), t, acc0)
-        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(s1), u, acc1)
+        let t = (f0 * x8(offset, 0)).addingProduct(f1, x8(offset, 1))
+        let u = (f2 * x8(offset, 2)).addingProduct(f3, x8(offset, 3))
+        acc0.addProduct(SIMD8(repeating: s0), t)
+        acc1.addProduct(SIMD8(repeating: s1), u)
     }
 
     @inline(__always)
-    mutating func putAffine(_ q: __m256i, _ offset: Int, _ s0: Float, _ b0: Float, _ s1: Float, _ b1: Float) {
+    mutating func putAffine(_ q: QuantLanes, _ offset: Int, _ s0: Float, _ b0: Float, _ s1: Float, _ b1: Float) {
         let (f0, f1, f2, f3) = laneFloats(q)
-        let xp = x + offset
-        let vs0 = _mm256_set1_ps(s0), vb0 = _mm256_set1_ps(b0), vs1 = _mm256_set1_ps(s1), vb1 = _mm256_set1_ps(b1)
+        let vs0 = SIMD8<Float>(repeating: s0), vb0 = SIMD8<Float>(repeating: b0)
+        let vs1 = SIMD8<Float>(repeating: s1), vb1 = SIMD8<Float>(repeating: b1)
         // The weights themselves (q·s + b, one rounding), times x.
-        acc0 = _mm256_fmadd_ps(_mm256_fmadd_ps(f0, vs0, vb0), _mm256_loadu_ps(xp), acc0)
-        acc1 = _mm256_fmadd_ps(_mm256_fmadd_ps(f1, vs0, vb0), _mm256_loadu_ps(xp + 8), acc1)
-        acc2 = _mm256_fmadd_ps(_mm256_fmadd_ps(f2, vs1, vb1), _mm256_loadu_ps(xp + 16), acc2)
-        acc3 = _mm256_fmadd_ps(_mm256_fmadd_ps(f3, vs1, vb1), _mm256_loadu_ps(xp + 24), acc3)
+        acc0.addProduct(vb0.addingProduct(f0, vs0), x8(offset, 0))
+        acc1.addProduct(vb0.addingProduct(f1, vs0), x8(offset, 1))
+        acc2.addProduct(vb1.addingProduct(f2, vs1), x8(offset, 2))
+        acc3.addProduct(vb1.addingProduct(f3, vs1), x8(offset, 3))
     }
 
     var total: Float {
-        @inline(__always) get {
-            _mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)).sum()
-        }
+        @inline(__always) get { ((acc0 + acc1) + (acc2 + acc3)).sum() }
     }
 }
 
 /// Writes the float32 weights: `q·s` and `q·s + b` rounded as the scalar reference does
 /// (separate multiply and add, no fused multiply-add), so the result is bit-identical.
 struct StoreLanes: QuantLaneSink {
-    let dst: UnsafeMutablePointer<Float>
+    let dst: UnsafeMutableRawPointer
 
-    @inline(__always) init(_ dst: UnsafeMutablePointer<Float>) { self.dst = dst }
+    @inline(__always) init(_ dst: UnsafeMutablePointer<Float>) { self.dst = UnsafeMutableRawPointer(dst) }
 
     @inline(__always)
-    mutating func put(_ q: __m256i, _ offset: Int, _ s0: Float, _ s1: Float) {
-        let (f0, f1, f2, f3) = laneFloats(q)
-        let y = dst + offset
-        let vs0 = _mm256_set1_ps(s0), vs1 = _mm256_set1_ps(s1)
-        _mm256_storeu_ps(y, _mm256_mul_ps(f0, vs0))
-        _mm256_storeu_ps(y + 8, _mm256_mul_ps(f1, vs0))
-        _mm256_storeu_ps(y + 16, _mm256_mul_ps(f2, vs1))
-        _mm256_storeu_ps(y + 24, _mm256_mul_ps(f3, vs1))
+    func store(_ v: SIMD8<Float>, _ offset: Int, _ k: Int) {
+        dst.storeBytes(of: v, toByteOffset: 4 * (offset + 8 * k), as: SIMD8<Float>.self)
     }
 
     @inline(__always)
-    mutating func putAffine(_ q: __m256i, _ offset: Int, _ s0: Float, _ b0: Float, _ s1: Float, _ b1: Float) {
+    mutating func put(_ q: QuantLanes, _ offset: Int, _ s0: Float, _ s1: Float) {
         let (f0, f1, f2, f3) = laneFloats(q)
-        let y = dst + offset
-        let vs0 = _mm256_set1_ps(s0), vb0 = _mm256_set1_ps(b0), vs1 = _mm256_set1_ps(s1), vb1 = _mm256_set1_ps(b1)
-        _mm256_storeu_ps(y, _mm256_add_ps(_mm256_mul_ps(f0, vs0), vb0))
-        _mm256_storeu_ps(y + 8, _mm256_add_ps(_mm256_mul_ps(f1, vs0), vb0))
-        _mm256_storeu_ps(y + 16, _mm256_add_ps(_mm256_mul_ps(f2, vs1), vb1))
-        _mm256_storeu_ps(y + 24, _mm256_add_ps(_mm256_mul_ps(f3, vs1), vb1))
+        let vs0 = SIMD8<Float>(repeating: s0), vs1 = SIMD8<Float>(repeating: s1)
+        store(f0 * vs0, offset, 0)
+        store(f1 * vs0, offset, 1)
+        store(f2 * vs1, offset, 2)
+        store(f3 * vs1, offset, 3)
+    }
+
+    @inline(__always)
+    mutating func putAffine(_ q: QuantLanes, _ offset: Int, _ s0: Float, _ b0: Float, _ s1: Float, _ b1: Float) {
+        let (f0, f1, f2, f3) = laneFloats(q)
+        let vs0 = SIMD8<Float>(repeating: s0), vb0 = SIMD8<Float>(repeating: b0)
+        let vs1 = SIMD8<Float>(repeating: s1), vb1 = SIMD8<Float>(repeating: b1)
+        store(f0 * vs0 + vb0, offset, 0)
+        store(f1 * vs0 + vb0, offset, 1)
+        store(f2 * vs1 + vb1, offset, 2)
+        store(f3 * vs1 + vb1, offset, 3)
     }
 }
 
+#if SCOPE_AVX2
 // MARK: - Byte helpers
-
-/// The IEEE half at byte offset `o`, widened to Float.
-@inline(__always)
-func halfAt(_ p: UnsafeRawPointer, _ o: Int) -> Float {
-    Float(Float16(bitPattern: p.loadUnaligned(fromByteOffset: o, as: UInt16.self)))
-}
 
 /// 16 bytes at `p` (unaligned).
 @inline(__always)

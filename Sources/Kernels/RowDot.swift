@@ -54,22 +54,25 @@ public enum RowDot {
         case .f16:
             for i in 0..<count { dst[i] = Float(Float16(bitPattern: row.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
         case .q8_0:
+            // q·d (one rounding, as the reference), 8 lanes at a time.
+            let out = UnsafeMutableRawPointer(dst)
             for b in 0..<(count / 32) {
                 let blk = row + b * 34
-                let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
-                let qs = (blk + 2).assumingMemoryBound(to: Int8.self)
-                for j in 0..<32 { dst[b * 32 + j] = Float(qs[j]) * d }
+                let d = SIMD8<Float>(repeating: halfAt(blk, 0))
+                for k in 0..<4 {
+                    out.storeBytes(of: int8Floats(blk + 2 + 8 * k) * d, toByteOffset: 128 * b + 32 * k, as: SIMD8<Float>.self)
+                }
             }
         case .q4_1:
+            // q·d + m as a multiply then an add (no fused multiply-add), as the reference rounds.
+            let out = UnsafeMutableRawPointer(dst)
             for b in 0..<(count / 32) {
                 let blk = row + b * 20
-                let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
-                let m = Float(Float16(bitPattern: blk.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
-                let qs = (blk + 4).assumingMemoryBound(to: UInt8.self)
-                let y = dst + b * 32
-                for j in 0..<16 {
-                    y[j] = Float(qs[j] & 0x0F) * d + m
-                    y[j + 16] = Float(qs[j] >> 4) * d + m
+                let d = SIMD8<Float>(repeating: halfAt(blk, 0)), m = SIMD8<Float>(repeating: halfAt(blk, 2))
+                for k in 0..<2 {
+                    let q = blk.loadUnaligned(fromByteOffset: 4 + 8 * k, as: SIMD8<UInt8>.self)
+                    out.storeBytes(of: uint8Floats(q & 0x0F) * d + m, toByteOffset: 128 * b + 32 * k, as: SIMD8<Float>.self)
+                    out.storeBytes(of: uint8Floats(q &>> 4) * d + m, toByteOffset: 128 * b + 64 + 32 * k, as: SIMD8<Float>.self)
                 }
             }
         case .bf16:
@@ -117,16 +120,13 @@ public enum RowDot {
     @inline(__always)
     static func dotF16(_ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ n: Int) -> Float {
         var i = 0
-        var s: Float = 0
-        #if SCOPE_AVX2
-        var acc = _mm256_setzero_ps()
+        var acc = SIMD8<Float>()
+        let rx = UnsafeRawPointer(x)
         while i + 8 <= n {
-            let h = _mm_loadu_si128((row + 2 * i).assumingMemoryBound(to: __m128i.self))
-            acc = _mm256_fmadd_ps(_mm256_cvtph_ps(h), _mm256_loadu_ps(x + i), acc)
+            acc.addProduct(halfFloats(row, 2 * i), rx.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self))
             i += 8
         }
-        s = acc.sum()
-        #endif
+        var s = acc.sum()
         while i < n {
             s += Float(Float16(bitPattern: row.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) * x[i]
             i += 1
@@ -156,16 +156,20 @@ public enum RowDot {
         }
         return _mm256_add_ps(acc0, acc1).sum()
         #else
-        var s: Float = 0
+        var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
+        let rx = UnsafeRawPointer(x)
         for b in 0..<nb {
-            let blk = row + b * 34
-            let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
-            let qs = (blk + 2).assumingMemoryBound(to: Int8.self)
-            var t: Float = 0
-            for j in 0..<32 { t += Float(qs[j]) * x[b * 32 + j] }
-            s += d * t
+            let blk = row + b * 34, o = 128 * b
+            // Σ q·x per half of the block, then one multiply by the block's scale (as the AVX2 kernel).
+            var t = int8Floats(blk + 2) * rx.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            t.addProduct(int8Floats(blk + 10), rx.loadUnaligned(fromByteOffset: o + 32, as: SIMD8<Float>.self))
+            var u = int8Floats(blk + 18) * rx.loadUnaligned(fromByteOffset: o + 64, as: SIMD8<Float>.self)
+            u.addProduct(int8Floats(blk + 26), rx.loadUnaligned(fromByteOffset: o + 96, as: SIMD8<Float>.self))
+            let d = SIMD8<Float>(repeating: halfAt(blk, 0))
+            acc0.addProduct(d, t)
+            acc1.addProduct(d, u)
         }
-        return s
+        return (acc0 + acc1).sum()
         #endif
     }
 
@@ -197,20 +201,22 @@ public enum RowDot {
         }
         return _mm256_add_ps(acc0, acc1).sum() + minTerm
         #else
-        var s: Float = 0
+        var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
+        let rx = UnsafeRawPointer(x)
         for b in 0..<nb {
-            let blk = row + b * 20
-            let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
-            let m = Float(Float16(bitPattern: blk.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
-            let qs = (blk + 4).assumingMemoryBound(to: UInt8.self)
-            var t: Float = 0
-            for j in 0..<16 {
-                t += Float(qs[j] & 0x0F) * x[b * 32 + j] + Float(qs[j] >> 4) * x[b * 32 + j + 16]
-            }
-            s += d * t
-            minTerm += m * sums[b]
+            let blk = row + b * 20, o = 128 * b
+            let q0 = blk.loadUnaligned(fromByteOffset: 4, as: SIMD8<UInt8>.self)
+            let q1 = blk.loadUnaligned(fromByteOffset: 12, as: SIMD8<UInt8>.self)
+            var t = uint8Floats(q0 & 0x0F) * rx.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            t.addProduct(uint8Floats(q1 & 0x0F), rx.loadUnaligned(fromByteOffset: o + 32, as: SIMD8<Float>.self))
+            var u = uint8Floats(q0 &>> 4) * rx.loadUnaligned(fromByteOffset: o + 64, as: SIMD8<Float>.self)
+            u.addProduct(uint8Floats(q1 &>> 4), rx.loadUnaligned(fromByteOffset: o + 96, as: SIMD8<Float>.self))
+            let d = SIMD8<Float>(repeating: halfAt(blk, 0))
+            acc0.addProduct(d, t)
+            acc1.addProduct(d, u)
+            minTerm += halfAt(blk, 2) * sums[b]
         }
-        return s + minTerm
+        return (acc0 + acc1).sum() + minTerm
         #endif
     }
 }

@@ -80,23 +80,6 @@ extension RowDot {
         return SIMD16<Float>(lowHalf: lo, highHalf: hi)
     }
 
-    /// The effective scales `d·sc_j` and negated mins `−dmin·m_j` of the 8 Q4_K/Q5_K sub-blocks.
-    /// The 6-bit sc_j, m_j are packed in the 12 bytes at `blk + 4` (ggml's `get_scale_min_k4`):
-    /// with A, B, C the bytes 0..<4, 4..<8, 8..<12, sc = [A & 63, lo(C) | (A >> 6) << 4] and
-    /// m = [B & 63, hi(C) | (B >> 6) << 4]; unpacked four bytes at a time in 32-bit words.
-    @inline(__always)
-    static func kScalesAndMins(_ blk: UnsafeRawPointer, _ d: Float, _ dmin: Float) -> (SIMD8<Float>, SIMD8<Float>) {
-        let a = blk.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
-        let b = blk.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
-        let c = blk.loadUnaligned(fromByteOffset: 12, as: UInt32.self)
-        let sc = UInt64(a & 0x3F3F_3F3F) | UInt64((c & 0x0F0F_0F0F) | ((a >> 2) & 0x3030_3030)) << 32
-        let m = UInt64(b & 0x3F3F_3F3F) | UInt64(((c >> 4) & 0x0F0F_0F0F) | ((b >> 2) & 0x3030_3030)) << 32
-        @inline(__always) func floats(_ v: UInt64) -> __m256 {
-            _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(Int64(bitPattern: v))))
-        }
-        return (_mm256_mul_ps(_mm256_set1_ps(d), floats(sc)), _mm256_mul_ps(_mm256_set1_ps(-dmin), floats(m)))
-    }
-
     /// Q4_K (144 bytes): d · dmin · scales[12] · qs[128]. Chunk c of 64: low nibbles of 32 bytes
     /// (sub-block 2c) then high nibbles (2c+1); value = d·sc·q − dmin·m.
     @inline(__always)

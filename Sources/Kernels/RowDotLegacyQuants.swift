@@ -11,20 +11,14 @@ extension RowDot {
     @inline(__always)
     static func dotBF16(_ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ n: Int) -> Float {
         var i = 0
-        var s: Float = 0
-        #if SCOPE_AVX2
-        var acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps()
+        var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
+        let rx = UnsafeRawPointer(x)
         while i + 16 <= n {
-            let h = load32(row + 2 * i)
-            let (lo, hi) = unsafeBitCast(h, to: (__m128i, __m128i).self)
-            let w0 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(lo), 16))
-            let w1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(hi), 16))
-            acc0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x + i), acc0)
-            acc1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x + i + 8), acc1)
+            acc0.addProduct(bf16Floats(row + 2 * i), rx.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self))
+            acc1.addProduct(bf16Floats(row + 2 * i + 16), rx.loadUnaligned(fromByteOffset: 4 * i + 32, as: SIMD8<Float>.self))
             i += 16
         }
-        s = _mm256_add_ps(acc0, acc1).sum()
-        #endif
+        var s = (acc0 + acc1).sum()
         while i < n {
             s += Float(bitPattern: UInt32(row.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16) * x[i]
             i += 1
@@ -36,13 +30,11 @@ extension RowDot {
     @inline(__always)
     static func dequantizeBF16(_ row: UnsafeRawPointer, into dst: UnsafeMutablePointer<Float>, _ n: Int) {
         var i = 0
-        #if SCOPE_AVX2
+        let out = UnsafeMutableRawPointer(dst)
         while i + 8 <= n {
-            let w = _mm256_slli_epi32(_mm256_cvtepu16_epi32(load16(row + 2 * i)), 16)
-            _mm256_storeu_ps(dst + i, _mm256_castsi256_ps(w))
+            out.storeBytes(of: bf16Floats(row + 2 * i), toByteOffset: 4 * i, as: SIMD8<Float>.self)
             i += 8
         }
-        #endif
         while i < n {
             dst[i] = Float(bitPattern: UInt32(row.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16)
             i += 1

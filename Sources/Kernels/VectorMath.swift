@@ -10,8 +10,7 @@ public enum VectorMath {
     @inline(__always)
     public static func exp(_ v: SIMD8<Float>) -> SIMD8<Float> {
         #if SCOPE_AVX2
-        var x: __m256 = v
-        x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-88.3762626647949)), _mm256_set1_ps(88.3762626647949))
+        var x = _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(-88.3762626647949)), _mm256_set1_ps(88.3762626647949))
         let n = _mm256_cvtps_epi32(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341)))   // round to nearest
         let fn = _mm256_cvtepi32_ps(n)
         x = _mm256_fnmadd_ps(fn, _mm256_set1_ps(0.693359375), x)
@@ -25,12 +24,31 @@ public enum VectorMath {
         y = _mm256_fmadd_ps(y, _mm256_mul_ps(x, x), _mm256_add_ps(x, _mm256_set1_ps(1)))
         let pow2 = _mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23)
         let keep = _mm256_cmpgt_epi32(n, _mm256_set1_epi32(-127))
-        let r = _mm256_and_ps(_mm256_mul_ps(y, _mm256_castsi256_ps(pow2)), _mm256_castsi256_ps(keep))
-        return r
+        return _mm256_and_ps(_mm256_mul_ps(y, _mm256_castsi256_ps(pow2)), _mm256_castsi256_ps(keep))
         #else
-        var r = SIMD8<Float>()
-        for i in 0..<8 { r[i] = expf(v[i]) }
-        return r
+        // The same polynomial with Swift SIMD operations (vminps/fmin, FMA on x86-64-v3 and ARM64).
+        let limit = SIMD8<Float>(repeating: 88.3762626647949)
+        var x = v.replacing(with: limit, where: v .> limit)
+        x.replace(with: -limit, where: x .< -limit)
+        // n = round-to-nearest-even(x·log2 e): adding 1.5·2^23 leaves n in the low mantissa bits.
+        let magic = SIMD8<Float>(repeating: 12_582_912)
+        let shifted = x * 1.44269504088896341 + magic
+        let fn = shifted - magic
+        let n = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
+        x.addProduct(fn, SIMD8(repeating: -0.693359375))
+        x.addProduct(fn, SIMD8(repeating: 2.12194440e-4))
+        var y = SIMD8<Float>(repeating: 1.9875691500e-4)
+        y = SIMD8(repeating: 1.3981999507e-3).addingProduct(y, x)
+        y = SIMD8(repeating: 8.3334519073e-3).addingProduct(y, x)
+        y = SIMD8(repeating: 4.1665795894e-2).addingProduct(y, x)
+        y = SIMD8(repeating: 1.6666665459e-1).addingProduct(y, x)
+        y = SIMD8(repeating: 5.0000001201e-1).addingProduct(y, x)
+        y = (x + 1).addingProduct(y, x * x)
+        let r = y * unsafeBitCast((n &+ 127) &<< 23, to: SIMD8<Float>.self)
+        // Zero where n < −126, with integer lane operations (a mask comparison of SIMD8<Int32>
+        // compiles to a per-lane loop): (n + 126) >> 31 is all ones exactly there.
+        let keep = ~((n &+ 126) &>> 31)
+        return unsafeBitCast(unsafeBitCast(r, to: SIMD8<Int32>.self) & keep, to: SIMD8<Float>.self)
         #endif
     }
 
@@ -61,13 +79,11 @@ public enum VectorMath {
     @inline(__always)
     public static func halfToFloat(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
-        #if SCOPE_AVX2
+        let out = UnsafeMutableRawPointer(dst)
         while i + 8 <= count {
-            let h = _mm_loadu_si128((src + 2 * i).assumingMemoryBound(to: __m128i.self))
-            _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(h))
+            out.storeBytes(of: halfFloats(src, 2 * i), toByteOffset: 4 * i, as: SIMD8<Float>.self)
             i += 8
         }
-        #endif
         while i < count {
             dst[i] = Float(Float16(bitPattern: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
             i += 1
@@ -81,12 +97,16 @@ public enum VectorMath {
         #if SCOPE_AVX2
         let h01 = _mm256_hadd_ps(a0, a1), h23 = _mm256_hadd_ps(a2, a3)
         let h45 = _mm256_hadd_ps(a4, a5), h67 = _mm256_hadd_ps(a6, a7)
-        let h0123 = _mm256_hadd_ps(h01, h23), h4567 = _mm256_hadd_ps(h45, h67)
-        // h0123 = [a0 lo, a1 lo, a2 lo, a3 lo | a0 hi, a1 hi, a2 hi, a3 hi]; same for 4...7.
-        let x = h0123, y = h4567
+        // x = [a0 lo, a1 lo, a2 lo, a3 lo | a0 hi, a1 hi, a2 hi, a3 hi]; y the same for 4...7.
+        let x = _mm256_hadd_ps(h01, h23), y = _mm256_hadd_ps(h45, h67)
         return SIMD8<Float>(lowHalf: x.lowHalf + x.highHalf, highHalf: y.lowHalf + y.highHalf)
         #else
-        return SIMD8<Float>(a0.sum(), a1.sum(), a2.sum(), a3.sum(), a4.sum(), a5.sum(), a6.sum(), a7.sum())
+        // Sums of adjacent lanes, three times: ((v0+v1)+(v2+v3)) + ((v4+v5)+(v6+v7)) per vector, the
+        // association of the AVX2 version, so that both builds give bit-identical scores.
+        @inline(__always) func pairs(_ u: SIMD8<Float>, _ v: SIMD8<Float>) -> SIMD8<Float> {
+            SIMD8(lowHalf: u.evenHalf, highHalf: v.evenHalf) + SIMD8(lowHalf: u.oddHalf, highHalf: v.oddHalf)
+        }
+        return pairs(pairs(pairs(a0, a1), pairs(a2, a3)), pairs(pairs(a4, a5), pairs(a6, a7)))
         #endif
     }
 }

@@ -79,24 +79,6 @@ struct QuantKernelTests {
         }
     }
 
-    @Test("portable fallback (reference blocks + float dot) matches the reference for every dequantizable type",
-          arguments: types + [.f32, .f16, .q8_0, .q4_1])
-    func portableFallbackMatchesReference(type: GGMLType) throws {
-        var rng = SplitMix64(seed: 3000 &+ UInt64(type.rawValue))
-        let cols = type.blockSize == 256 ? 768 : 608   // 608 = 2·256 + 96: a partial final chunk
-        let bytes = finiteRows(type, rows: 2, cols: cols, &rng)
-        let x = randomFloats(cols, &rng)
-        let rowBytes = rowByteCount(type, elements: cols)
-        try bytes.withUnsafeBytes { raw in
-            for r in 0..<2 {
-                let row = raw.baseAddress! + r * rowBytes
-                let fast = x.withUnsafeBufferPointer { RowDot.dotViaReference(type, row, $0.baseAddress!, cols) }
-                let ref = try referenceDot(type, row, x)
-                #expect(abs(Double(fast) - ref.dot) <= 2e-6 * ref.magnitude, "\(type.name) row \(r)")
-            }
-        }
-    }
-
     @Test("decode and prefill products use the fast paths and equal the naive product", arguments: types)
     func matmulMatchesNaive(type: GGMLType) throws {
         var rng = SplitMix64(seed: 4000 &+ UInt64(type.rawValue))

@@ -1,0 +1,35 @@
+import CVector
+
+// Loads and widenings shared by every build. The conversions go through CVector (one or
+// two vector instructions each: vpmovsxbd/vpmovzxbd + vcvtdq2ps on x86-64, sshll/ushll + scvtf/ucvtf
+// on ARM64); they are the building blocks of the generic kernels.
+
+/// The IEEE half at byte offset `o`, widened to Float.
+@inline(__always)
+func halfAt(_ p: UnsafeRawPointer, _ o: Int) -> Float {
+    Float(Float16(bitPattern: p.loadUnaligned(fromByteOffset: o, as: UInt16.self)))
+}
+
+/// The 8 signed bytes at `p` as floats.
+@inline(__always)
+func int8Floats(_ p: UnsafeRawPointer) -> SIMD8<Float> { scope_i8_to_f32(p.loadUnaligned(as: SIMD8<Int8>.self)) }
+
+/// 8 signed bytes as floats.
+@inline(__always)
+func int8Floats(_ q: SIMD8<Int8>) -> SIMD8<Float> { scope_i8_to_f32(q) }
+
+/// 8 unsigned bytes as floats.
+@inline(__always)
+func uint8Floats(_ q: SIMD8<UInt8>) -> SIMD8<Float> { scope_u8_to_f32(q) }
+
+/// The 8 IEEE halves at byte offset `o` of `p` as floats.
+@inline(__always)
+func halfFloats(_ p: UnsafeRawPointer, _ o: Int) -> SIMD8<Float> {
+    scope_f16_to_f32(p.loadUnaligned(fromByteOffset: o, as: SIMD8<UInt16>.self))
+}
+
+/// The 8 bfloat16 values at `p` as floats (each the upper half of a float32: exact).
+@inline(__always)
+func bf16Floats(_ p: UnsafeRawPointer) -> SIMD8<Float> {
+    unsafeBitCast(scope_u16_to_u32(p.loadUnaligned(as: SIMD8<UInt16>.self)) &<< 16, to: SIMD8<Float>.self)
+}
