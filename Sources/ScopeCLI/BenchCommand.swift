@@ -34,6 +34,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
+    @Option(name: .long, help: "Comma-separated numbers of sequences decoded together (batched decoding; one --prompt-tokens value).")
+    var parallel: String?
+
     func run() throws {
         let lengths = try promptTokens.split(separator: ",").map { s -> Int in
             guard let v = Int(s.trimmingCharacters(in: .whitespaces)), v > 0 else {
@@ -88,11 +91,20 @@ struct BenchCommand: ParsableCommand {
                              Double(s.kvBytesPeak) / 1_048_576))
             }
         }
+        var parallelRuns: [[String: Any]] = []
+        if let parallel {
+            guard lengths.count == 1 else { throw ValidationError("--parallel needs exactly one --prompt-tokens value") }
+            let bench = ParallelBench(model: model, base: base, promptTokens: lengths[0], genTokens: genTokens,
+                                      config: try compression.compressionConfig(), elementType: elementType)
+            parallelRuns = try bench.run(try ParallelBench.counts(parallel), quiet: json)
+        }
         let rss = peakRSSBytes()
         if json {
-            try printJSON(["prefill": prefill, "decode": decode, "load_seconds": loadSeconds, "peak_rss_bytes": rss,
-                           "kv_bytes_peak": kvPeak, "threads": model.pool.threadCount, "kv_type": kvType, "activations": model.activations.rawValue,
-                           "model": modelOptions.resolvedPath])
+            var output: [String: Any] = ["prefill": prefill, "decode": decode, "load_seconds": loadSeconds, "peak_rss_bytes": rss,
+                                         "kv_bytes_peak": kvPeak, "threads": model.pool.threadCount, "kv_type": kvType,
+                                         "activations": model.activations.rawValue, "model": modelOptions.resolvedPath]
+            if parallel != nil { output["parallel"] = parallelRuns }
+            try printJSON(output)
         } else {
             print(String(format: "load %.3f s | peak RSS %.1f MiB | threads %d", loadSeconds, Double(rss) / 1_048_576, model.pool.threadCount))
         }
