@@ -84,6 +84,7 @@ public final class BatchScheduler: Sendable {
     private func validate(_ r: SequenceRequest) throws {
         let context = model.config.contextLength
         guard !r.prompt.isEmpty else { throw SchedulerError.invalidRequest("the prompt is empty") }
+        if let stride = r.kvTraceStride, stride < 1 { throw SchedulerError.invalidRequest("the KV trace stride must be ≥ 1, got \(stride)") }
         guard r.maxTokens > 0 else { throw SchedulerError.invalidRequest("max tokens must be > 0, got \(r.maxTokens)") }
         guard r.prompt.count + r.maxTokens <= context else {
             throw SchedulerError.invalidRequest(

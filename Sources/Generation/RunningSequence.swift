@@ -16,6 +16,7 @@ final class RunningSequence {
     var sampler: Sampler
     var decoder: StreamingDecoder
     var tokens: [Int32] = []
+    var kvBytesTrace: [Int] = []
     var stats = GenerationStats()
     var prefillStart: Double?
     var decodeStart = 0.0
@@ -40,6 +41,7 @@ final class RunningSequence {
     /// Samples from `logits`, emits the token; returns the finish reason when the sequence is done.
     func accept(logits: UnsafeBufferPointer<Float>, endOfGeneration: Set<Int32>) -> FinishReason? {
         let next = sampler.sample(logits)
+        if let stride = request.kvTraceStride, tokens.count % max(1, stride) == 0 { kvBytesTrace.append(cache.bytesCurrent) }
         tokens.append(next)
         continuation.yield(.token(id: next, text: decoder.append(next)))
         if !request.ignoreEndOfGeneration && endOfGeneration.contains(next) { return .endOfGeneration }
@@ -60,7 +62,7 @@ final class RunningSequence {
         stats.kvTokensPerLayer = cache.tokensPerLayer
         stats.selectionSeconds = cache.selectionSeconds
         let outcome = SequenceOutcome(reason: reason, tokens: tokens, trailingText: decoder.flush(), stats: stats,
-                                      queueSeconds: queueSeconds)
+                                      kvBytesTrace: kvBytesTrace, queueSeconds: queueSeconds)
         continuation.yield(.finished(outcome))
         continuation.finish()
     }

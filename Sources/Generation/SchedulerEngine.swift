@@ -28,18 +28,18 @@ final class SchedulerEngine: @unchecked Sendable {
             let now = monotonicNow()
             for p in work.dropped {
                 let outcome = SequenceOutcome(reason: .cancelled, tokens: [], trailingText: "", stats: GenerationStats(),
-                                              queueSeconds: now - p.submitted)
+                                              kvBytesTrace: [], queueSeconds: now - p.submitted)
+                queue.finished(p.id, worstCaseBytes: p.worstCaseBytes, wasAdmitted: false)
                 p.continuation.yield(.finished(outcome))
                 p.continuation.finish()
-                queue.finished(p.id, worstCaseBytes: p.worstCaseBytes, wasAdmitted: false)
             }
             for s in active where work.cancelled.contains(s.id) { end(s, .cancelled) }
             for p in work.admitted {
                 do {
                     active.append(try RunningSequence(p, model: model, tokenizer: tokenizer, kvType: kvType, now: now))
                 } catch {
-                    p.continuation.finish(throwing: error)
                     queue.finished(p.id, worstCaseBytes: p.worstCaseBytes, wasAdmitted: true)
+                    p.continuation.finish(throwing: error)
                 }
             }
             step()
@@ -47,14 +47,15 @@ final class SchedulerEngine: @unchecked Sendable {
     }
 
     /// Finishes a sequence's stream and releases its reservation (its cache goes with it).
+    /// (The reservation is released first, so a caller that sees the end also sees it in `metrics`.)
     private func end(_ s: RunningSequence, _ reason: FinishReason) {
-        s.finish(reason, now: monotonicNow())
         remove(s)
+        s.finish(reason, now: monotonicNow())
     }
 
     private func fail(_ s: RunningSequence, _ error: Error) {
-        s.continuation.finish(throwing: error)
         remove(s)
+        s.continuation.finish(throwing: error)
     }
 
     private func remove(_ s: RunningSequence) {

@@ -14,15 +14,19 @@ public struct SequenceRequest: Sendable {
     public var ignoreEndOfGeneration: Bool
     /// Leave special tokens out of the streamed text.
     public var skipSpecialInText: Bool
+    /// Record the cache's bytes after the prompt and then every this many generated tokens
+    /// (`SequenceOutcome.kvBytesTrace`); nil records nothing.
+    public var kvTraceStride: Int?
 
     public init(prompt: [Int32], maxTokens: Int, sampling: SamplingOptions = .greedy, compression: CompressionConfig = .fullKV,
-                ignoreEndOfGeneration: Bool = false, skipSpecialInText: Bool = false) {
+                ignoreEndOfGeneration: Bool = false, skipSpecialInText: Bool = false, kvTraceStride: Int? = nil) {
         self.prompt = prompt
         self.maxTokens = maxTokens
         self.sampling = sampling
         self.compression = compression
         self.ignoreEndOfGeneration = ignoreEndOfGeneration
         self.skipSpecialInText = skipSpecialInText
+        self.kvTraceStride = kvTraceStride
     }
 }
 
@@ -48,6 +52,9 @@ public struct SequenceOutcome: Sendable {
     /// usually empty. The token texts followed by this are the whole decoded text.
     public var trailingText: String
     public var stats: GenerationStats
+    /// The cache's bytes when generated token `i · kvTraceStride` was sampled (entry 0: right after
+    /// the prompt); empty unless the request asked for it.
+    public var kvBytesTrace: [Int]
     /// Seconds between `submit` and admission.
     public var queueSeconds: Double
 }

@@ -42,21 +42,29 @@ extension LlamaModel {
             rope.angles(position: r.position, cos: ropeCos.p + b * half, sin: ropeSin.p + b * half)
         }
         for (l, w) in weights.blocks.enumerated() {
-            keysAndValues(w, x: x.p, rows: B, cos: ropeCos.p, sin: ropeSin.p, scratch: s, .perRow)
+            queriesKeysValues(w, x: x.p, rows: B, cos: ropeCos.p, sin: ropeSin.p, scratch: s)
             for (b, r) in rows.enumerated() { appendRow(b, of: s, to: r.cache.layers[l], position: Int32(r.position)) }
-            queries(w, x: x.p, rows: B, cos: ropeCos.p, sin: ropeSin.p, scratch: s, .perRow)
-            // Probability rows of the sequences whose decoding method ranks rows at this step.
+            // Probability rows of the sequences whose decoding method ranks rows at this step (or
+            // that the observer watches): those attend one by one; the others in one flash-decoding job.
             var probabilities: [UnsafeMutablePointer<Float>?] = []
             defer { for p in probabilities { p?.deallocate() } }
-            for r in rows {
-                let layer = r.cache.layers[l]
-                probabilities.append(r.cache.wantsDecodeProbabilities(layer: l)
-                    ? .allocate(capacity: c.headCount * layer.maxCount) : nil)
-            }
+            var flash: [FlashDecodeQuery] = []
             for (b, r) in rows.enumerated() {
-                decodeAttention(layer: r.cache.layers[l], layerIndex: l, q: s.q.p + b * qDim, position: Int32(r.position),
-                                out: s.att.p + b * qDim, probabilities: probabilities[b])
+                let layer = r.cache.layers[l], q = s.q.p + b * qDim, out = s.att.p + b * qDim
+                if r.cache.wantsDecodeProbabilities(layer: l) {
+                    let p = UnsafeMutablePointer<Float>.allocate(capacity: c.headCount * layer.maxCount)
+                    probabilities.append(p)
+                    decodeAttention(layer: layer, layerIndex: l, q: q, position: Int32(r.position), out: out, probabilities: p)
+                } else {
+                    probabilities.append(nil)
+                    if observer?.observes(layer: l, queryPosition: Int32(r.position)) == true {
+                        decodeAttention(layer: layer, layerIndex: l, q: q, position: Int32(r.position), out: out, probabilities: nil)
+                    } else {
+                        flash.append(FlashDecodeQuery(layer: layer, q: q, position: Int32(r.position), out: out))
+                    }
+                }
             }
+            if !flash.isEmpty { flashDecode(flash) }
             finishBlock(w, x: x.p, rows: B, scratch: s, .perRow)
             for (b, r) in rows.enumerated() {
                 let count = c.headCount * r.cache.layers[l].maxCount

@@ -49,6 +49,19 @@ extension LlamaModel {
         }
     }
 
+    /// Queries, keys and values of the rows in one product (`.perRow`: a decoding batch), RoPE applied.
+    func queriesKeysValues(_ w: LlamaBlockWeights, x: UnsafePointer<Float>, rows m: Int, cos: UnsafePointer<Float>,
+                           sin: UnsafePointer<Float>, scratch s: BlockScratch) {
+        let c = config, dim = c.embeddingLength, d = c.headDim, qDim = c.headCount * d, kvDim = c.headCountKV * d
+        let half = rope.dimensions / 2
+        for i in 0..<m { Ops.rmsNorm(x + i * dim, w.attnNorm, s.xb.p + i * dim, n: dim, eps: c.rmsEpsilon) }
+        multiply([w.wq, w.wk, w.wv], s.xb.p, rows: m, [s.q.p, s.k.p, s.v.p], .perRow)
+        for i in 0..<m {
+            rope.apply(s.q.p + i * qDim, heads: c.headCount, headDim: d, cos: cos + i * half, sin: sin + i * half)
+            rope.apply(s.k.p + i * kvDim, heads: c.headCountKV, headDim: d, cos: cos + i * half, sin: sin + i * half)
+        }
+    }
+
     /// Appends row `i` of `s.k`/`s.v` to `layer` at `position`.
     func appendRow(_ i: Int, of s: BlockScratch, to layer: LayerKV, position: Int32) {
         let d = config.headDim, kvDim = config.headCountKV * d

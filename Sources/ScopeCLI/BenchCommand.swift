@@ -37,6 +37,12 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Comma-separated numbers of sequences decoded together (batched decoding; one --prompt-tokens value).")
     var parallel: String?
 
+    @Option(name: .customLong("kv-budget-mb"), help: "With --parallel: run requests through the batch scheduler under this KV budget (MiB).")
+    var kvBudgetMB: Double?
+
+    @Option(help: "With --parallel: requests submitted to the batch scheduler per count (default: the count; implies the scheduler).")
+    var requests: Int?
+
     func run() throws {
         let lengths = try promptTokens.split(separator: ",").map { s -> Int in
             guard let v = Int(s.trimmingCharacters(in: .whitespaces)), v > 0 else {
@@ -65,7 +71,9 @@ struct BenchCommand: ParsableCommand {
         let generator = Generator(model: model, tokenizer: tokenizer)
         var prefill: [[String: Any]] = [], decode: [[String: Any]] = []
         var kvPeak = 0
-        for n in lengths {
+        // The scheduler runs (--kv-budget-mb/--requests) measure their own prefill and decoding.
+        let schedulerMode = parallel != nil && (kvBudgetMB != nil || requests != nil)
+        for n in schedulerMode ? [] : lengths {
             var prompt: [Int32] = []
             while prompt.count < n { prompt += base }
             prompt = Array(prompt.prefix(n))
@@ -96,7 +104,12 @@ struct BenchCommand: ParsableCommand {
             guard lengths.count == 1 else { throw ValidationError("--parallel needs exactly one --prompt-tokens value") }
             let bench = ParallelBench(model: model, base: base, promptTokens: lengths[0], genTokens: genTokens,
                                       config: try compression.compressionConfig(), elementType: elementType)
-            parallelRuns = try bench.run(try ParallelBench.counts(parallel), quiet: json)
+            if schedulerMode {
+                parallelRuns = try SchedulerBench(bench: bench, tokenizer: tokenizer, budgetMB: kvBudgetMB, requests: requests)
+                    .run(try ParallelBench.counts(parallel), quiet: json)
+            } else {
+                parallelRuns = try bench.run(try ParallelBench.counts(parallel), quiet: json)
+            }
         }
         let rss = peakRSSBytes()
         if json {

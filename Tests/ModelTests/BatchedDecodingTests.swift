@@ -66,9 +66,10 @@ struct BatchedDecodingTests {
         let (model, tokenizer) = Self.engine!
         let cases = Self.cases(tokenizer)
         defer { model.activations = .f32 }
-        for activations in ActivationPrecision.allCases {
+        for q8 in [false, true] {
             for kvType in KVElementType.allCases {
-                model.activations = activations
+                model.activations = q8 ? .q8 : .f32
+                let activations = model.activations
                 func prefilled() throws -> [KVCache] {
                     try cases.map { c in
                         let cache = try KVCache(shape: model.cacheShape, config: c.config, maxNewTokens: 64, elementType: kvType)
@@ -162,13 +163,22 @@ struct BatchedDecodingTests {
         let scheduler = try BatchScheduler(model: model, tokenizer: tokenizer, parallel: 1, kvBudgetBytes: nil, maxQueue: 1)
         let long = SequenceRequest(prompt: prompt, maxTokens: 500, ignoreEndOfGeneration: true)
         let running = try scheduler.submit(long)
+        var events = running.events.makeAsyncIterator()
+        var first: [Int32] = []
+        while first.count < 3, case .token(let id, _) = try await events.next() { first.append(id) }
+        #expect(first.count == 3)
+        // One sequence runs (parallel 1), so the next waits and the one after exceeds the queue limit.
         let queued = try scheduler.submit(long)
         #expect(throws: SchedulerError.queueFull(limit: 1)) { _ = try scheduler.submit(long) }
         queued.cancel()
         let queuedOutcome = try await Self.collect(queued)
         #expect(queuedOutcome.reason == .cancelled && queuedOutcome.tokens.isEmpty)
-        let outcome = try await Self.collect(running) { if $0 == 3 { running.cancel() } }
-        #expect(outcome.reason == .cancelled && outcome.tokens.count >= 3 && outcome.tokens.count < 500)
+        running.cancel()
+        var outcome: SequenceOutcome? = nil
+        while let event = try await events.next() { if case .finished(let o) = event { outcome = o } }
+        #expect(outcome?.reason == .cancelled)
+        #expect((outcome?.tokens.count ?? 0) >= 3 && (outcome?.tokens.count ?? 500) < 500)
+        #expect(Array(outcome?.tokens.prefix(3) ?? []) == first)
 
         let context = model.config.contextLength
         #expect(throws: SchedulerError.self) { _ = try scheduler.submit(SequenceRequest(prompt: [], maxTokens: 4)) }
