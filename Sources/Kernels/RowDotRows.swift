@@ -40,12 +40,79 @@ extension RowDot {
     public static func dotQ8Rows(_ type: GGMLType, _ row: UnsafeRawPointer, _ a: Q8Activations, first: Int, count cols: Int,
                                  rows n: Int, into out: UnsafeMutablePointer<Float>, stride: Int) {
         let nb = cols / 32
-        let qs = UnsafeRawPointer(a.qs + first * cols), scales = UnsafePointer(a.scales + first * nb)
-        if type == .q4_1 {
-            dotQ4_1Q8Rows(row, qs, scales, UnsafePointer(a.sums + first * nb), cols, n, out, stride)
-        } else {
-            dotQ8_0Q8Rows(row, qs, scales, cols, n, out, stride)
+        var t = 0
+        // Groups of four rows keep their accumulators in registers; the rest go through the general loop.
+        while t < n {
+            let qs = UnsafeRawPointer(a.qs + (first + t) * cols), scales = UnsafePointer(a.scales + (first + t) * nb)
+            let sums = UnsafePointer(a.sums + (first + t) * nb)
+            let o = out + t * stride
+            if n - t >= 4 {
+                if type == .q4_1 { dotQ4_1Q8Rows4(row, qs, scales, sums, cols, o, stride) } else { dotQ8_0Q8Rows4(row, qs, scales, cols, o, stride) }
+                t += 4
+            } else {
+                if type == .q4_1 { dotQ4_1Q8Rows(row, qs, scales, sums, cols, n - t, o, stride) } else { dotQ8_0Q8Rows(row, qs, scales, cols, n - t, o, stride) }
+                t = n
+            }
         }
+    }
+
+    /// `dotQ4_1Q8Rows` for exactly four rows, accumulators in registers.
+    @inline(__always)
+    static func dotQ4_1Q8Rows4(_ row: UnsafeRawPointer, _ aq: UnsafeRawPointer, _ scales: UnsafePointer<Float>,
+                               _ sums: UnsafePointer<Float>, _ cols: Int, _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
+        let nb = cols / 32
+        let mask = _mm_set1_epi8(0x0F)
+        let ones = _mm256_set1_epi16(1)
+        var a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps()
+        var m0: Float = 0, m1: Float = 0, m2: Float = 0, m3: Float = 0
+        @inline(__always) func q(_ t: Int, _ b: Int) -> __m256i {
+            unsafeBitCast(aq.loadUnaligned(fromByteOffset: t * cols + 32 * b, as: SIMD32<Int8>.self), to: __m256i.self)
+        }
+        for b in 0..<nb {
+            let blk = row + b * 20
+            let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
+            let m = Float(Float16(bitPattern: blk.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
+            let raw = _mm_loadu_si128((blk + 4).assumingMemoryBound(to: __m128i.self))
+            let lo = _mm_and_si128(raw, mask), hi = _mm_and_si128(_mm_srli_epi16(raw, 4), mask)
+            let w = unsafeBitCast((lo, hi), to: __m256i.self)
+            let p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(w, q(0, b)), ones)
+            let p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(w, q(1, b)), ones)
+            let p2 = _mm256_madd_epi16(_mm256_maddubs_epi16(w, q(2, b)), ones)
+            let p3 = _mm256_madd_epi16(_mm256_maddubs_epi16(w, q(3, b)), ones)
+            a0 = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[b]), _mm256_cvtepi32_ps(p0), a0)
+            a1 = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[nb + b]), _mm256_cvtepi32_ps(p1), a1)
+            a2 = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[2 * nb + b]), _mm256_cvtepi32_ps(p2), a2)
+            a3 = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[3 * nb + b]), _mm256_cvtepi32_ps(p3), a3)
+            m0 += m * sums[b]; m1 += m * sums[nb + b]; m2 += m * sums[2 * nb + b]; m3 += m * sums[3 * nb + b]
+        }
+        out[0] = a0.sum() + m0; out[stride] = a1.sum() + m1; out[2 * stride] = a2.sum() + m2; out[3 * stride] = a3.sum() + m3
+    }
+
+    /// `dotQ8_0Q8Rows` for exactly four rows, accumulators in registers.
+    @inline(__always)
+    static func dotQ8_0Q8Rows4(_ row: UnsafeRawPointer, _ aq: UnsafeRawPointer, _ scales: UnsafePointer<Float>, _ cols: Int,
+                               _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
+        let nb = cols / 32
+        let ones = _mm256_set1_epi16(1)
+        var a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps()
+        @inline(__always) func q(_ t: Int, _ b: Int) -> __m256i {
+            unsafeBitCast(aq.loadUnaligned(fromByteOffset: t * cols + 32 * b, as: SIMD32<Int8>.self), to: __m256i.self)
+        }
+        for b in 0..<nb {
+            let blk = row + b * 34
+            let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
+            let w = unsafeBitCast(blk.loadUnaligned(fromByteOffset: 2, as: SIMD32<Int8>.self), to: __m256i.self)
+            let absW = _mm256_sign_epi8(w, w)
+            let p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(absW, _mm256_sign_epi8(q(0, b), w)), ones)
+            let p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(absW, _mm256_sign_epi8(q(1, b), w)), ones)
+            let p2 = _mm256_madd_epi16(_mm256_maddubs_epi16(absW, _mm256_sign_epi8(q(2, b), w)), ones)
+            let p3 = _mm256_madd_epi16(_mm256_maddubs_epi16(absW, _mm256_sign_epi8(q(3, b), w)), ones)
+            a0 = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[b]), _mm256_cvtepi32_ps(p0), a0)
+            a1 = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[nb + b]), _mm256_cvtepi32_ps(p1), a1)
+            a2 = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[2 * nb + b]), _mm256_cvtepi32_ps(p2), a2)
+            a3 = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[3 * nb + b]), _mm256_cvtepi32_ps(p3), a3)
+        }
+        out[0] = a0.sum(); out[stride] = a1.sum(); out[2 * stride] = a2.sum(); out[3 * stride] = a3.sum()
     }
 
     /// Runs `body` with zeroed accumulators: `2·maxRows` vectors and `maxRows` scalars.
