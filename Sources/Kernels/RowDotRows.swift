@@ -29,7 +29,88 @@ extension RowDot {
     @inline(__always)
     public static func dotRows(_ type: GGMLType, _ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, sums: UnsafePointer<Float>,
                                count cols: Int, rows n: Int, into out: UnsafeMutablePointer<Float>, stride: Int) {
-        if type == .q4_1 { dotQ4_1Rows(row, x, sums, cols, n, out, stride) } else { dotQ8_0Rows(row, x, cols, n, out, stride) }
+        let nb = cols / 32
+        var t = 0
+        // Groups of four rows keep their accumulators in registers; the rest go through the general loop.
+        while t < n {
+            let xt = x + t * cols, st = sums + t * nb, o = out + t * stride
+            if n - t >= 4 {
+                if type == .q4_1 { dotQ4_1Rows4(row, xt, st, cols, o, stride) } else { dotQ8_0Rows4(row, xt, cols, o, stride) }
+                t += 4
+            } else {
+                if type == .q4_1 { dotQ4_1Rows(row, xt, st, cols, n - t, o, stride) } else { dotQ8_0Rows(row, xt, cols, n - t, o, stride) }
+                t = n
+            }
+        }
+    }
+
+    /// One row's share of a float32 block product, in the order of `dotQ4_1`/`dotQ8_0`: the block's
+    /// four weight vectors times the row's 32 activations, into the row's two accumulators.
+    @inline(__always)
+    static func blockProduct(_ w0: __m256, _ w1: __m256, _ w2: __m256, _ w3: __m256, _ d: __m256, _ xb: UnsafePointer<Float>,
+                             _ acc0: inout __m256, _ acc1: inout __m256) {
+        var s = _mm256_mul_ps(w0, _mm256_loadu_ps(xb))
+        s = _mm256_fmadd_ps(w1, _mm256_loadu_ps(xb + 8), s)
+        var u = _mm256_mul_ps(w2, _mm256_loadu_ps(xb + 16))
+        u = _mm256_fmadd_ps(w3, _mm256_loadu_ps(xb + 24), u)
+        acc0 = _mm256_fmadd_ps(d, s, acc0)
+        acc1 = _mm256_fmadd_ps(d, u, acc1)
+    }
+
+    /// `dotQ4_1Rows` for exactly four rows, accumulators in registers.
+    @inline(__always)
+    static func dotQ4_1Rows4(_ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ sums: UnsafePointer<Float>, _ cols: Int,
+                             _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
+        let nb = cols / 32
+        let mask = _mm_set1_epi8(0x0F)
+        var a0 = _mm256_setzero_ps(), b0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps()
+        var a2 = _mm256_setzero_ps(), b2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps(), b3 = _mm256_setzero_ps()
+        var m0: Float = 0, m1: Float = 0, m2: Float = 0, m3: Float = 0
+        for b in 0..<nb {
+            let blk = row + b * 20
+            let dScalar = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
+            let m = Float(Float16(bitPattern: blk.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
+            let raw = _mm_loadu_si128((blk + 4).assumingMemoryBound(to: __m128i.self))
+            let lo = _mm_and_si128(raw, mask)
+            let hi = _mm_and_si128(_mm_srli_epi16(raw, 4), mask)
+            let w0 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(lo))
+            let w1 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(lo, lo)))
+            let w2 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(hi))
+            let w3 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(hi, hi)))
+            let d = _mm256_set1_ps(dScalar)
+            m0 += m * sums[b]; m1 += m * sums[nb + b]; m2 += m * sums[2 * nb + b]; m3 += m * sums[3 * nb + b]
+            blockProduct(w0, w1, w2, w3, d, x + b * 32, &a0, &b0)
+            blockProduct(w0, w1, w2, w3, d, x + cols + b * 32, &a1, &b1)
+            blockProduct(w0, w1, w2, w3, d, x + 2 * cols + b * 32, &a2, &b2)
+            blockProduct(w0, w1, w2, w3, d, x + 3 * cols + b * 32, &a3, &b3)
+        }
+        out[0] = _mm256_add_ps(a0, b0).sum() + m0; out[stride] = _mm256_add_ps(a1, b1).sum() + m1
+        out[2 * stride] = _mm256_add_ps(a2, b2).sum() + m2; out[3 * stride] = _mm256_add_ps(a3, b3).sum() + m3
+    }
+
+    /// `dotQ8_0Rows` for exactly four rows, accumulators in registers.
+    @inline(__always)
+    static func dotQ8_0Rows4(_ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ cols: Int,
+                             _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
+        let nb = cols / 32
+        var a0 = _mm256_setzero_ps(), b0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps()
+        var a2 = _mm256_setzero_ps(), b2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps(), b3 = _mm256_setzero_ps()
+        for b in 0..<nb {
+            let blk = row + b * 34
+            let d = _mm256_set1_ps(Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self))))
+            let q0 = _mm_loadu_si128((blk + 2).assumingMemoryBound(to: __m128i.self))
+            let q1 = _mm_loadu_si128((blk + 18).assumingMemoryBound(to: __m128i.self))
+            let w0 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q0))
+            let w1 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(q0, q0)))
+            let w2 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q1))
+            let w3 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(q1, q1)))
+            blockProduct(w0, w1, w2, w3, d, x + b * 32, &a0, &b0)
+            blockProduct(w0, w1, w2, w3, d, x + cols + b * 32, &a1, &b1)
+            blockProduct(w0, w1, w2, w3, d, x + 2 * cols + b * 32, &a2, &b2)
+            blockProduct(w0, w1, w2, w3, d, x + 3 * cols + b * 32, &a3, &b3)
+        }
+        out[0] = _mm256_add_ps(a0, b0).sum(); out[stride] = _mm256_add_ps(a1, b1).sum()
+        out[2 * stride] = _mm256_add_ps(a2, b2).sum(); out[3 * stride] = _mm256_add_ps(a3, b3).sum()
     }
 
     /// `out[t·stride] = dotQ8(type, row, activations of row t)` for t in 0..<n: `a` holds the 8-bit
@@ -147,13 +228,7 @@ extension RowDot {
                 let d = _mm256_set1_ps(dScalar)
                 for t in 0..<n {
                     minTerm[t] += m * sums[t * nb + b]
-                    let xb = x + t * cols + b * 32
-                    var s = _mm256_mul_ps(w0, _mm256_loadu_ps(xb))
-                    s = _mm256_fmadd_ps(w1, _mm256_loadu_ps(xb + 8), s)
-                    var u = _mm256_mul_ps(w2, _mm256_loadu_ps(xb + 16))
-                    u = _mm256_fmadd_ps(w3, _mm256_loadu_ps(xb + 24), u)
-                    acc[2 * t] = _mm256_fmadd_ps(d, s, acc[2 * t])
-                    acc[2 * t + 1] = _mm256_fmadd_ps(d, u, acc[2 * t + 1])
+                    blockProduct(w0, w1, w2, w3, d, x + t * cols + b * 32, &acc[2 * t], &acc[2 * t + 1])
                 }
             }
             for t in 0..<n { out[t * stride] = _mm256_add_ps(acc[2 * t], acc[2 * t + 1]).sum() + minTerm[t] }
@@ -174,15 +249,7 @@ extension RowDot {
                 let w1 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(q0, q0)))
                 let w2 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q1))
                 let w3 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(q1, q1)))
-                for t in 0..<n {
-                    let xb = x + t * cols + b * 32
-                    var s = _mm256_mul_ps(w0, _mm256_loadu_ps(xb))
-                    s = _mm256_fmadd_ps(w1, _mm256_loadu_ps(xb + 8), s)
-                    var u = _mm256_mul_ps(w2, _mm256_loadu_ps(xb + 16))
-                    u = _mm256_fmadd_ps(w3, _mm256_loadu_ps(xb + 24), u)
-                    acc[2 * t] = _mm256_fmadd_ps(d, s, acc[2 * t])
-                    acc[2 * t + 1] = _mm256_fmadd_ps(d, u, acc[2 * t + 1])
-                }
+                for t in 0..<n { blockProduct(w0, w1, w2, w3, d, x + t * cols + b * 32, &acc[2 * t], &acc[2 * t + 1]) }
             }
             for t in 0..<n { out[t * stride] = _mm256_add_ps(acc[2 * t], acc[2 * t + 1]).sum() }
         }
