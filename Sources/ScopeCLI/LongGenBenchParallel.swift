@@ -1,9 +1,39 @@
+import ArgumentParser
 import Foundation
 import Generation
 import KVCache
 import LongGenBench
 import Model
 import Tokenizer
+
+/// `longgenbench run --parallel N [--kv-budget-mb M]`.
+struct BatchingOptions: ParsableArguments {
+    @Option(help: "Examples generated at once by batched decoding (default 1: one after another). Results are the same, lines may come in another order.")
+    var parallel: Int = 1
+
+    @Option(name: .customLong("kv-budget-mb"), help: "With --parallel: start an example only while the worst-case KV bytes of the running ones fit in this many MiB.")
+    var kvBudgetMB: Double?
+
+    func validate() throws {
+        guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1, got \(parallel)") }
+        if let kvBudgetMB, !(kvBudgetMB > 0 && kvBudgetMB.isFinite) {
+            throw ValidationError("--kv-budget-mb must be a positive number, got \(kvBudgetMB)")
+        }
+    }
+
+    /// Whether examples go through the batch scheduler.
+    var isBatched: Bool { parallel > 1 || kvBudgetMB != nil }
+
+    /// The scheduler-backed generator, on the model the sequential engine loaded.
+    func generator(for engine: LongGenBenchEngine, config: CompressionConfig) throws -> SchedulerLongGenBenchGenerator {
+        guard let sequential = engine.generator as? EngineLongGenBenchGenerator else {
+            throw CLIError("--parallel needs the model engine")
+        }
+        return try SchedulerLongGenBenchGenerator(model: sequential.generator.model, tokenizer: sequential.generator.tokenizer,
+                                                  config: config, parallel: parallel,
+                                                  kvBudgetBytes: kvBudgetMB.map { Int($0 * 1_048_576) })
+    }
+}
 
 /// The engine behind `longgenbench run --parallel N`: every example goes through `BatchScheduler`
 /// (N at once, optionally under a KV budget), greedy, with the same prompt encoding, output
