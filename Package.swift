@@ -61,6 +61,8 @@ let package = Package(
         .testTarget(name: "LongGenBenchTests", dependencies: ["LongGenBench", "ScopeTestSupport"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot", "ScopeTestSupport"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Plot", "Model", "GGUF", "KVCache", "Tokenizer", "ScopeTestSupport"]),
+        // The `scope` command (run as a process) and the context rule it enforces.
+        .testTarget(name: "ScopeCLITests", dependencies: ["Generation", "KVCache", "LongGenBench", "ScopeTestSupport"]),
     ]
 )
 

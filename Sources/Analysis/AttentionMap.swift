@@ -15,9 +15,11 @@ public struct AttentionMatrix: Sendable {
 
 public enum AttentionMapAnalysis {
     /// Prefills `prompt` (and decodes `maxTokens` greedy tokens when > 0) with a full cache and
-    /// records every query row of `layer`/`head`.
+    /// records every query row of `layer`/`head`; `sampling` draws the generated tokens and
+    /// `elementType` is the cache's row storage.
     public static func run(model: LlamaModel, tokenizer: Tokenizer, prompt: [Int32], maxTokens: Int,
-                           layer: Int, head: Int) throws -> AttentionMatrix {
+                           layer: Int, head: Int, sampling: SamplingOptions = .greedy,
+                           elementType: KVElementType = .f32) throws -> AttentionMatrix {
         guard layer >= 0, layer < model.config.blockCount else {
             throw AnalysisError("layer \(layer) is out of range 0..<\(model.config.blockCount)")
         }
@@ -29,12 +31,13 @@ public enum AttentionMapAnalysis {
         let recorder = RowRecorder(layers: [layer], queryPositions: (0..<last).map { Int32($0) }, heads: [head])
         model.observer = recorder
         defer { model.observer = nil }
-        let cache = try KVCache(shape: model.cacheShape, config: .fullKV, maxNewTokens: max(maxTokens, 1))
+        let cache = try KVCache(shape: model.cacheShape, config: .fullKV, maxNewTokens: max(maxTokens, 1),
+                                elementType: elementType)
         if maxTokens == 0 {
             _ = try model.forward(tokens: prompt, startPosition: 0, cache: cache)
         } else {
             _ = try Generator(model: model, tokenizer: tokenizer).generate(prompt: prompt, maxTokens: maxTokens,
-                                                                           sampling: .greedy, cache: cache)
+                                                                           sampling: sampling, cache: cache)
         }
         var size = 0
         while size < last, recorder.recorded(layer: layer, queryPosition: Int32(size)) { size += 1 }

@@ -18,11 +18,16 @@ public struct HeavyHitterOptions: Sendable {
     public var ignoreEndOfGeneration: Bool
     /// SnapKV prefill configuration used for the overlap statistic (budget P, window, kernel, pooling).
     public var snapKV: CompressionConfig
+    /// How the analysed text is generated (greedy by default).
+    public var sampling: SamplingOptions
+    /// Storage of the full cache the attention rows are recorded over.
+    public var elementType: KVElementType
 
     public init(layers: [Int], steps: [Int], topkFraction: Double, maxTokens: Int, ignoreEndOfGeneration: Bool,
-                snapKV: CompressionConfig) {
+                snapKV: CompressionConfig, sampling: SamplingOptions = .greedy, elementType: KVElementType = .f32) {
         self.layers = layers; self.steps = steps; self.topkFraction = topkFraction; self.maxTokens = maxTokens
         self.ignoreEndOfGeneration = ignoreEndOfGeneration; self.snapKV = snapKV
+        self.sampling = sampling; self.elementType = elementType
     }
 }
 
@@ -78,12 +83,14 @@ public enum HeavyHitterAnalysis {
         let generator = Generator(model: model, tokenizer: tokenizer)
         model.observer = recorder
         defer { model.observer = nil }
-        let cache = try KVCache(shape: model.cacheShape, config: .fullKV, maxNewTokens: options.maxTokens)
-        let result = try generator.generate(prompt: prompt, maxTokens: options.maxTokens, sampling: .greedy, cache: cache,
+        let cache = try KVCache(shape: model.cacheShape, config: .fullKV, maxNewTokens: options.maxTokens,
+                                elementType: options.elementType)
+        let result = try generator.generate(prompt: prompt, maxTokens: options.maxTokens, sampling: options.sampling, cache: cache,
                                             ignoreEndOfGeneration: options.ignoreEndOfGeneration)
         model.observer = nil
 
-        let snap = try snapKVSelection(model: model, prompt: prompt, config: options.snapKV, layers: options.layers)
+        let snap = try snapKVSelection(model: model, prompt: prompt, config: options.snapKV, layers: options.layers,
+                                       elementType: options.elementType)
         var steps: [HeavyHitterStep] = []
         var missing: [Int] = []
         for (s, q) in zip(options.steps, positions) {
@@ -120,8 +127,8 @@ public enum HeavyHitterAnalysis {
 
     /// Runs a prefill with a SnapKV cache and returns, per layer, each cache head's kept positions.
     static func snapKVSelection(model: LlamaModel, prompt: [Int32], config: CompressionConfig,
-                                layers: [Int]) throws -> (compressed: Bool, kept: [Int: [Set<Int>]]) {
-        let cache = try KVCache(shape: model.cacheShape, config: config, maxNewTokens: 1)
+                                layers: [Int], elementType: KVElementType = .f32) throws -> (compressed: Bool, kept: [Int: [Set<Int>]]) {
+        let cache = try KVCache(shape: model.cacheShape, config: config, maxNewTokens: 1, elementType: elementType)
         _ = try model.forward(tokens: prompt, startPosition: 0, cache: cache)
         var kept: [Int: [Set<Int>]] = [:]
         var compressed = false

@@ -36,7 +36,9 @@ public final class GGUFFile: @unchecked Sendable {
     /// Maps and validates the file at `path`. Throws `GGUFError` describing the first problem found.
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY)
+        // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer (a hang) before
+        // the regular-file check below could refuse it; it changes nothing for regular files.
+        let fd = open(path, O_RDONLY | O_NONBLOCK)
         guard fd >= 0 else {
             throw GGUFError("\(path): cannot open file: \(String(cString: strerror(errno)))")
         }

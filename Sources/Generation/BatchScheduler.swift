@@ -82,18 +82,15 @@ public final class BatchScheduler: Sendable {
     }
 
     private func validate(_ r: SequenceRequest) throws {
-        let context = model.config.contextLength
-        guard !r.prompt.isEmpty else { throw SchedulerError.invalidRequest("the prompt is empty") }
         if let stride = r.kvTraceStride, stride < 1 { throw SchedulerError.invalidRequest("the KV trace stride must be ≥ 1, got \(stride)") }
         guard r.maxTokens > 0 else { throw SchedulerError.invalidRequest("max tokens must be > 0, got \(r.maxTokens)") }
-        guard r.prompt.count + r.maxTokens <= context else {
-            throw SchedulerError.invalidRequest(
-                "prompt (\(r.prompt.count) tokens) + max tokens (\(r.maxTokens)) exceeds the model's context of \(context) tokens")
-        }
         do {
-            try model.checkVocabulary(r.prompt)
-            try r.sampling.validate()
             try r.compression.validate()
+            try r.sampling.validate()
+            try model.checkVocabulary(r.prompt)
+            // The context rule shared with the CLI and the server (prompt + max tokens ≤ context).
+            _ = try ContextLimit.check(promptTokens: r.prompt.count, maxNewTokens: r.maxTokens, contextLength: model.config.contextLength,
+                                       config: r.compression, shape: model.cacheShape, elementType: kvType)
         } catch {
             throw SchedulerError.invalidRequest("\(error)")
         }

@@ -155,6 +155,11 @@ public struct CompressionConfig: Sendable, Equatable {
         let w = effectiveWindow
         if compressesPrompt {
             if prefillBudget < 1 { throw bad("--prefill-budget must be at least 1, got \(prefillBudget)") }
+            if window == nil && (w < 1 || w >= prefillBudget) {
+                // The window was not given: name the budget that made its default unusable.
+                let rule = prefill == .streamingLLM ? "P/2 = \(w)" : "\(w)"
+                throw bad("--prefill-budget \(prefillBudget) is too small for \(prefill.rawValue): its default window (\(rule)) must be at least 1 and smaller than the budget; give a larger --prefill-budget or an explicit --window")
+            }
             if w < 1 { throw bad("--window must be at least 1, got \(w)") }
             if w >= prefillBudget {
                 throw bad("--window (\(w)) must be smaller than --prefill-budget (\(prefillBudget))")

@@ -26,8 +26,7 @@ enum F16Rows: KVRowFormat {
     @inline(__always)
     static func load8(_ p: UnsafeRawPointer, _ byteOffset: Int) -> SIMD8<Float> {
         #if SCOPE_AVX2
-        return unsafeBitCast(_mm256_cvtph_ps(_mm_loadu_si128((p + byteOffset).assumingMemoryBound(to: __m128i.self))),
-                             to: SIMD8<Float>.self)
+        return _mm256_cvtph_ps(_mm_loadu_si128((p + byteOffset).assumingMemoryBound(to: __m128i.self)))
         #else
         let h = p.loadUnaligned(fromByteOffset: byteOffset, as: SIMD8<UInt16>.self)
         var r = SIMD8<Float>()

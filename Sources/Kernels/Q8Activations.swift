@@ -83,7 +83,7 @@ extension RowDot {
             acc = _mm256_fmadd_ps(_mm256_set1_ps(d * a.scales[b]), _mm256_cvtepi32_ps(p), acc)
             minTerm += m * a.sums[b]
         }
-        return unsafeBitCast(acc, to: SIMD8<Float>.self).sum() + minTerm
+        return acc.sum() + minTerm
         #else
         var s: Float = 0
         for b in 0..<nb {
@@ -118,7 +118,7 @@ extension RowDot {
             let p = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(q, w)), ones)
             acc = _mm256_fmadd_ps(_mm256_set1_ps(d * a.scales[b]), _mm256_cvtepi32_ps(p), acc)
         }
-        return unsafeBitCast(acc, to: SIMD8<Float>.self).sum()
+        return acc.sum()
         #else
         var s: Float = 0
         for b in 0..<nb {

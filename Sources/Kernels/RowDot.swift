@@ -125,7 +125,7 @@ public enum RowDot {
             acc = _mm256_fmadd_ps(_mm256_cvtph_ps(h), _mm256_loadu_ps(x + i), acc)
             i += 8
         }
-        s = unsafeBitCast(acc, to: SIMD8<Float>.self).sum()
+        s = acc.sum()
         #endif
         while i < n {
             s += Float(Float16(bitPattern: row.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) * x[i]
@@ -154,7 +154,7 @@ public enum RowDot {
             acc0 = _mm256_fmadd_ps(d, t, acc0)
             acc1 = _mm256_fmadd_ps(d, u, acc1)
         }
-        return unsafeBitCast(_mm256_add_ps(acc0, acc1), to: SIMD8<Float>.self).sum()
+        return _mm256_add_ps(acc0, acc1).sum()
         #else
         var s: Float = 0
         for b in 0..<nb {
@@ -195,7 +195,7 @@ public enum RowDot {
             acc0 = _mm256_fmadd_ps(d, t, acc0)
             acc1 = _mm256_fmadd_ps(d, u, acc1)
         }
-        return unsafeBitCast(_mm256_add_ps(acc0, acc1), to: SIMD8<Float>.self).sum() + minTerm
+        return _mm256_add_ps(acc0, acc1).sum() + minTerm
         #else
         var s: Float = 0
         for b in 0..<nb {

@@ -10,7 +10,7 @@ public enum VectorMath {
     @inline(__always)
     public static func exp(_ v: SIMD8<Float>) -> SIMD8<Float> {
         #if SCOPE_AVX2
-        var x = unsafeBitCast(v, to: __m256.self)
+        var x: __m256 = v
         x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-88.3762626647949)), _mm256_set1_ps(88.3762626647949))
         let n = _mm256_cvtps_epi32(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341)))   // round to nearest
         let fn = _mm256_cvtepi32_ps(n)
@@ -26,7 +26,7 @@ public enum VectorMath {
         let pow2 = _mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23)
         let keep = _mm256_cmpgt_epi32(n, _mm256_set1_epi32(-127))
         let r = _mm256_and_ps(_mm256_mul_ps(y, _mm256_castsi256_ps(pow2)), _mm256_castsi256_ps(keep))
-        return unsafeBitCast(r, to: SIMD8<Float>.self)
+        return r
         #else
         var r = SIMD8<Float>()
         for i in 0..<8 { r[i] = expf(v[i]) }
@@ -79,12 +79,11 @@ public enum VectorMath {
     static func sums(_ a0: SIMD8<Float>, _ a1: SIMD8<Float>, _ a2: SIMD8<Float>, _ a3: SIMD8<Float>,
                      _ a4: SIMD8<Float>, _ a5: SIMD8<Float>, _ a6: SIMD8<Float>, _ a7: SIMD8<Float>) -> SIMD8<Float> {
         #if SCOPE_AVX2
-        @inline(__always) func m(_ v: SIMD8<Float>) -> __m256 { unsafeBitCast(v, to: __m256.self) }
-        let h01 = _mm256_hadd_ps(m(a0), m(a1)), h23 = _mm256_hadd_ps(m(a2), m(a3))
-        let h45 = _mm256_hadd_ps(m(a4), m(a5)), h67 = _mm256_hadd_ps(m(a6), m(a7))
+        let h01 = _mm256_hadd_ps(a0, a1), h23 = _mm256_hadd_ps(a2, a3)
+        let h45 = _mm256_hadd_ps(a4, a5), h67 = _mm256_hadd_ps(a6, a7)
         let h0123 = _mm256_hadd_ps(h01, h23), h4567 = _mm256_hadd_ps(h45, h67)
         // h0123 = [a0 lo, a1 lo, a2 lo, a3 lo | a0 hi, a1 hi, a2 hi, a3 hi]; same for 4...7.
-        let x = unsafeBitCast(h0123, to: SIMD8<Float>.self), y = unsafeBitCast(h4567, to: SIMD8<Float>.self)
+        let x = h0123, y = h4567
         return SIMD8<Float>(lowHalf: x.lowHalf + x.highHalf, highHalf: y.lowHalf + y.highHalf)
         #else
         return SIMD8<Float>(a0.sum(), a1.sum(), a2.sum(), a3.sum(), a4.sum(), a5.sum(), a6.sum(), a7.sum())

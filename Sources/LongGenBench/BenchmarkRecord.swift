@@ -35,6 +35,10 @@ public struct BenchmarkRecord: Equatable, Sendable {
         guard let answers = object["answers"] as? [String] else {
             throw LongGenBenchError.at(file, line: line, "field 'answers' is missing or not a list of strings")
         }
+        guard !questions.isEmpty else { throw LongGenBenchError.at(file, line: line, "the record has 0 questions") }
+        guard questions.count == answers.count else {
+            throw LongGenBenchError.at(file, line: line, "\(questions.count) questions but \(answers.count) answers (they must pair up)")
+        }
         return BenchmarkRecord(task: object["task"] as? String, prompt: prompt, questions: questions, answers: answers)
     }
 }

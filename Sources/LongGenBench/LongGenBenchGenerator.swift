@@ -29,6 +29,14 @@ public struct GeneratedAnswer: Sendable, Equatable {
 
 /// Produces the answer text for one LongGenBench prompt (the engine implements this; tests use fakes).
 public protocol LongGenBenchGenerator {
-    /// Greedy-generates at most `maxNewTokens` tokens after `prompt` (the final prompt text, template applied).
+    /// Generates at most `maxNewTokens` tokens after `prompt` (the final prompt text, template applied).
     func generate(prompt: String, maxNewTokens: Int) throws -> GeneratedAnswer
+    /// Throws when `generate` could not run this prompt (e.g. prompt + `maxNewTokens` past the
+    /// model's context); the runner checks every example before generating any.
+    func check(prompt: String, maxNewTokens: Int) throws
+}
+
+extension LongGenBenchGenerator {
+    /// No limits by default.
+    public func check(prompt: String, maxNewTokens: Int) throws {}
 }

@@ -3,6 +3,9 @@ import Foundation
 /// Produces answers for many LongGenBench prompts at once (several examples in flight), reporting
 /// each as soon as it is finished, in any order.
 public protocol ConcurrentLongGenBenchGenerator {
+    /// Throws when this prompt could not run (as `LongGenBenchGenerator.check`).
+    func check(prompt: String, maxNewTokens: Int) throws
+
     /// Greedy-generates at most `maxNewTokens` tokens after every prompt; calls `onAnswer(index,
     /// answer, seconds)` once per prompt, on the calling thread, as each finishes. An error thrown by
     /// `onAnswer` or by a generation stops the run (answers already reported stay reported).
@@ -11,17 +14,11 @@ public protocol ConcurrentLongGenBenchGenerator {
 }
 
 extension LongGenBenchRunner {
-    /// `run` with several examples in flight: the same files, one fsynced line per finished example
-    /// (in the order they finish), resume and shards as in `run`.
+    /// `run` with several examples in flight: the same files, checks and one fsynced line per finished
+    /// example (in the order they finish), resume and shards as in `run`.
     public func run(outDir: String, concurrent generator: any ConcurrentLongGenBenchGenerator,
                     progress: ((Int) -> ProgressReporter)? = nil) throws -> Summary {
-        guard options.label.range(of: #"^[^/\\]+$"#, options: .regularExpression) != nil,
-              !options.label.hasPrefix(".") else {
-            throw LongGenBenchError("label '\(options.label)' cannot name a results file")
-        }
-        let store = try ResultsStore(path: resultsPath(outDir: outDir))
-        let mine = assigned
-        let todo = mine.filter { !store.finished.contains($0) }
+        let (store, mine, todo) = try prepare(outDir: outDir, check: generator.check)
         let reporter = progress?(todo.count)
             ?? ProgressReporter(total: todo.count, label: "\(data.dataset.rawValue) \(options.label)\(options.shard.fileSuffix)")
         let prompts = todo.map { (index: $0, prompt: options.template.prompt(dataset: data.dataset, record: data.records[$0])) }

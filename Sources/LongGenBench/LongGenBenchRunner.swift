@@ -13,15 +13,18 @@ public struct LongGenBenchRunner {
         public var shard: ShardSpec
         /// Keep the four MMLU tasks the paper drops "to avoid OOM" (methods.md §5.4).
         public var keepAllMMLUTasks: Bool
+        /// The settings recorded under `config` in every results line (nil: none recorded).
+        public var configuration: RunConfiguration?
 
         public init(label: String, maxNewTokens: Int, template: LongGenBenchTemplate = .paper, limit: Int? = nil,
-                    shard: ShardSpec = .whole, keepAllMMLUTasks: Bool = false) {
+                    shard: ShardSpec = .whole, keepAllMMLUTasks: Bool = false, configuration: RunConfiguration? = nil) {
             self.label = label
             self.maxNewTokens = maxNewTokens
             self.template = template
             self.limit = limit
             self.shard = shard
             self.keepAllMMLUTasks = keepAllMMLUTasks
+            self.configuration = configuration
         }
     }
 
@@ -63,16 +66,20 @@ public struct LongGenBenchRunner {
     /// The indices this shard runs.
     public var assigned: [Int] { options.shard.slice(selection) }
 
+    /// An example `generator.check` refused (nothing was generated or written).
+    public struct CheckFailed: Error, CustomStringConvertible {
+        public var path: String
+        public var index: Int
+        public var underlying: any Error
+        public var description: String { "\(path): example \(index): \(underlying)" }
+    }
+
     /// Runs every assigned example not yet in the results file, appending one fsynced line per example.
+    /// Every example to run is checked (`generator.check`) before the first is generated, and the
+    /// results file is created only with its first line.
     public func run(outDir: String, generator: any LongGenBenchGenerator,
                     progress: ((Int) -> ProgressReporter)? = nil) throws -> Summary {
-        guard options.label.range(of: #"^[^/\\]+$"#, options: .regularExpression) != nil,
-              !options.label.hasPrefix(".") else {
-            throw LongGenBenchError("label '\(options.label)' cannot name a results file")
-        }
-        let store = try ResultsStore(path: resultsPath(outDir: outDir))
-        let mine = assigned
-        let todo = mine.filter { !store.finished.contains($0) }
+        let (store, mine, todo) = try prepare(outDir: outDir, check: generator.check)
         let reporter = progress?(todo.count)
             ?? ProgressReporter(total: todo.count, label: "\(data.dataset.rawValue) \(options.label)\(options.shard.fileSuffix)")
         for index in todo {
@@ -86,6 +93,27 @@ public struct LongGenBenchRunner {
         }
         return Summary(resultsPath: store.path, assigned: mine.count, skipped: mine.count - todo.count, ran: todo.count,
                        droppedTornBytes: store.droppedTornBytes)
+    }
+
+    /// The results store, the examples this shard owns, and those still to run, each checked by
+    /// `check(prompt, maxNewTokens)` before anything is generated.
+    func prepare(outDir: String, check: (String, Int) throws -> Void) throws -> (store: ResultsStore, mine: [Int], todo: [Int]) {
+        guard options.label.range(of: #"^[^/\\]+$"#, options: .regularExpression) != nil,
+              !options.label.hasPrefix(".") else {
+            throw LongGenBenchError("label '\(options.label)' cannot name a results file")
+        }
+        let store = try ResultsStore(path: resultsPath(outDir: outDir), configuration: options.configuration)
+        let mine = assigned
+        let todo = mine.filter { !store.finished.contains($0) }
+        for index in todo {
+            let prompt = options.template.prompt(dataset: data.dataset, record: data.records[index])
+            do {
+                try check(prompt, options.maxNewTokens)
+            } catch {
+                throw CheckFailed(path: data.path, index: index, underlying: error)
+            }
+        }
+        return (store, mine, todo)
     }
 
     /// One results line: the paper's fields (`prompt`, `questions`, `answers`, `length`, `pred`) plus our own.
@@ -108,6 +136,7 @@ public struct LongGenBenchRunner {
             ("wall_seconds", .double(seconds)),
             ("kv", .object(kvFields(answer))),
         ]
+        if let configuration = options.configuration { fields.append(("config", configuration.json)) }
         return PythonJSON.encode(.object(fields))
     }
 

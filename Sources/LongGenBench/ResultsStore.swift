@@ -7,23 +7,22 @@ import Darwin
 
 /// An append-only JSON-lines results file: one line per finished example, flushed and fsynced per line.
 /// Opening it recovers from a kill: a torn last line (no newline) is cut off, finished indices are known.
+/// A new file (and its folder) is created only when the first line is appended, so a run that fails
+/// before finishing an example leaves nothing behind.
 public final class ResultsStore {
     public let path: String
     /// `index` of every example already in the file.
     public private(set) var finished: Set<Int> = []
     /// Bytes dropped from a torn last line when the store was opened (0 if the file was clean).
     public let droppedTornBytes: Int
-    private let fd: Int32
+    private var fd: Int32 = -1
 
-    /// Opens (creating folders and file as needed) `path`.
-    public init(path: String) throws {
+    /// Opens `path` if it exists (reading the finished indices); otherwise nothing is created yet.
+    /// With a `configuration`, every existing line must have recorded the same `config` (a resumed
+    /// run never mixes settings in one file); the error names the line and the differing settings.
+    public init(path: String, configuration: RunConfiguration? = nil) throws {
+        let expected = configuration?.canonical
         self.path = path
-        let dir = (path as NSString).deletingLastPathComponent
-        if !dir.isEmpty {
-            do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-                throw LongGenBenchError("\(dir): cannot create the results folder (\(error.localizedDescription))")
-            }
-        }
         var keep = 0
         var finished = Set<Int>()
         var dropped = 0
@@ -38,27 +37,50 @@ public final class ResultsStore {
                 guard let index = (object["index"] as? NSNumber)?.intValue else {
                     throw LongGenBenchError.at(path, line: number, "field 'index' is missing (not a results file of this runner?)")
                 }
+                if let expected {
+                    guard let recorded = object["config"] as? [String: Any] else {
+                        throw LongGenBenchError.at(path, line: number, "no recorded configuration (written by an older scope), so this run cannot resume into it; use another --out or remove the file")
+                    }
+                    let differences = RunConfiguration.differences(RunConfiguration.canonical(recorded), expected)
+                    if !differences.isEmpty {
+                        throw LongGenBenchError.at(path, line: number, "was written with a different configuration (file vs this run: "
+                                                   + differences.joined(separator: "; ") + "); use another --out or remove the file")
+                    }
+                }
                 finished.insert(index)
             }
         }
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        guard fd >= 0 else { throw LongGenBenchError("\(path): cannot open for appending (errno \(errno))") }
+        self.finished = finished
+        self.droppedTornBytes = dropped
         if dropped > 0 {
+            let fd = try openForAppending()
             guard ftruncate(fd, off_t(keep)) == 0 else {
-                close(fd)
                 throw LongGenBenchError("\(path): cannot cut off the torn last line (errno \(errno))")
             }
             _ = fsync(fd)
         }
-        self.fd = fd
-        self.finished = finished
-        self.droppedTornBytes = dropped
     }
 
-    deinit { close(fd) }
+    deinit { if fd >= 0 { close(fd) } }
+
+    /// The append descriptor, creating the folder and the file on first use.
+    private func openForAppending() throws -> Int32 {
+        if fd >= 0 { return fd }
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty {
+            do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+                throw LongGenBenchError("\(dir): cannot create the results folder (\(error.localizedDescription))")
+            }
+        }
+        let opened = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        guard opened >= 0 else { throw LongGenBenchError("\(path): cannot open for appending (errno \(errno))") }
+        fd = opened
+        return opened
+    }
 
     /// Appends one JSON line for example `index` and fsyncs it.
     public func append(index: Int, jsonLine: String) throws {
+        let fd = try openForAppending()
         var data = Data(jsonLine.utf8)
         data.append(0x0A)
         guard AtomicFile.writeAll(fd, data) else { throw LongGenBenchError("\(path): write failed (errno \(errno))") }

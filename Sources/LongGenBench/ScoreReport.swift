@@ -42,23 +42,34 @@ public enum ScoreReport {
         }
     }
 
-    /// The dataset columns of a table: the paper's three always, `recall` only when some run has recall results.
-    public static func columns(_ runs: [RunScores]) -> [LongGenBenchDataset] {
-        LongGenBenchDataset.paperDatasets + (runs.contains { ($0.examples[.recall] ?? 0) > 0 } ? [.recall] : [])
+    /// The dataset columns of a table. By default the datasets some run has results for; with
+    /// `paperFormat` the paper's three always (the reference layout, `-1` where a run has no file)
+    /// and `recall` when some run has recall results.
+    public static func columns(_ runs: [RunScores], paperFormat: Bool = false) -> [LongGenBenchDataset] {
+        let present = LongGenBenchDataset.allCases.filter { ds in runs.contains { ($0.examples[ds] ?? 0) > 0 } }
+        guard paperFormat else { return present }
+        return LongGenBenchDataset.paperDatasets + (present.contains(.recall) ? [.recall] : [])
     }
 
     static func number(_ x: Double) -> String {
         x == -1 ? "-1" : PythonJSON.formatDouble(x)
     }
 
-    /// A Markdown table like the paper's: one row per prefill+decoding setting, one column per dataset.
-    public static func markdown(_ runs: [RunScores]) -> String {
-        let cols = columns(runs)
+    /// A score cell: the number, or for a run without results `-1` (paper format) or `missing`.
+    static func cell(_ r: RunScores, _ ds: LongGenBenchDataset, paperFormat: Bool, missing: String) -> String {
+        let x = r.scores[ds] ?? -1
+        return x == -1 && !paperFormat ? missing : number(x)
+    }
+
+    /// A Markdown table like the paper's: one row per prefill+decoding setting, one column per dataset
+    /// with results (`–` where a run has none); `paperFormat` keeps the paper's columns and `-1`.
+    public static func markdown(_ runs: [RunScores], paperFormat: Bool = false) -> String {
+        let cols = columns(runs, paperFormat: paperFormat)
         var s = "| prefill+decoding | P | dw | " + cols.map(\.tableTitle).joined(separator: " | ") + " |\n"
         s += "|---|---|---|" + String(repeating: "---|", count: cols.count) + "\n"
         for r in runs {
             s += "| \(r.key.label) | \(r.key.prefillBudget.map(String.init) ?? "–") | \(r.key.decodingWindow.map(String.init) ?? "–") | "
-            s += cols.map { number(r.scores[$0] ?? -1) }.joined(separator: " | ") + " |\n"
+            s += cols.map { cell(r, $0, paperFormat: paperFormat, missing: "–") }.joined(separator: " | ") + " |\n"
         }
         return s
     }
@@ -82,15 +93,16 @@ public enum ScoreReport {
         return s
     }
 
-    /// CSV: `prefill+decoding,P,dw,dr,gsm8k,mmlu,csqa[,recall]`.
-    public static func csv(_ runs: [RunScores]) -> String {
-        let cols = columns(runs)
+    /// CSV: `prefill+decoding,P,dw,dr,<dataset>...` with the datasets that have results (an empty cell
+    /// where a run has none); `paperFormat`: `gsm8k,mmlu,csqa[,recall]` with `-1`, as the reference scripts.
+    public static func csv(_ runs: [RunScores], paperFormat: Bool = false) -> String {
+        let cols = columns(runs, paperFormat: paperFormat)
         var s = "prefill+decoding,P,dw,dr," + cols.map(\.rawValue).joined(separator: ",") + "\n"
         for r in runs {
             let fields = [r.key.label, r.key.prefillBudget.map(String.init) ?? "", r.key.decodingWindow.map(String.init) ?? "",
                           r.key.recentWindow.map(String.init) ?? ""]
             s += fields.map(csvField).joined(separator: ",") + ","
-            s += cols.map { number(r.scores[$0] ?? -1) }.joined(separator: ",") + "\n"
+            s += cols.map { cell(r, $0, paperFormat: paperFormat, missing: "") }.joined(separator: ",") + "\n"
         }
         return s
     }
@@ -118,7 +130,7 @@ public enum ScoreReport {
 
     /// JSON: for a single run `{"scores":{…},"by_position":{…},…}`; for several `{"runs":[…]}`.
     public static func json(_ runs: [RunScores]) -> String {
-        let cols = columns(runs)
+        let cols = columns(runs, paperFormat: true)
         if runs.count == 1 { return PythonJSON.encode(.object(runJSON(runs[0], columns: cols))) }
         if runs.isEmpty {
             let ds = cols

@@ -42,6 +42,9 @@ public struct LlamaConfiguration: Sendable, Equatable {
         headCount = try int("attention.head_count")
         headCountKV = file.int("\(arch).attention.head_count_kv") ?? headCount
         contextLength = file.int("\(arch).context_length") ?? 4096
+        guard contextLength > 0 else {
+            throw ModelError("\(file.path): metadata key '\(arch).context_length' must be positive, got \(contextLength)")
+        }
         guard embeddingLength % headCount == 0 else {
             throw ModelError("\(file.path): embedding_length \(embeddingLength) is not a multiple of head_count \(headCount)")
         }

@@ -13,8 +13,9 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure prefill/decode speed, time to first token, load time, peak RSS and KV bytes.")
 
-    @OptionGroup var modelOptions: ModelOptions
-    @OptionGroup var compression: KVCompressionOptions
+    @OptionGroup(title: "Model") var modelOptions: ModelOptions
+    @OptionGroup(title: "KV compression") var compression: KVCompressionOptions
+    @OptionGroup(title: "Sampling") var sampling: SamplingFlags
 
     @Option(name: .customLong("prompt-file"), help: "Text whose first N tokens form the prompt (repeated if short).")
     var promptFile: String?
@@ -22,14 +23,11 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("prompt-tokens"), help: "Comma-separated prompt lengths.")
     var promptTokens: String = "512,2048,4096"
 
-    @Option(name: .customLong("gen-tokens"), help: "Greedy tokens generated after each prompt.")
+    @Option(name: .customLong("gen-tokens"), parsing: .unconditional, help: "Tokens generated after each prompt (greedy unless --temperature is given).")
     var genTokens: Int = 128
 
-    @Option(name: .long, help: "Repetitions per prompt length (the best is reported).")
+    @Option(name: .long, parsing: .unconditional, help: "Repetitions per prompt length (the best is reported).")
     var repeats: Int = 1
-
-    @Option(name: .customLong("kv-type"), help: "KV cache element type: f32 (exact) or f16.")
-    var kvType: String = "f32"
 
     @Flag(name: .long, help: "Print JSON.")
     var json = false
@@ -43,6 +41,11 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "With --parallel: requests submitted to the batch scheduler per count (default: the count; implies the scheduler).")
     var requests: Int?
 
+    func validate() throws {
+        guard repeats >= 1 else { throw ValidationError("--repeats must be ≥ 1, got \(repeats)") }
+        guard genTokens >= 1 else { throw ValidationError("--gen-tokens must be ≥ 1, got \(genTokens)") }
+    }
+
     func run() throws {
         let lengths = try promptTokens.split(separator: ",").map { s -> Int in
             guard let v = Int(s.trimmingCharacters(in: .whitespaces)), v > 0 else {
@@ -50,25 +53,24 @@ struct BenchCommand: ParsableCommand {
             }
             return v
         }
-        guard genTokens >= 1 else { throw ValidationError("--gen-tokens must be ≥ 1") }
-        guard let elementType = KVElementType(rawValue: kvType) else {
-            throw ValidationError("--kv-type: '\(kvType)' is not one of f32, f16")
-        }
         let t0 = Date()
         let (model, tokenizer) = try modelOptions.load()
         let loadSeconds = Date().timeIntervalSince(t0)
         let text: String
         if let promptFile {
-            guard let s = try? String(contentsOfFile: promptFile, encoding: .utf8), !s.isEmpty else {
-                throw CLIError("cannot read --prompt-file \(promptFile) (missing, empty or not UTF-8)")
-            }
-            text = s
+            text = try readTextFile(promptFile, option: "--prompt-file")
+            guard !text.isEmpty else { throw CLIError("--prompt-file \(promptFile) is empty") }
         } else {
             text = benchDefaultText
         }
         let base = tokenizer.encode(text, addSpecial: false, parseSpecial: false)
         guard !base.isEmpty else { throw CLIError("the prompt text encodes to no tokens") }
         let generator = Generator(model: model, tokenizer: tokenizer)
+        // Every length is checked against the context before the first is measured.
+        let config = try compression.compressionConfig()
+        for n in lengths {
+            try checkContext(model, config: config, promptTokens: n, maxNewTokens: genTokens, elementType: modelOptions.kvType)
+        }
         var prefill: [[String: Any]] = [], decode: [[String: Any]] = []
         var kvPeak = 0
         // The scheduler runs (--kv-budget-mb/--requests) measure their own prefill and decoding.
@@ -78,11 +80,11 @@ struct BenchCommand: ParsableCommand {
             while prompt.count < n { prompt += base }
             prompt = Array(prompt.prefix(n))
             var best: GenerationStats?
-            for _ in 0..<max(1, repeats) {
-                let config = try compression.compressionConfig()
-                let cache = try KVCache(shape: model.cacheShape, config: config, maxNewTokens: genTokens, elementType: elementType)
+            for _ in 0..<repeats {
+                let cache = try modelOptions.cache(for: model, config: config, promptTokens: n, maxNewTokens: genTokens)
                 // Never stop early: an end-of-generation token would shorten the decode measurement.
-                let r = try generator.generate(prompt: prompt, maxTokens: genTokens, cache: cache, ignoreEndOfGeneration: true)
+                let r = try generator.generate(prompt: prompt, maxTokens: genTokens, sampling: sampling.options, cache: cache,
+                                               ignoreEndOfGeneration: true)
                 if best == nil || r.stats.prefillSeconds + r.stats.decodeSeconds < best!.prefillSeconds + best!.decodeSeconds {
                     best = r.stats
                 }
@@ -103,7 +105,7 @@ struct BenchCommand: ParsableCommand {
         if let parallel {
             guard lengths.count == 1 else { throw ValidationError("--parallel needs exactly one --prompt-tokens value") }
             let bench = ParallelBench(model: model, base: base, promptTokens: lengths[0], genTokens: genTokens,
-                                      config: try compression.compressionConfig(), elementType: elementType)
+                                      config: config, elementType: modelOptions.kvType)
             if schedulerMode {
                 parallelRuns = try SchedulerBench(bench: bench, tokenizer: tokenizer, budgetMB: kvBudgetMB, requests: requests)
                     .run(try ParallelBench.counts(parallel), quiet: json)
@@ -114,7 +116,7 @@ struct BenchCommand: ParsableCommand {
         let rss = peakRSSBytes()
         if json {
             var output: [String: Any] = ["prefill": prefill, "decode": decode, "load_seconds": loadSeconds, "peak_rss_bytes": rss,
-                                         "kv_bytes_peak": kvPeak, "threads": model.pool.threadCount, "kv_type": kvType,
+                                         "kv_bytes_peak": kvPeak, "threads": model.pool.threadCount, "kv_type": modelOptions.kvType.rawValue,
                                          "activations": model.activations.rawValue, "model": modelOptions.resolvedPath]
             if parallel != nil { output["parallel"] = parallelRuns }
             try printJSON(output)

@@ -30,13 +30,14 @@ struct KVConformanceCommand: ParsableCommand {
         } catch let error as ConformanceError {
             throw ValidationError(error.description)
         }
+        // A file without a single case checks nothing: it fails rather than "passing" with 0 checks.
         for result in results {
-            print(result.line)
+            print(result.checks == 0 ? "FAIL \(result.file): no cases (0 checks)" : result.line)
             if verbose && !result.passed {
                 for failure in result.failures { print("    \(failure)") }
             }
         }
-        let failed = results.filter { !$0.passed }.count
+        let failed = results.filter { !$0.passed || $0.checks == 0 }.count
         let checks = results.reduce(0) { $0 + $1.checks }
         print("\(results.count - failed) passed, \(failed) failed (\(checks) checks)")
         if failed > 0 { throw ExitCode(1) }

@@ -7,31 +7,40 @@ import Tokenizer
 
 /// `scope fidelity`: how far a compressed cache moves the model from FullKV on the same text.
 ///
-/// Generates greedily with FullKV and teacher-forces that output through the compressed
-/// configuration, step by step; reports per-token KL(full ‖ compressed), top-1 agreement and the
-/// first step where the greedy choices differ.
+/// Generates with an exact FullKV cache (float32; greedy unless sampling options are given) and
+/// teacher-forces that output through the compressed configuration in the `--kv-type` cache, step
+/// by step; reports per-token KL(full ‖ compressed), top-1 agreement and the first step where the
+/// greedy choices differ. `--kv-type f16` without compression flags measures the f16 cache alone.
 struct FidelityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fidelity",
         abstract: "Compare a compressed KV cache with FullKV: KL divergence, top-1 agreement, first divergence.")
 
-    @OptionGroup var modelOptions: ModelOptions
-    @OptionGroup var promptOptions: PromptOptions
-    @OptionGroup var compression: KVCompressionOptions
+    @OptionGroup(title: "Model") var modelOptions: ModelOptions
+    @OptionGroup(title: "KV compression") var compression: KVCompressionOptions
+    @OptionGroup(title: "Sampling") var sampling: SamplingFlags
+    @OptionGroup(title: "Prompt") var promptOptions: PromptOptions
 
-    @Option(name: .customLong("max-tokens"), help: "Tokens to generate with FullKV and teacher-force.")
+    @Option(name: .customLong("max-tokens"), parsing: .unconditional, help: "Tokens to generate with FullKV and teacher-force.")
     var maxTokens: Int = 256
 
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
+    func validate() throws {
+        guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be ≥ 1, got \(maxTokens)") }
+    }
+
     func run() throws {
-        guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be ≥ 1") }
         let (model, tokenizer) = try modelOptions.load()
         let prompt = try promptOptions.tokens(tokenizer)
         guard !prompt.isEmpty else { throw CLIError("the prompt encodes to no tokens") }
         let config = try compression.compressionConfig()
-        let report = try measureFidelity(model: model, tokenizer: tokenizer, prompt: prompt, maxTokens: maxTokens, config: config)
+        try checkContext(model, config: .fullKV, promptTokens: prompt.count, maxNewTokens: maxTokens, elementType: .f32)
+        let full = try KVCache(shape: model.cacheShape, config: .fullKV, maxNewTokens: maxTokens)
+        let compressed = try modelOptions.cache(for: model, config: config, promptTokens: prompt.count, maxNewTokens: maxTokens)
+        let report = try measureFidelity(model: model, tokenizer: tokenizer, prompt: prompt, maxTokens: maxTokens,
+                                         full: full, compressed: compressed, sampling: sampling.options)
         if json {
             try printJSON(report.json)
         } else {
@@ -60,11 +69,11 @@ struct FidelityReport {
     }
 }
 
-/// Runs FullKV and `config` side by side on the FullKV greedy continuation of `prompt`.
+/// Runs the `full` (reference) and `compressed` caches side by side on the continuation of
+/// `prompt` drawn from the full cache's logits with `sampling`.
 func measureFidelity(model: LlamaModel, tokenizer: Tokenizer, prompt: [Int32], maxTokens: Int,
-                     config: CompressionConfig) throws -> FidelityReport {
-    let full = try KVCache(shape: model.cacheShape, config: .fullKV, maxNewTokens: maxTokens)
-    let compressed = try KVCache(shape: model.cacheShape, config: config, maxNewTokens: maxTokens)
+                     full: KVCache, compressed: KVCache, sampling: SamplingOptions) throws -> FidelityReport {
+    var sampler = Sampler(sampling)
     var hFull = try model.forward(tokens: prompt, startPosition: 0, cache: full)
     var hComp = try model.forward(tokens: prompt, startPosition: 0, cache: compressed)
     var row = prompt.count - 1
@@ -73,10 +82,11 @@ func measureFidelity(model: LlamaModel, tokenizer: Tokenizer, prompt: [Int32], m
     for step in 0..<maxTokens {
         let a = model.logits(hidden: hFull, row: row), b = model.logits(hidden: hComp, row: row)
         let kl = klDivergence(a, b)
-        let next = a.withUnsafeBufferPointer { Sampler.argmax($0) }
+        let greedy = a.withUnsafeBufferPointer { Sampler.argmax($0) }
         let other = b.withUnsafeBufferPointer { Sampler.argmax($0) }
+        let next = a.withUnsafeBufferPointer { sampler.sample($0) }
         report.perTokenKL.append(kl)
-        if next == other { agree += 1 } else if report.firstDivergence == nil { report.firstDivergence = step }
+        if greedy == other { agree += 1 } else if report.firstDivergence == nil { report.firstDivergence = step }
         if tokenizer.endOfGeneration.contains(next) || step == maxTokens - 1 { break }
         hFull = try model.forward(tokens: [next], startPosition: prompt.count + step, cache: full)
         hComp = try model.forward(tokens: [next], startPosition: prompt.count + step, cache: compressed)

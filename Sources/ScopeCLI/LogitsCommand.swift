@@ -10,12 +10,12 @@ struct LogitsCommand: ParsableCommand {
         commandName: "logits",
         abstract: "Run one forward pass over token ids and print the top logits at every position.")
 
-    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup(title: "Model") var modelOptions: ModelOptions
 
     @Option(name: .long, help: "Comma-separated token ids.")
     var tokens: String
 
-    @Option(name: .long, help: "How many top logits to print per position.")
+    @Option(name: .long, parsing: .unconditional, help: "How many top logits to print per position.")
     var top: Int = 10
 
     @Flag(name: .long, help: "Print JSON.")
@@ -27,7 +27,8 @@ struct LogitsCommand: ParsableCommand {
         guard !ids.isEmpty else { throw ValidationError("--tokens is empty") }
         let file = try modelOptions.openFile()
         let model = try LlamaModel(file: file, pool: modelOptions.pool())
-        let cache = try KVCache(shape: model.cacheShape, config: CompressionConfig(), maxNewTokens: 0)
+        model.activations = modelOptions.activations
+        let cache = try modelOptions.cache(for: model, config: .fullKV, promptTokens: ids.count, maxNewTokens: 0)
         let hidden = try model.forward(tokens: ids, startPosition: 0, cache: cache)
         let vocab = model.config.vocabularySize, dim = model.config.embeddingLength
         var positions: [[String: Any]] = []

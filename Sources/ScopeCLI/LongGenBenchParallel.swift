@@ -30,26 +30,43 @@ struct BatchingOptions: ParsableArguments {
             throw CLIError("--parallel needs the model engine")
         }
         return try SchedulerLongGenBenchGenerator(model: sequential.generator.model, tokenizer: sequential.generator.tokenizer,
-                                                  config: config, parallel: parallel,
+                                                  config: config, kvType: sequential.modelOptions.kvType,
+                                                  sampling: sequential.sampling, parallel: parallel,
                                                   kvBudgetBytes: kvBudgetMB.map { Int($0 * 1_048_576) })
     }
 }
 
 /// The engine behind `longgenbench run --parallel N`: every example goes through `BatchScheduler`
-/// (N at once, optionally under a KV budget), greedy, with the same prompt encoding, output
-/// decoding and per-example fields as `EngineLongGenBenchGenerator`. Each cache has its own
+/// (N at once, optionally under a KV budget) with the same prompt encoding, cache type, sampling
+/// (every example from the same seed), context rule, output decoding and per-example fields as
+/// `EngineLongGenBenchGenerator`; batched decoding gives each example the tokens it gets alone. Each cache has its own
 /// counters, so reference-semantics methods whose counters carry over between examples
 /// (SnapKV, PyramidKV) are refused: their results would depend on the order of examples.
 final class SchedulerLongGenBenchGenerator: ConcurrentLongGenBenchGenerator {
     let scheduler: BatchScheduler
     let config: CompressionConfig
+    let sampling: SamplingOptions
 
-    init(model: LlamaModel, tokenizer: Tokenizer, config: CompressionConfig, parallel: Int, kvBudgetBytes: Int?) throws {
+    init(model: LlamaModel, tokenizer: Tokenizer, config: CompressionConfig, kvType: KVElementType, sampling: SamplingOptions,
+         parallel: Int, kvBudgetBytes: Int?) throws {
         if config.semantics == .reference && ReferenceCounters.hasCounters(config.prefill) {
             throw CLIError("--parallel: reference-semantics \(config.prefill.rawValue) shares its counters across examples in order; run it with --parallel 1 or use --semantics corrected")
         }
-        scheduler = try BatchScheduler(model: model, tokenizer: tokenizer, parallel: parallel, kvBudgetBytes: kvBudgetBytes)
+        scheduler = try BatchScheduler(model: model, tokenizer: tokenizer, parallel: parallel, kvBudgetBytes: kvBudgetBytes,
+                                       kvType: kvType)
         self.config = config
+        self.sampling = sampling
+    }
+
+    /// The context rule for this prompt (tokenized as `generate` will), and the KV budget.
+    func check(prompt: String, maxNewTokens: Int) throws {
+        let ids = scheduler.tokenizer.encode(prompt, addSpecial: true, parseSpecial: true)
+        try checkContext(scheduler.model, config: config, promptTokens: ids.count, maxNewTokens: maxNewTokens,
+                         elementType: scheduler.kvType)
+        let request = SequenceRequest(prompt: ids, maxTokens: maxNewTokens, compression: config)
+        if let budget = scheduler.metrics.kvBudgetBytes, scheduler.worstCaseKVBytes(request) > budget {
+            throw ValidationError("--kv-budget-mb: this example needs up to \(scheduler.worstCaseKVBytes(request)) bytes of KV cache, more than the budget of \(budget) bytes")
+        }
     }
 
     func generate(_ prompts: [(index: Int, prompt: String)], maxNewTokens: Int,
@@ -61,8 +78,8 @@ final class SchedulerLongGenBenchGenerator: ConcurrentLongGenBenchGenerator {
         defer { for h in handles { h.cancel() } }
         for p in prompts {
             let ids = tokenizer.encode(p.prompt, addSpecial: true, parseSpecial: true)
-            let handle = try scheduler.submit(SequenceRequest(prompt: ids, maxTokens: maxNewTokens, compression: config,
-                                                              kvTraceStride: stride))
+            let handle = try scheduler.submit(SequenceRequest(prompt: ids, maxTokens: maxNewTokens, sampling: sampling,
+                                                              compression: config, kvTraceStride: stride))
             handles.append(handle)
             Task {
                 do {

@@ -12,8 +12,10 @@ struct LongGenBenchScoreCommand: ParsableCommand {
         discussion: """
         PATH may be a results folder in our layout (DIR/<dataset>/<Prefill>+<decoding>[.shard-I-of-N].jsonl), \
         a folder in the reference layout (<P>+<d>_decoding_window_<dw>_recent_window_<dr>/<model>_<P>/<dataset>/<Prefill>.json[l]), \
-        any folder holding those, or single files. Shards of a run are merged. A dataset without a file scores -1. \
-        The table has a Recall column when some run has results in a recall/ folder (the synthetic task; one scorer).
+        any folder holding those, or single files. Shards of a run are merged. Markdown and CSV show the datasets some \
+        run has results for (– or an empty cell where a run has none); --paper-format keeps the paper's three columns \
+        with -1 for a dataset without a file, as the reference scripts (JSON always does). The table has a Recall \
+        column when some run has results in a recall/ folder (the synthetic task; one scorer).
         """)
 
     @Argument(help: "Result folders or files.")
@@ -31,17 +33,20 @@ struct LongGenBenchScoreCommand: ParsableCommand {
     @Flag(name: .customLong("by-position"), help: "Also print accuracy by question position (Markdown output).")
     var byPosition = false
 
+    @Flag(name: .customLong("paper-format"), help: "Markdown/CSV: the paper's gsm8k, mmlu, csqa columns always, -1 where a run has no results.")
+    var paperFormat = false
+
     func run() throws {
         let runs = try ScoreReport.score(paths: paths, scorer: scorer)
+        guard !runs.isEmpty else {
+            throw CLIError("no result files under \(paths.joined(separator: ", ")) (expected DIR/<dataset>/<Prefill>+<decoding>.jsonl or the reference layout)")
+        }
         if json {
             print(ScoreReport.json(runs))
         } else if csv {
-            print(ScoreReport.csv(runs), terminator: "")
+            print(ScoreReport.csv(runs, paperFormat: paperFormat), terminator: "")
         } else {
-            if runs.isEmpty {
-                FileHandle.standardError.write(Data("no result files found under \(paths.joined(separator: " "))\n".utf8))
-            }
-            print(ScoreReport.markdown(runs), terminator: "")
+            print(ScoreReport.markdown(runs, paperFormat: paperFormat), terminator: "")
             if byPosition { print(ScoreReport.positionMarkdown(runs), terminator: "") }
         }
     }

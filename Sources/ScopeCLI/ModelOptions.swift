@@ -1,20 +1,28 @@
 import ArgumentParser
 import Foundation
 import GGUF
+import Generation
+import Kernels
+import KVCache
 import Model
 import Tokenizer
-import Kernels
 
-/// `--model PATH` (default: the cached SmolLM2 fetched by `scope models pull`) and `--threads N`.
+/// The model group, on every command that runs the model: `--model`, `--threads`,
+/// `--activations`, `--kv-type`.
 struct ModelOptions: ParsableArguments {
-    @Option(name: .long, help: "GGUF model file (default: the cached SmolLM2-135M-Instruct Q4_1).")
+    @Option(name: .long, help: ModelOptions.modelHelp)
     var model: String?
 
-    @Option(name: .long, help: "Worker threads (default: physical cores).")
+    @Option(name: .long, parsing: .unconditional, help: "Worker threads (default: physical cores).")
     var threads: Int?
 
-    @Option(name: .long, help: "Decode activation precision: f32 (exact, default) or q8 (8-bit, faster, like llama.cpp).")
-    var activations: String = "f32"
+    @Option(name: .long, help: "Decode activation precision: f32 (exact) or q8 (8-bit, faster, like llama.cpp).")
+    var activations: ActivationPrecision = .f32
+
+    @Option(name: .customLong("kv-type"), help: "KV cache element type: f32 (exact) or f16 (half the bytes).")
+    var kvType: KVElementType = .f32
+
+    static let modelHelp = ArgumentHelp("GGUF model file (default: the cached SmolLM2-135M-Instruct Q4_1).")
 
     static var defaultModelPath: String { DefaultModelPath.path }
 
@@ -22,9 +30,6 @@ struct ModelOptions: ParsableArguments {
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
-        if ActivationPrecision(rawValue: activations) == nil {
-            throw ValidationError("--activations: '\(activations)' is not one of f32, q8")
-        }
     }
 
     /// Opens the model file, with a hint to run `scope models pull` when the default is missing.
@@ -47,13 +52,36 @@ struct ModelOptions: ParsableArguments {
     func load() throws -> (LlamaModel, Tokenizer) {
         let file = try openFile()
         let model = try LlamaModel(file: file, pool: pool())
-        model.activations = ActivationPrecision(rawValue: activations) ?? .f32
+        model.activations = activations
         let tokenizer = try Tokenizer(gguf: file)
         return (model, tokenizer)
     }
+
+    /// A cache of `--kv-type` for one sequence, after the context rule (`ContextLimit`) has accepted
+    /// `promptTokens` + `maxNewTokens` for `config`; a refusal is a validation error (exit 64).
+    func cache(for model: LlamaModel, config: CompressionConfig, promptTokens: Int, maxNewTokens: Int,
+               counters: ReferenceCounters? = nil) throws -> KVCache {
+        try checkContext(model, config: config, promptTokens: promptTokens, maxNewTokens: maxNewTokens, elementType: kvType)
+        return try KVCache(shape: model.cacheShape, config: config, maxNewTokens: maxNewTokens, counters: counters,
+                           elementType: kvType)
+    }
 }
 
-/// A user-facing error: printed as `error: <message>` with a non-zero exit.
+/// `ContextLimit.check` for the model, reported as a validation error (exit 64).
+@discardableResult
+func checkContext(_ model: LlamaModel, config: CompressionConfig, promptTokens: Int, maxNewTokens: Int,
+                  elementType: KVElementType) throws -> ContextPlan {
+    do {
+        return try ContextLimit.check(promptTokens: promptTokens, maxNewTokens: maxNewTokens,
+                                      contextLength: model.config.contextLength, config: config,
+                                      shape: model.cacheShape, elementType: elementType)
+    } catch let error as ContextLimitError {
+        throw ValidationError(error.description)
+    }
+}
+
+/// A user-facing error about inputs or the run (files, model, data): `Error: <message>`, exit 1.
+/// Problems with the command line itself are `ValidationError`s (exit 64).
 struct CLIError: Error, CustomStringConvertible {
     let description: String
     init(_ message: String) { description = message }

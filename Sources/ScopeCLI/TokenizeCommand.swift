@@ -8,7 +8,7 @@ struct TokenizeCommand: ParsableCommand {
         commandName: "tokenize",
         abstract: "Print the token ids of a text (special-token text such as <|im_start|> is recognised).")
 
-    @Option(name: .long, help: "GGUF model file (default: the cached SmolLM2-135M-Instruct Q4_1).")
+    @Option(name: .long, help: ModelOptions.modelHelp)
     var model: String?
 
     @Flag(name: .long, help: "Print {\"ids\":[...]} instead of one line per token.")

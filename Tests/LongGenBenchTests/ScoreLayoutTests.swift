@@ -56,11 +56,32 @@ struct ScoreLayoutTests {
         t.write("gsm8k/H2O+slide.jsonl", Self.line(0, pred: "Answer_9: The answer is 2.", answers: ["#### 1"]))
         let runs = try ScoreReport.score(paths: [t.path], scorer: .paper)
         #expect(runs.map(\.key.label) == ["ALLKV+None", "H2O+slide"])
+        // Default: only the datasets that have results (issue 18: a reader need not know that -1 means "not run").
         let md = ScoreReport.markdown(runs)
-        #expect(md.contains("| ALLKV+None | – | – | 100.0 | -1 | -1 |"))
-        #expect(md.contains("| H2O+slide | – | – | 0.0 | -1 | -1 |"))
-        #expect(ScoreReport.csv(runs).hasPrefix("prefill+decoding,P,dw,dr,gsm8k,mmlu,csqa\nALLKV+None,,,,100.0,-1,-1\n"))
+        #expect(md.hasPrefix("| prefill+decoding | P | dw | GSM8K+ |\n"))
+        #expect(md.contains("| ALLKV+None | – | – | 100.0 |\n"))
+        #expect(md.contains("| H2O+slide | – | – | 0.0 |\n"))
+        #expect(!md.contains("-1"))
+        #expect(ScoreReport.csv(runs).hasPrefix("prefill+decoding,P,dw,dr,gsm8k\nALLKV+None,,,,100.0\n"))
+        // Paper format: the reference layout, -1 for the datasets without results.
+        let paper = ScoreReport.markdown(runs, paperFormat: true)
+        #expect(paper.contains("| ALLKV+None | – | – | 100.0 | -1 | -1 |"))
+        #expect(paper.contains("| H2O+slide | – | – | 0.0 | -1 | -1 |"))
+        #expect(ScoreReport.csv(runs, paperFormat: true).hasPrefix("prefill+decoding,P,dw,dr,gsm8k,mmlu,csqa\nALLKV+None,,,,100.0,-1,-1\n"))
         let json = try #require(try JSONSerialization.jsonObject(with: Data(ScoreReport.json(runs).utf8)) as? [String: Any])
         #expect((json["runs"] as? [Any])?.count == 2)
+    }
+
+    @Test("a dataset one run has and another lacks shows – (Markdown) or an empty cell (CSV), not -1")
+    func partialDatasets() throws {
+        let t = TempFolder()
+        t.write("gsm8k/ALLKV+None.jsonl", Self.line(0, pred: "Answer_9: The answer is 1.", answers: ["#### 1"]))
+        t.write("csqa/ALLKV+None.jsonl", Self.line(0, pred: "Answer_6: The answer is (A).", answers: ["A"]))
+        t.write("gsm8k/H2O+slide.jsonl", Self.line(0, pred: "Answer_9: The answer is 1.", answers: ["#### 1"]))
+        let runs = try ScoreReport.score(paths: [t.path], scorer: .paper)
+        let md = ScoreReport.markdown(runs)
+        #expect(md.hasPrefix("| prefill+decoding | P | dw | GSM8K+ | CSQA+ |\n"))
+        #expect(md.contains("| H2O+slide | – | – | 100.0 | – |\n"))
+        #expect(ScoreReport.csv(runs).contains("\nH2O+slide,,,,100.0,\n"))
     }
 }

@@ -1,0 +1,47 @@
+import Foundation
+import Generation
+import KVCache
+import LongGenBench
+
+/// The `config` object `longgenbench run` records in every results line: the model and data files
+/// (name, size, sha256: hashed once per run), the compression method with every parameter that
+/// applies to it, semantics, template, max new tokens, sampling, KV type and activations.
+func longGenBenchRunConfiguration(model: ModelOptions, config: CompressionConfig, sampling: SamplingOptions,
+                                  template: String, maxNewTokens: Int, dataPath: String) throws -> RunConfiguration {
+    func file(_ path: String) throws -> PythonJSON.Value {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+        return .object([("file", .string((path as NSString).lastPathComponent)), ("bytes", .int(size)),
+                        ("sha256", .string(try sha256(ofFile: path)))])
+    }
+    var fields: [(String, PythonJSON.Value)] = [
+        ("model", try file(model.resolvedPath)),
+        ("data", try file(dataPath)),
+        ("semantics", .string(config.semantics.rawValue)),
+        ("prefill", .string(config.prefill.rawValue)),
+    ]
+    if config.prefill != .fullKV {
+        fields += [("prefill_budget", .int(config.prefillBudget)), ("window", .int(config.effectiveWindow))]
+    }
+    if config.prefill == .snapKV || config.prefill == .pyramidKV {
+        fields += [("kernel", .int(config.kernel)), ("pooling", .string(config.pooling.rawValue))]
+    }
+    if config.prefill == .pyramidKV || config.prefill == .pyramidInfer { fields.append(("beta", .int(config.beta))) }
+    fields.append(("decoding", .string(config.decoding.rawValue)))
+    if config.decoding != .none {
+        fields += [("decoding_window", .int(config.decodingWindow)), ("recent", .int(config.recent))]
+        if config.decoding.usesCounters { fields.append(("delta", .int(config.resolvedDelta(maxNewTokens: maxNewTokens)))) }
+    }
+    if config.semantics == .corrected && (config.prefill != .fullKV || config.decoding != .none) {
+        fields.append(("group_reduce", .string(config.groupReduce.rawValue)))
+    }
+    fields += [
+        ("template", .string(template)),
+        ("max_new_tokens", .int(maxNewTokens)),
+        ("sampling", .object([("temperature", .double(Double(String(sampling.temperature)) ?? 0)),
+                              ("top_p", .double(Double(String(sampling.topP)) ?? 1)),
+                              ("top_k", .int(sampling.topK)), ("seed", .string(String(sampling.seed)))])),
+        ("kv_type", .string(model.kvType.rawValue)),
+        ("activations", .string(model.activations.rawValue)),
+    ]
+    return RunConfiguration(fields)
+}
