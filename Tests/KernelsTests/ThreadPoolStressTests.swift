@@ -13,9 +13,9 @@ import Testing
 /// also makes the child's status non-zero.
 ///
 /// `SCOPE_POOL_STRESS_CALLS` sets the number of calls (default 2,000,000, a few seconds) and
-/// `SCOPE_POOL_STRESS_THREADS` the pool size (default 4). The pool before issue 17 failed it in
-/// a fraction of runs (repeated items, the diagnostic, or a crash): the race needs the caller to be
-/// preempted within a few instructions, so more calls fail it more often.
+/// `SCOPE_POOL_STRESS_THREADS` the pool size (default 4). The pool before issue 17 failed 3 of 6
+/// default runs on a loaded 2-core machine (repeated items, the diagnostic, a crash): its race needs
+/// the caller to be preempted within a few instructions, so more calls fail it more often.
 @Suite("ThreadPool: concurrent callers, tiny jobs")
 struct ThreadPoolStressTests {
     static let childFlag = "SCOPE_POOL_STRESS_CHILD"
