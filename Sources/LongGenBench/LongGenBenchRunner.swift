@@ -79,21 +79,7 @@ public struct LongGenBenchRunner {
     /// results file is created only with its first line.
     public func run(outDir: String, generator: any LongGenBenchGenerator,
                     progress: ((Int) -> ProgressReporter)? = nil) throws -> Summary {
-        guard options.label.range(of: #"^[^/\\]+$"#, options: .regularExpression) != nil,
-              !options.label.hasPrefix(".") else {
-            throw LongGenBenchError("label '\(options.label)' cannot name a results file")
-        }
-        let store = try ResultsStore(path: resultsPath(outDir: outDir), configuration: options.configuration)
-        let mine = assigned
-        let todo = mine.filter { !store.finished.contains($0) }
-        for index in todo {
-            let prompt = options.template.prompt(dataset: data.dataset, record: data.records[index])
-            do {
-                try generator.check(prompt: prompt, maxNewTokens: options.maxNewTokens)
-            } catch {
-                throw CheckFailed(path: data.path, index: index, underlying: error)
-            }
-        }
+        let (store, mine, todo) = try prepare(outDir: outDir, check: generator.check)
         let reporter = progress?(todo.count)
             ?? ProgressReporter(total: todo.count, label: "\(data.dataset.rawValue) \(options.label)\(options.shard.fileSuffix)")
         for index in todo {
@@ -107,6 +93,27 @@ public struct LongGenBenchRunner {
         }
         return Summary(resultsPath: store.path, assigned: mine.count, skipped: mine.count - todo.count, ran: todo.count,
                        droppedTornBytes: store.droppedTornBytes)
+    }
+
+    /// The results store, the examples this shard owns, and those still to run, each checked by
+    /// `check(prompt, maxNewTokens)` before anything is generated.
+    func prepare(outDir: String, check: (String, Int) throws -> Void) throws -> (store: ResultsStore, mine: [Int], todo: [Int]) {
+        guard options.label.range(of: #"^[^/\\]+$"#, options: .regularExpression) != nil,
+              !options.label.hasPrefix(".") else {
+            throw LongGenBenchError("label '\(options.label)' cannot name a results file")
+        }
+        let store = try ResultsStore(path: resultsPath(outDir: outDir), configuration: options.configuration)
+        let mine = assigned
+        let todo = mine.filter { !store.finished.contains($0) }
+        for index in todo {
+            let prompt = options.template.prompt(dataset: data.dataset, record: data.records[index])
+            do {
+                try check(prompt, options.maxNewTokens)
+            } catch {
+                throw CheckFailed(path: data.path, index: index, underlying: error)
+            }
+        }
+        return (store, mine, todo)
     }
 
     /// One results line: the paper's fields (`prompt`, `questions`, `answers`, `length`, `pred`) plus our own.

@@ -283,46 +283,76 @@ extension LlamaModel {
             }
             return
         }
-        let groups = queryHeads(of: layer)
-        let S = layer.storageHeads
-        let longest = layer.maxCount
-        let wanted = (2 * pool.threadCount + S - 1) / S
-        let chunks = max(1, min(wanted, longest / 256))
-        // Partial states: [S][chunks][rows of the group] × (m, l, o[d]).
-        let maxRows = groups.map(\.count).max() ?? 1
-        let stride = maxRows
-        let maxima = UnsafeMutablePointer<Float>.allocate(capacity: S * chunks * stride)
-        let sums = UnsafeMutablePointer<Float>.allocate(capacity: S * chunks * stride)
-        let outs = UnsafeMutablePointer<Float>.allocate(capacity: S * chunks * stride * d)
+        flashDecode([FlashDecodeQuery(layer: layer, q: q, position: position, out: out)])
+    }
+
+    /// Flash decoding of one new query per head for several caches in one parallel job (the batched
+    /// step gives one entry per sequence). Each entry's keys are split into chunks exactly as for a
+    /// single sequence (the count depends only on its layer and the pool), tasks of (entry, storage
+    /// head, key chunk) stream their keys once for every query head of the group, and the partial
+    /// states are merged per head: an entry's output does not depend on the other entries.
+    func flashDecode(_ entries: [FlashDecodeQuery]) {
+        let d = config.headDim
+        let scale = 1 / Float(d).squareRoot()
+        // Per entry: query heads per storage head, chunks, rows per (head, chunk) slot, first task.
+        let groups = entries.map { queryHeads(of: $0.layer) }
+        let chunks = entries.map { e in
+            let S = e.layer.storageHeads
+            return max(1, min((2 * pool.threadCount + S - 1) / S, e.layer.maxCount / 256))
+        }
+        let strides = groups.map { $0.map(\.count).max() ?? 1 }
+        var firstTask = [0]
+        for (i, e) in entries.enumerated() { firstTask.append(firstTask[i] + e.layer.storageHeads * chunks[i]) }
+        var firstSlot = [0]
+        for i in entries.indices { firstSlot.append(firstSlot[i] + (firstTask[i + 1] - firstTask[i]) * strides[i]) }
+        // Partial states: per entry [S][chunks][rows of the group] × (m, l, o[d]).
+        let slots = firstSlot.last!
+        let maxima = UnsafeMutablePointer<Float>.allocate(capacity: max(1, slots))
+        let sums = UnsafeMutablePointer<Float>.allocate(capacity: max(1, slots))
+        let outs = UnsafeMutablePointer<Float>.allocate(capacity: max(1, slots * d))
         defer { maxima.deallocate(); sums.deallocate(); outs.deallocate() }
-        pool.parallelFor(S * chunks) { item in
-            let sh = item / chunks, c = item % chunks
-            let heads = groups[sh]
-            let count = layer.count(sh)
-            let per = (count + chunks - 1) / chunks
+        pool.parallelFor(firstTask.last!) { task in
+            var i = 0
+            while task >= firstTask[i + 1] { i += 1 }
+            let e = entries[i], local = task - firstTask[i]
+            let sh = local / chunks[i], c = local % chunks[i]
+            let count = e.layer.count(sh)
+            let per = (count + chunks[i] - 1) / chunks[i]
             let range = min(count, c * per)..<min(count, (c + 1) * per)
-            let rows = heads.map { (UnsafePointer(q + $0 * d), position) }
+            let rows = groups[i][sh].map { (UnsafePointer(e.q + $0 * d), e.position) }
             let scratch = StreamingScratch(rows: rows.count, headDim: d)
             defer { scratch.free() }
-            scratch.stream(layer, head: sh, range: range, headDim: d, scale: scale, rows: rows)
-            let base = item * stride
+            scratch.stream(e.layer, head: sh, range: range, headDim: d, scale: scale, rows: rows)
+            let base = firstSlot[i] + local * strides[i]
             (maxima + base).update(from: scratch.maxima, count: rows.count)
             (sums + base).update(from: scratch.sums, count: rows.count)
             (outs + base * d).update(from: scratch.outs, count: rows.count * d)
         }
         // Merge the chunks of each query head.
-        let m = UnsafeMutablePointer<Float>.allocate(capacity: chunks), l = UnsafeMutablePointer<Float>.allocate(capacity: chunks)
-        let o = UnsafeMutablePointer<Float>.allocate(capacity: chunks * d)
+        let most = chunks.max() ?? 1
+        let m = UnsafeMutablePointer<Float>.allocate(capacity: most), l = UnsafeMutablePointer<Float>.allocate(capacity: most)
+        let o = UnsafeMutablePointer<Float>.allocate(capacity: most * d)
         defer { m.deallocate(); l.deallocate(); o.deallocate() }
-        for sh in 0..<S {
-            for (i, h) in groups[sh].enumerated() {
-                for c in 0..<chunks {
-                    let base = (sh * chunks + c) * stride + i
-                    m[c] = maxima[base]; l[c] = sums[base]
-                    (o + c * d).update(from: outs + base * d, count: d)
+        for (i, e) in entries.enumerated() {
+            for sh in 0..<e.layer.storageHeads {
+                for (r, h) in groups[i][sh].enumerated() {
+                    for c in 0..<chunks[i] {
+                        let base = firstSlot[i] + (sh * chunks[i] + c) * strides[i] + r
+                        m[c] = maxima[base]; l[c] = sums[base]
+                        (o + c * d).update(from: outs + base * d, count: d)
+                    }
+                    AttentionKernel.merge(maxima: m, sums: l, outs: o, parts: chunks[i], headDim: d, into: e.out + h * d)
                 }
-                AttentionKernel.merge(maxima: m, sums: l, outs: o, parts: chunks, headDim: d, into: out + h * d)
             }
         }
     }
+}
+
+/// One sequence's new query for `LlamaModel.flashDecode`: its layer cache, query rows (`[H][d]`),
+/// position and output rows (`[H][d]`).
+struct FlashDecodeQuery {
+    let layer: LayerKV
+    let q: UnsafeMutablePointer<Float>
+    let position: Int32
+    let out: UnsafeMutablePointer<Float>
 }

@@ -20,7 +20,7 @@ public final class LlamaModel: @unchecked Sendable {
     /// Analyses hook: sees attention probabilities of the layers and positions it asks for.
     public var observer: AttentionObserver?
     /// Scratch for the decode-time attention probabilities handed to the cache's policy.
-    private let probabilities = GrowableBuffer()
+    let probabilities = GrowableBuffer()
 
     public init(file: GGUFFile, pool: ThreadPool = .shared) throws {
         self.file = file
@@ -47,9 +47,7 @@ public final class LlamaModel: @unchecked Sendable {
     /// prefill method compresses each layer). On a non-empty cache each token is one decoding step.
     public func forward(tokens: [Int32], startPosition: Int, cache: KVCache) throws -> [Float] {
         guard !tokens.isEmpty else { return [] }
-        for t in tokens where t < 0 || Int(t) >= config.vocabularySize {
-            throw ModelError("token id \(t) is outside the vocabulary (0..<\(config.vocabularySize))")
-        }
+        try checkVocabulary(tokens)
         if cache.layers[0].maxCount == 0 && tokens.count > 1 {
             return try pass(tokens: tokens, startPosition: startPosition, cache: cache)
         }
@@ -59,6 +57,13 @@ public final class LlamaModel: @unchecked Sendable {
             hidden += try pass(tokens: [t], startPosition: startPosition + i, cache: cache)
         }
         return hidden
+    }
+
+    /// Throws when a token id is outside the vocabulary.
+    public func checkVocabulary(_ tokens: [Int32]) throws {
+        for t in tokens where t < 0 || Int(t) >= config.vocabularySize {
+            throw ModelError("token id \(t) is outside the vocabulary (0..<\(config.vocabularySize))")
+        }
     }
 
     /// Logits of one hidden row (`vocabularySize` floats).
@@ -93,104 +98,11 @@ public final class LlamaModel: @unchecked Sendable {
     public static let chunkSize = 256
 
     /// One pass of `n` tokens through every block: the prompt (prefill, on an empty cache) or a
-    /// single decoding step (n == 1).
-    ///
-    /// Prefill runs layer by layer so each layer's prefill method sees the whole prompt before the
-    /// next layer is computed (the cache then holds the full prompt of one layer at most). Inside
-    /// a layer the prompt is processed in chunks of `chunkSize` tokens: first every chunk's keys
-    /// and values go into the cache, then each chunk's queries attend (masks from the stored
-    /// positions) and its feed-forward block runs. Only the residual stream (`n × dim`) is kept
-    /// for the whole prompt.
+    /// single decoding step (n == 1); see `LayerPass`.
     private func pass(tokens: [Int32], startPosition: Int, cache: KVCache) throws -> [Float] {
-        let n = tokens.count
-        let c = config
-        let dim = c.embeddingLength, d = c.headDim, H = c.headCount, G = c.headCountKV
-        let qDim = H * d, kvDim = G * d, ffn = c.feedForwardLength, half = rope.dimensions / 2
-        let isPrefill = cache.layers[0].maxCount == 0
-        let positions = (0..<n).map { Int32(startPosition + $0) }
-        let chunk = min(n, Self.chunkSize)
-
-        let x = Buffer(n * dim), ropeCos = Buffer(n * half), ropeSin = Buffer(n * half)
-        let xb = Buffer(chunk * dim), q = Buffer(chunk * qDim), k = Buffer(chunk * kvDim), v = Buffer(chunk * kvDim)
-        let att = Buffer(chunk * qDim), proj = Buffer(chunk * dim), gate = Buffer(chunk * ffn), up = Buffer(chunk * ffn)
-        defer { for b in [x, ropeCos, ropeSin, xb, q, k, v, att, proj, gate, up] { b.free() } }
-
-        for (i, t) in tokens.enumerated() {
-            weights.tokenEmbedding.dequantizeRow(Int(t), into: x.p + i * dim)
-            rope.angles(position: Int(positions[i]), cos: ropeCos.p + i * half, sin: ropeSin.p + i * half)
-        }
-        let chunks = stride(from: 0, to: n, by: chunk).map { $0..<min(n, $0 + chunk) }
-
-        for (l, w) in weights.blocks.enumerated() {
-            let layer = cache.layers[l]
-            // 1. Keys and values of every token into the cache.
-            for r in chunks {
-                let m = r.count, xr = x.p + r.lowerBound * dim
-                for i in 0..<m { Ops.rmsNorm(xr + i * dim, w.attnNorm, xb.p + i * dim, n: dim, eps: c.rmsEpsilon) }
-                MatMul.matmul([w.wk, w.wv], xb.p, n: m, [k.p, v.p], pool: pool, activations: activations)
-                for i in 0..<m {
-                    let t = r.lowerBound + i
-                    rope.apply(k.p + i * kvDim, heads: G, headDim: d, cos: ropeCos.p + t * half, sin: ropeSin.p + t * half)
-                    for g in 0..<G {
-                        layer.append(kvHead: g, key: k.p + i * kvDim + g * d, value: v.p + i * kvDim + g * d, position: positions[t])
-                    }
-                }
-            }
-            // 2. What the compression policy wants to observe.
-            var request = PrefillScoreRequest(kind: .none, window: 0, promptLength: n)
-            var scores: PrefillScores? = nil
-            var decodeProbabilities: UnsafeMutablePointer<Float>? = nil
-            if isPrefill {
-                request = cache.prefillRequest(layer: l)
-                scores = PrefillScores(request: request, queryHeads: H)
-            } else if cache.wantsDecodeProbabilities(layer: l) {
-                probabilities.ensure(H * layer.maxCount)
-                decodeProbabilities = probabilities.p
-            }
-            let keepQueries = request.kind == .nonCausalColumnSums ? Buffer(n * qDim) : nil
-            defer { keepQueries?.free() }
-            // 3. Queries, attention, output projection and feed-forward block, chunk by chunk.
-            for r in chunks {
-                let m = r.count, xr = x.p + r.lowerBound * dim
-                for i in 0..<m { Ops.rmsNorm(xr + i * dim, w.attnNorm, xb.p + i * dim, n: dim, eps: c.rmsEpsilon) }
-                MatMul.matmul(w.wq, xb.p, n: m, q.p, pool: pool, activations: activations)
-                for i in 0..<m {
-                    let t = r.lowerBound + i
-                    rope.apply(q.p + i * qDim, heads: H, headDim: d, cos: ropeCos.p + t * half, sin: ropeSin.p + t * half)
-                }
-                keepQueries.map { ($0.p + r.lowerBound * qDim).update(from: q.p, count: m * qDim) }
-                if isPrefill {
-                    prefillAttention(layer: layer, layerIndex: l, q: q.p, queries: r, positions: positions, out: att.p,
-                                     request: request, scores: &scores!)
-                } else {
-                    decodeAttention(layer: layer, layerIndex: l, q: q.p, position: positions[0], out: att.p, probabilities: decodeProbabilities)
-                }
-                MatMul.matmul(w.wo, att.p, n: m, proj.p, pool: pool, activations: activations)
-                Ops.add(xr, proj.p, n: m * dim)
-
-                for i in 0..<m { Ops.rmsNorm(xr + i * dim, w.ffnNorm, xb.p + i * dim, n: dim, eps: c.rmsEpsilon) }
-                MatMul.matmul([w.wGate, w.wUp], xb.p, n: m, [gate.p, up.p], pool: pool, activations: activations)
-                Ops.swiglu(gate.p, up.p, n: m * ffn)
-                MatMul.matmul(w.wDown, gate.p, n: m, proj.p, pool: pool, activations: activations)
-                Ops.add(xr, proj.p, n: m * dim)
-            }
-            // 4. Let the policy compress this layer.
-            if isPrefill {
-                if let keepQueries {
-                    nonCausalColumnSums(layer: layer, q: keepQueries.p, n: n, window: request.window, scores: &scores!)
-                }
-                try cache.finishPrefill(layer: l, scores: scores)
-            } else {
-                try cache.finishDecodeStep(layer: l, probabilities: decodeProbabilities.map {
-                    UnsafeBufferPointer(start: $0, count: H * layer.maxCount)
-                })
-            }
-        }
-        var hidden = [Float](repeating: 0, count: n * dim)
-        hidden.withUnsafeMutableBufferPointer { h in
-            for i in 0..<n { Ops.rmsNorm(x.p + i * dim, weights.outputNorm, h.baseAddress! + i * dim, n: dim, eps: c.rmsEpsilon) }
-        }
-        return hidden
+        let pass = LayerPass(model: self, tokens: tokens, startPosition: startPosition, cache: cache)
+        try pass.run()
+        return pass.hidden()
     }
 }
 

@@ -32,6 +32,15 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
+    @Option(name: .long, help: "Comma-separated numbers of sequences decoded together (batched decoding; one --prompt-tokens value).")
+    var parallel: String?
+
+    @Option(name: .customLong("kv-budget-mb"), help: "With --parallel: run requests through the batch scheduler under this KV budget (MiB).")
+    var kvBudgetMB: Double?
+
+    @Option(help: "With --parallel: requests submitted to the batch scheduler per count (default: the count; implies the scheduler).")
+    var requests: Int?
+
     func validate() throws {
         guard repeats >= 1 else { throw ValidationError("--repeats must be ≥ 1, got \(repeats)") }
         guard genTokens >= 1 else { throw ValidationError("--gen-tokens must be ≥ 1, got \(genTokens)") }
@@ -64,7 +73,9 @@ struct BenchCommand: ParsableCommand {
         }
         var prefill: [[String: Any]] = [], decode: [[String: Any]] = []
         var kvPeak = 0
-        for n in lengths {
+        // The scheduler runs (--kv-budget-mb/--requests) measure their own prefill and decoding.
+        let schedulerMode = parallel != nil && (kvBudgetMB != nil || requests != nil)
+        for n in schedulerMode ? [] : lengths {
             var prompt: [Int32] = []
             while prompt.count < n { prompt += base }
             prompt = Array(prompt.prefix(n))
@@ -90,11 +101,25 @@ struct BenchCommand: ParsableCommand {
                              Double(s.kvBytesPeak) / 1_048_576))
             }
         }
+        var parallelRuns: [[String: Any]] = []
+        if let parallel {
+            guard lengths.count == 1 else { throw ValidationError("--parallel needs exactly one --prompt-tokens value") }
+            let bench = ParallelBench(model: model, base: base, promptTokens: lengths[0], genTokens: genTokens,
+                                      config: config, elementType: modelOptions.kvType)
+            if schedulerMode {
+                parallelRuns = try SchedulerBench(bench: bench, tokenizer: tokenizer, budgetMB: kvBudgetMB, requests: requests)
+                    .run(try ParallelBench.counts(parallel), quiet: json)
+            } else {
+                parallelRuns = try bench.run(try ParallelBench.counts(parallel), quiet: json)
+            }
+        }
         let rss = peakRSSBytes()
         if json {
-            try printJSON(["prefill": prefill, "decode": decode, "load_seconds": loadSeconds, "peak_rss_bytes": rss,
-                           "kv_bytes_peak": kvPeak, "threads": model.pool.threadCount, "kv_type": modelOptions.kvType.rawValue, "activations": model.activations.rawValue,
-                           "model": modelOptions.resolvedPath])
+            var output: [String: Any] = ["prefill": prefill, "decode": decode, "load_seconds": loadSeconds, "peak_rss_bytes": rss,
+                                         "kv_bytes_peak": kvPeak, "threads": model.pool.threadCount, "kv_type": modelOptions.kvType.rawValue,
+                                         "activations": model.activations.rawValue, "model": modelOptions.resolvedPath]
+            if parallel != nil { output["parallel"] = parallelRuns }
+            try printJSON(output)
         } else {
             print(String(format: "load %.3f s | peak RSS %.1f MiB | threads %d", loadSeconds, Double(rss) / 1_048_576, model.pool.threadCount))
         }

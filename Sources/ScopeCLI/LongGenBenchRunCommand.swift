@@ -23,6 +23,7 @@ struct LongGenBenchRunCommand: ParsableCommand {
     @OptionGroup(title: "Model") var modelOptions: ModelOptions
     @OptionGroup(title: "KV compression") var compression: KVCompressionOptions
     @OptionGroup(title: "Sampling") var sampling: SamplingFlags
+    @OptionGroup(title: "Batching") var batching: BatchingOptions
 
     @Option(help: "LongGenBench data file (e.g. gsm8k_30.jsonl from `longgenbench build`).")
     var data: String
@@ -87,7 +88,9 @@ struct LongGenBenchRunCommand: ParsableCommand {
                                                             template: templateValue.name, maxNewTokens: maxTokens, dataPath: data)))
         let summary: LongGenBenchRunner.Summary
         do {
-            summary = try runner.run(outDir: out, generator: engine.generator)
+            summary = batching.isBatched
+                ? try runner.run(outDir: out, concurrent: batching.generator(for: engine, config: config))
+                : try runner.run(outDir: out, generator: engine.generator)
         } catch let failure as LongGenBenchRunner.CheckFailed where failure.underlying is ValidationError {
             throw ValidationError(failure.description)   // e.g. the context rule: exit 64 like every bad option
         }

@@ -1,0 +1,69 @@
+import KVCache
+import Model
+import Tokenizer
+
+/// An admitted sequence as the engine thread sees it: its cache, its prompt pass while it is being
+/// prefilled, its sampler and streaming text decoder, and what it generated so far.
+final class RunningSequence {
+    let id: UInt64
+    let request: SequenceRequest
+    let worstCaseBytes: Int
+    let continuation: AsyncThrowingStream<SequenceEvent, Error>.Continuation
+    let queueSeconds: Double
+    let cache: KVCache
+    /// The prompt's layer-by-layer pass; nil once the prompt has been prefilled.
+    var prefill: LayerPass?
+    var sampler: Sampler
+    var decoder: StreamingDecoder
+    var tokens: [Int32] = []
+    var kvBytesTrace: [Int] = []
+    var stats = GenerationStats()
+    var prefillStart: Double?
+    var decodeStart = 0.0
+
+    init(_ p: PendingSequence, model: LlamaModel, tokenizer: Tokenizer, kvType: KVElementType, now: Double) throws {
+        id = p.id
+        request = p.request
+        worstCaseBytes = p.worstCaseBytes
+        continuation = p.continuation
+        queueSeconds = now - p.submitted
+        cache = try KVCache(shape: model.cacheShape, config: p.request.compression, maxNewTokens: p.request.maxTokens,
+                            elementType: kvType)
+        prefill = LayerPass(model: model, tokens: p.request.prompt, startPosition: 0, cache: cache)
+        sampler = Sampler(p.request.sampling)
+        decoder = StreamingDecoder(tokenizer: tokenizer, skipSpecial: p.request.skipSpecialInText)
+        stats.promptTokens = p.request.prompt.count
+    }
+
+    /// The position of the next token fed to the model.
+    var position: Int { request.prompt.count + tokens.count - 1 }
+
+    /// Samples from `logits`, emits the token; returns the finish reason when the sequence is done.
+    func accept(logits: UnsafeBufferPointer<Float>, endOfGeneration: Set<Int32>) -> FinishReason? {
+        let next = sampler.sample(logits)
+        if let stride = request.kvTraceStride, tokens.count % max(1, stride) == 0 { kvBytesTrace.append(cache.bytesCurrent) }
+        tokens.append(next)
+        continuation.yield(.token(id: next, text: decoder.append(next)))
+        if !request.ignoreEndOfGeneration && endOfGeneration.contains(next) { return .endOfGeneration }
+        if tokens.count >= request.maxTokens { return .length }
+        return nil
+    }
+
+    /// Ends the stream with its outcome.
+    func finish(_ reason: FinishReason, now: Double) {
+        if prefill == nil {
+            stats.decodeSeconds = now - decodeStart
+        } else if let prefillStart {
+            stats.prefillSeconds = now - prefillStart
+        }
+        stats.generatedTokens = tokens.count
+        stats.kvBytesCurrent = cache.bytesCurrent
+        stats.kvBytesPeak = cache.bytesPeak
+        stats.kvTokensPerLayer = cache.tokensPerLayer
+        stats.selectionSeconds = cache.selectionSeconds
+        let outcome = SequenceOutcome(reason: reason, tokens: tokens, trailingText: decoder.flush(), stats: stats,
+                                      kvBytesTrace: kvBytesTrace, queueSeconds: queueSeconds)
+        continuation.yield(.finished(outcome))
+        continuation.finish()
+    }
+}

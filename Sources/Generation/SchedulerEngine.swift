@@ -1,0 +1,139 @@
+import Foundation
+import KVCache
+import Model
+import Tokenizer
+
+/// The loop of `BatchScheduler`'s engine thread. Each iteration: drop cancelled sequences, admit
+/// waiting ones, advance one prompt by a few layers (chunked prefill), then run one batched decoding
+/// step of every sequence past its prompt. Only this thread touches the model and the caches.
+final class SchedulerEngine: @unchecked Sendable {
+    let model: LlamaModel
+    let tokenizer: Tokenizer
+    let queue: SchedulerQueue
+    let kvType: KVElementType
+    let prefillChunk: Int
+    private var active: [RunningSequence] = []
+    private var logits: [Float] = []
+
+    init(model: LlamaModel, tokenizer: Tokenizer, queue: SchedulerQueue, kvType: KVElementType, prefillChunk: Int) {
+        self.model = model
+        self.tokenizer = tokenizer
+        self.queue = queue
+        self.kvType = kvType
+        self.prefillChunk = prefillChunk
+    }
+
+    func run() {
+        while let work = queue.nextWork(active: active.count) {
+            let now = monotonicNow()
+            for p in work.dropped {
+                let outcome = SequenceOutcome(reason: .cancelled, tokens: [], trailingText: "", stats: GenerationStats(),
+                                              kvBytesTrace: [], queueSeconds: now - p.submitted)
+                queue.finished(p.id, worstCaseBytes: p.worstCaseBytes, wasAdmitted: false)
+                p.continuation.yield(.finished(outcome))
+                p.continuation.finish()
+            }
+            for s in active where work.cancelled.contains(s.id) { end(s, .cancelled) }
+            for p in work.admitted {
+                do {
+                    active.append(try RunningSequence(p, model: model, tokenizer: tokenizer, kvType: kvType, now: now))
+                } catch {
+                    queue.finished(p.id, worstCaseBytes: p.worstCaseBytes, wasAdmitted: true)
+                    p.continuation.finish(throwing: error)
+                }
+            }
+            step()
+        }
+    }
+
+    /// Finishes a sequence's stream and releases its reservation (its cache goes with it).
+    /// (The reservation is released first, so a caller that sees the end also sees it in `metrics`.)
+    private func end(_ s: RunningSequence, _ reason: FinishReason) {
+        remove(s)
+        s.finish(reason, now: monotonicNow())
+    }
+
+    private func fail(_ s: RunningSequence, _ error: Error) {
+        remove(s)
+        s.continuation.finish(throwing: error)
+    }
+
+    private func remove(_ s: RunningSequence) {
+        active.removeAll { $0 === s }
+        queue.finished(s.id, worstCaseBytes: s.worstCaseBytes, wasAdmitted: true)
+    }
+
+    private func step() {
+        if let s = active.first(where: { $0.prefill != nil }) { advancePrefill(s) }
+        let decoding = active.filter { $0.prefill == nil }
+        var finished: [(RunningSequence, FinishReason)] = []
+        if !decoding.isEmpty {
+            do {
+                finished = try decode(decoding)
+            } catch {
+                for s in decoding { fail(s, error) }
+            }
+        }
+        let inUse = active.reduce(0) { $0 + $1.cache.bytesCurrent }
+        let peakBound = active.reduce(0) { $0 + $1.cache.bytesPeak }
+        queue.recordStep(bytesInUse: inUse, peakBound: peakBound, decodeRows: decoding.count)
+        for (s, reason) in finished { end(s, reason) }
+    }
+
+    /// Runs the next layers of `s`'s prompt: about `prefillChunk` tokens' worth of work. When the
+    /// prompt is complete, samples the first token.
+    private func advancePrefill(_ s: RunningSequence) {
+        guard let pass = s.prefill else { return }
+        let L = model.config.blockCount
+        if s.prefillStart == nil { s.prefillStart = monotonicNow() }
+        let layers = max(1, (prefillChunk * L + pass.tokenCount - 1) / max(1, pass.tokenCount))
+        do {
+            try pass.run(layers: layers)
+        } catch {
+            fail(s, error)
+            return
+        }
+        guard pass.isComplete else { return }
+        let hidden = pass.hidden()
+        let dim = model.config.embeddingLength, vocab = model.config.vocabularySize
+        ensureLogits(vocab)
+        logits.withUnsafeMutableBufferPointer { o in
+            hidden.withUnsafeBufferPointer { h in
+                model.logits(hidden: h.baseAddress! + (pass.tokenCount - 1) * dim, into: o.baseAddress!)
+            }
+        }
+        let now = monotonicNow()
+        s.prefill = nil
+        s.stats.prefillSeconds = now - (s.prefillStart ?? now)
+        s.decodeStart = now
+        let reason = logits.withUnsafeBufferPointer {
+            s.accept(logits: UnsafeBufferPointer(rebasing: $0[0..<vocab]), endOfGeneration: tokenizer.endOfGeneration)
+        }
+        if let reason { end(s, reason) }
+    }
+
+    /// One batched decoding step of `sequences`; returns those that finished.
+    private func decode(_ sequences: [RunningSequence]) throws -> [(RunningSequence, FinishReason)] {
+        let rows = sequences.map { DecodeRow(cache: $0.cache, token: $0.tokens.last!, position: $0.position) }
+        let hidden = try model.decodeStep(rows)
+        let vocab = model.config.vocabularySize
+        ensureLogits(rows.count * vocab)
+        logits.withUnsafeMutableBufferPointer { o in
+            hidden.withUnsafeBufferPointer { h in
+                model.logits(hiddenRows: h.baseAddress!, count: rows.count, into: o.baseAddress!)
+            }
+        }
+        var finished: [(RunningSequence, FinishReason)] = []
+        logits.withUnsafeBufferPointer { all in
+            for (b, s) in sequences.enumerated() {
+                let row = UnsafeBufferPointer(rebasing: all[(b * vocab)..<((b + 1) * vocab)])
+                if let reason = s.accept(logits: row, endOfGeneration: tokenizer.endOfGeneration) { finished.append((s, reason)) }
+            }
+        }
+        return finished
+    }
+
+    private func ensureLogits(_ count: Int) {
+        if logits.count < count { logits = [Float](repeating: 0, count: count) }
+    }
+}

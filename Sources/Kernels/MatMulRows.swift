@@ -1,0 +1,82 @@
+import Foundation
+
+extension MatMul {
+    /// `n` independent matrix–vector products sharing the weights (batched decode): `ys[i]` row t
+    /// gets `ws[i]·x_t` for the `n` activation rows of `x` (`[n, cols]`; `ys[i]` is `[n, ws[i].rows]`).
+    ///
+    /// Tasks of 64 weight rows, as in the decode path; each weight row is streamed from memory once
+    /// and, for Q4_1/Q8_0, decoded once for up to `RowDot.maxRows` activation rows
+    /// (`RowDot.dotRows`/`dotQ8Rows`). Row t of the result is bit-identical to `matvec` of row t
+    /// alone, in float32 and in q8 mode: every kernel repeats the single-row arithmetic per row.
+    public static func matvecRows(_ ws: [WeightMatrix], _ x: UnsafePointer<Float>, n: Int, _ ys: [UnsafeMutablePointer<Float>],
+                                  pool: ThreadPool, activations: ActivationPrecision = .f32) {
+        guard n > 0, let cols = ws.first?.cols else { return }
+        precondition(ws.count == ys.count && ws.allSatisfy { $0.cols == cols }, "matvecRows: mismatched matrices")
+        if n == 1 { matmul(ws, x, n: 1, ys, pool: pool, activations: activations); return }
+        var firstTask: [Int] = [0]
+        for w in ws { firstTask.append(firstTask.last! + (w.rows + vectorChunkRows - 1) / vectorChunkRows) }
+        let nb = cols / 32
+        let sums = UnsafeMutablePointer<Float>.allocate(capacity: max(1, n * nb))
+        defer { sums.deallocate() }
+        if ws.contains(where: { $0.type == .q4_1 }) {
+            for t in 0..<n { RowDot.blockSums(x + t * cols, count: cols, into: sums + t * nb) }
+        }
+        // 8-bit activations as the decode path makes them: all rows quantized together (blocks of 32
+        // never straddle rows) for the shared-decode kernels, one object per row for the others.
+        let useQ8 = activations == .q8 && cols % 32 == 0
+        let q8Types = ws.map { useQ8 && RowDot.hasQ8Kernel($0.type) }
+        #if SCOPE_AVX2
+        let q8All = zip(ws, q8Types).contains { $1 && RowDot.hasRowsKernel($0.type) } ? Q8Activations(x, count: n * cols) : nil
+        #endif
+        let q8Each = zip(ws, q8Types).contains { $1 && !RowDot.hasRowsKernel($0.type) }
+            ? (0..<n).map { Q8Activations(x + $0 * cols, count: cols) } : []
+        pool.parallelFor(firstTask.last!) { task in
+            var m = 0
+            while task >= firstTask[m + 1] { m += 1 }
+            let w = ws[m], y = ys[m], rows = w.rows
+            let start = (task - firstTask[m]) * vectorChunkRows, end = min(rows, start + vectorChunkRows)
+            if q8Types[m] {
+                for r in start..<end {
+                    prefetchAhead(w, r)
+                    let row = w.row(r)
+                    #if SCOPE_AVX2
+                    if RowDot.hasRowsKernel(w.type), let q8All {
+                        for t0 in stride(from: 0, to: n, by: RowDot.maxRows) {
+                            RowDot.dotQ8Rows(w.type, row, q8All, first: t0, count: cols, rows: min(RowDot.maxRows, n - t0),
+                                             into: y + t0 * rows + r, stride: rows)
+                        }
+                        continue
+                    }
+                    #endif
+                    for t in 0..<n { y[t * rows + r] = RowDot.dotQ8(w.type, row, q8Each[t]) }
+                }
+            } else if RowDot.hasFusedKernel(w.type) {
+                for r in start..<end {
+                    prefetchAhead(w, r)
+                    let row = w.row(r)
+                    #if SCOPE_AVX2
+                    if RowDot.hasRowsKernel(w.type) {
+                        for t0 in stride(from: 0, to: n, by: RowDot.maxRows) {
+                            RowDot.dotRows(w.type, row, x + t0 * cols, sums: sums + t0 * nb, count: cols,
+                                           rows: min(RowDot.maxRows, n - t0), into: y + t0 * rows + r, stride: rows)
+                        }
+                        continue
+                    }
+                    #endif
+                    for t in 0..<n {
+                        y[t * rows + r] = RowDot.dot(w.type, row, x + t * cols, blockSums: sums + t * nb, count: cols, scratch: nil)
+                    }
+                }
+            } else {
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: cols)
+                defer { scratch.deallocate() }
+                for r in start..<end {
+                    for t in 0..<n {
+                        y[t * rows + r] = RowDot.dot(w.type, w.row(r), x + t * cols, blockSums: sums + t * nb, count: cols,
+                                                     scratch: scratch)
+                    }
+                }
+            }
+        }
+    }
+}
