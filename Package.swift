@@ -80,3 +80,23 @@ if Context.environment["SCOPE_BENCHMARKS"] == "1" {
             swiftSettings: nativeFlags,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]))
 }
+
+// libFuzzer targets (Fuzz/), declared only when SCOPE_FUZZ=1 so that `swift build` and `swift test`
+// never build them. Each is an executable that hands one test function to libFuzzer's driver; scripts/fuzz builds one with
+// the fuzzer and AddressSanitizer instrumentation and runs it:  scripts/fuzz gguf 60
+if Context.environment["SCOPE_FUZZ"] == "1" {
+    package.targets.append(.target(name: "CFuzzDriver", path: "Fuzz/CFuzzDriver"))
+    package.targets.append(.target(name: "FuzzSupport", dependencies: ["CFuzzDriver"], path: "Fuzz/FuzzSupport"))
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("FuzzGGUF", ["GGUF", "Tokenizer"]),
+        ("FuzzTokenizer", ["Tokenizer"]),
+        ("FuzzChatTemplate", ["Tokenizer"]),
+        ("FuzzLongGenBench", ["LongGenBench"]),
+    ]
+    for target in fuzzTargets {
+        package.targets.append(
+            .executableTarget(
+                name: target.name, dependencies: target.dependencies + ["FuzzSupport"], path: "Fuzz/\(target.name)"))
+        package.products.append(.executable(name: target.name, targets: [target.name]))
+    }
+}
