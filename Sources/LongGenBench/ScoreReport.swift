@@ -107,8 +107,18 @@ public enum ScoreReport {
         return s
     }
 
+    /// A CSV field, quoted (with `"` doubled) when it holds a comma, quote or line break. Checked scalar by
+    /// scalar: a `"` or `,` followed by a combining mark is a single Character that `contains` would miss.
     static func csvField(_ f: String) -> String {
-        f.contains(",") || f.contains("\"") ? "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : f
+        guard f.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return f }
+        var out = String.UnicodeScalarView()
+        out.append("\"")
+        for scalar in f.unicodeScalars {
+            out.append(scalar)
+            if scalar == "\"" { out.append("\"") }
+        }
+        out.append("\"")
+        return String(out)
     }
 
     static func runJSON(_ r: RunScores, columns ds: [LongGenBenchDataset]) -> [(String, PythonJSON.Value)] {

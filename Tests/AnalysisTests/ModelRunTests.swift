@@ -8,15 +8,15 @@ import Testing
 import Tokenizer
 @testable import Analysis
 
-@Suite(.serialized) struct ModelRunTests {
-    static func load() throws -> (LlamaModel, Tokenizer)? {
-        guard let path = DefaultModel.path() else { return nil }
+@Suite(.serialized, .needsDefaultModel) struct ModelRunTests {
+    static func load() throws -> (LlamaModel, Tokenizer) {
+        let path = try #require(DefaultModel.path())
         let file = try GGUFFile(path: path)
         return (try LlamaModel(file: file), try Tokenizer(gguf: file))
     }
 
     @Test func heavyHitterNumbersOnAShortRunAreConsistent() throws {
-        guard let (model, tokenizer) = try Self.load() else { return }
+        let (model, tokenizer) = try Self.load()
         let prompt = tokenizer.encode("Question: Tom has 3 apples and buys 4 more. How many apples does he have?\nAnswer:", addSpecial: true)
         let n = prompt.count
         let snap = CompressionConfig(prefill: .snapKV, prefillBudget: 12, window: 4)
@@ -41,7 +41,7 @@ import Tokenizer
     }
 
     @Test func attentionMapRowsAreCausalDistributions() throws {
-        guard let (model, tokenizer) = try Self.load() else { return }
+        let (model, tokenizer) = try Self.load()
         let prompt = tokenizer.encode("The cat sat on the mat and looked at the door.", addSpecial: true)
         let m = try AttentionMapAnalysis.run(model: model, tokenizer: tokenizer, prompt: prompt, maxTokens: 3, layer: 2, head: 1)
         #expect(m.size == prompt.count + 2)

@@ -3,9 +3,9 @@ import Testing
 import GGUF
 import ScopeTestSupport
 
-/// Runs the built `scope` executable (if present under .build) on fixtures and malformed files.
-@Suite struct InspectCommandTests {
-    static func run(_ arguments: [String]) throws -> ScopeExecutable.Run? { try ScopeExecutable.run(arguments) }
+/// Runs the built `scope` executable (under .build) on fixtures and malformed files.
+@Suite(.needsScopeExecutable) struct InspectCommandTests {
+    static func run(_ arguments: [String]) throws -> ScopeExecutable.Run { try #require(try ScopeExecutable.run(arguments)) }
 
     @Test func malformedFilesExitNonZeroWithTheErrorOnStandardError() throws {
         let dir = try TemporaryDirectory()
@@ -18,7 +18,7 @@ import ScopeTestSupport
         #expect(corpus.count == MalformedFileTests.cases.count + 7)
         for (label, bytes, expected) in corpus {
             let path = try dir.write(bytes, name: "cli.gguf")
-            guard let r = try Self.run(["inspect", path]) else { return }
+            let r = try Self.run(["inspect", path])
             #expect(r.status != 0, "\(label): exit status \(r.status)")
             #expect(r.stdoutData.isEmpty, "\(label): nothing on stdout")
             #expect(r.stderr.contains(path), "\(label): \(r.stderr)")
@@ -28,7 +28,7 @@ import ScopeTestSupport
 
     @Test func dequantizeJSONMatchesGGUFPackageValues() throws {
         for type in [GGMLType.q4_K, .q8_0, .f16] {
-            guard let r = try Self.run(["inspect", Fixtures.path("dequant/\(type.name).gguf"), "--tensor", "weights", "--dequantize", "--json"]) else { return }
+            let r = try Self.run(["inspect", Fixtures.path("dequant/\(type.name).gguf"), "--tensor", "weights", "--dequantize", "--json"])
             #expect(r.status == 0, "\(r.stderr)")
             let object = try #require(try JSONSerialization.jsonObject(with: r.stdoutData) as? [String: Any])
             #expect(object["name"] as? String == "weights")
@@ -41,7 +41,7 @@ import ScopeTestSupport
     }
 
     @Test func metadataJSONListsKeysAndTensorTable() throws {
-        guard let r = try Self.run(["inspect", Fixtures.path("metadata.gguf"), "--json"]) else { return }
+        let r = try Self.run(["inspect", Fixtures.path("metadata.gguf"), "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: r.stdoutData) as? [String: Any])
         #expect(object["version"] as? Int == 3)
@@ -57,7 +57,7 @@ import ScopeTestSupport
     }
 
     @Test func unknownTensorNameIsAnErrorNamingIt() throws {
-        guard let r = try Self.run(["inspect", Fixtures.path("metadata.gguf"), "--tensor", "nope", "--dequantize", "--json"]) else { return }
+        let r = try Self.run(["inspect", Fixtures.path("metadata.gguf"), "--tensor", "nope", "--dequantize", "--json"])
         #expect(r.status != 0)
         #expect(r.stderr.contains("no tensor named 'nope'"))
     }

@@ -4,9 +4,9 @@ import GGUF
 import ScopeTestSupport
 
 /// The default model (SmolLM2-135M-Instruct Q4_1) parses, exposes its metadata and dequantizes.
-@Suite struct RealModelTests {
+@Suite(.needsDefaultModel) struct RealModelTests {
     @Test func defaultModelParsesWithLlamaMetadataAndExpectedTensorTypes() throws {
-        guard let path = DefaultModel.path() else { return }
+        let path = try #require(DefaultModel.path())
         let start = Date()
         let file = try GGUFFile(path: path)
         let elapsed = Date().timeIntervalSince(start)
@@ -33,7 +33,7 @@ import ScopeTestSupport
     }
 
     @Test func defaultModelTokenEmbeddingRowZeroDequantizesToFiniteValues() throws {
-        guard let path = DefaultModel.path() else { return }
+        let path = try #require(DefaultModel.path())
         let file = try GGUFFile(path: path)
         let embd = try #require(file.tensor("token_embd.weight"))
         #expect(embd.shape == [576, 49152])

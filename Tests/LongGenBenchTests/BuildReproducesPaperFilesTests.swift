@@ -19,10 +19,12 @@ struct BuildReproducesPaperFilesTests {
         Case(dataset: .mmlu, k: 60, source: "data/mmlu", demos: "data/longgenbench/prompts/mmlu_5demos.json", expected: "data/longgenbench/mmlu/mmlu_60.jsonl"),
     ]
 
-    @Test("reference build equals the paper's file line for line, parsed and byte for byte", arguments: cases)
+    @Test("reference build equals the paper's file line for line, parsed and byte for byte",
+          .needsShared("data/raw", "data/mmlu", "data/longgenbench"), arguments: cases)
     func referenceBuildMatchesPaperFile(_ c: Case) throws {
-        guard let source = SharedData.path(c.source), let demos = SharedData.path(c.demos),
-              let expected = SharedData.path(c.expected) else { return }
+        let source = try #require(SharedData.path(c.source))
+        let demos = try #require(SharedData.path(c.demos))
+        let expected = try #require(SharedData.path(c.expected))
         let folder = TempFolder()
         let out = folder.file("out.jsonl")
         let records = try LongGenBenchBuilder.build(dataset: c.dataset, k: c.k, source: source.path, demos: demos.path)

@@ -36,9 +36,11 @@ struct RunnerTests {
         try JSONLines.readObjects(path).map { ($0.object["index"] as! NSNumber).intValue }
     }
 
-    @Test("paper template gives the exact final prompts of prompts.json for the first example of every file")
+    @Test("paper template gives the exact final prompts of prompts.json for the first example of every file",
+          .needsShared("conformance/kv/prompts.json", "data/longgenbench"))
     func paperPromptMatchesPromptsJSON() throws {
-        guard let url = SharedData.path("conformance/kv/prompts.json"), let dataRoot = SharedData.path("data/longgenbench") else { return }
+        let url = try #require(SharedData.path("conformance/kv/prompts.json"))
+        let dataRoot = try #require(SharedData.path("data/longgenbench"))
         let root = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         let files = try #require(root["files"] as? [[String: Any]])
         #expect(files.count == 6)

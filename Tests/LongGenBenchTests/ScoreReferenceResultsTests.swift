@@ -5,9 +5,9 @@ import ScopeTestSupport
 
 /// `score` on the paper's own predictions reproduces every results.csv and the by-index numbers of methods.md §5.5.
 struct ScoreReferenceResultsTests {
-    @Test("paper scorer reproduces every number of every results.csv to 4 decimals")
+    @Test("paper scorer reproduces every number of every results.csv to 4 decimals", .needsShared("data/reference_results"))
     func paperScorerReproducesResultsCSV() throws {
-        guard let root = SharedData.path("data/reference_results") else { return }
+        let root = try #require(SharedData.path("data/reference_results"))
         let walker = try #require(FileManager.default.enumerator(atPath: root.path))
         var csvs: [String] = []
         while let rel = walker.nextObject() as? String {
@@ -32,9 +32,9 @@ struct ScoreReferenceResultsTests {
         #expect(checked == csvs.count * 3)
     }
 
-    @Test("by-index scorer gives the numbers of methods.md §5.5")
+    @Test("by-index scorer gives the numbers of methods.md §5.5", .needsShared("data/reference_results"))
     func byIndexGivesMethodsNumbers() throws {
-        guard let root = SharedData.path("data/reference_results") else { return }
+        let root = try #require(SharedData.path("data/reference_results"))
         let cases: [(String, LongGenBenchDataset, Double)] = [
             ("results_longgenbench_4K/ALLKV+None_decoding_window_512_recent_window_256", .gsm8k, 62.6357),
             ("results_longgenbench_4K/StreamingLLM+slm_decoding_window_512_recent_window_256", .gsm8k, 33.5659),

@@ -5,9 +5,9 @@ import ScopeTestSupport
 
 /// The paper's scorer against ../shared/conformance/kv/scorer.json and Python `re` behaviour.
 struct ScorerConformanceTests {
-    @Test("every case of scorer.json gives the expected matches, correct count and accuracy")
+    @Test("every case of scorer.json gives the expected matches, correct count and accuracy", .needsShared("conformance/kv/scorer.json"))
     func scorerJSONCasesPass() throws {
-        guard let url = SharedData.path("conformance/kv/scorer.json") else { return }
+        let url = try #require(SharedData.path("conformance/kv/scorer.json"))
         let root = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         let cases = try #require(root["cases"] as? [[String: Any]])
         #expect(cases.count >= 11)

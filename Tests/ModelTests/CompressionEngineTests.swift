@@ -8,7 +8,7 @@ import ScopeTestSupport
 import Tokenizer
 
 /// KV-cache compression driven by the real model: invariants that must hold end to end.
-@Suite(.serialized)
+@Suite(.serialized, .needsDefaultModel)
 struct CompressionEngineTests {
     static let engine: (LlamaModel, Tokenizer)? = {
         guard let path = DefaultModel.path(), let file = try? GGUFFile(path: path),
@@ -23,7 +23,7 @@ struct CompressionEngineTests {
 
     @Test("with budgets larger than the sequence, every prefill × decoding pair reproduces FullKV's greedy output, in both semantics")
     func largeBudgetsEqualFullKV() throws {
-        guard let (model, tokenizer) = Self.engine else { print("SKIP: default model unavailable"); return }
+        let (model, tokenizer) = try #require(Self.engine)
         let prompt = Self.prompt(tokenizer, "List three facts about the moon.")
         let generator = Generator(model: model, tokenizer: tokenizer)
         let maxTokens = 20
@@ -48,7 +48,7 @@ struct CompressionEngineTests {
 
     @Test("kv_bytes_peak equals the closed-form formula, and corrected semantics stores 1/group of reference")
     func peakBytesMatchFormula() throws {
-        guard let (model, tokenizer) = Self.engine else { print("SKIP: default model unavailable"); return }
+        let (model, tokenizer) = try #require(Self.engine)
         let text = String(repeating: "The lighthouse keeper wrote the weather in the log every night. ", count: 12)
         let prompt = Self.prompt(tokenizer, text)
         #expect(prompt.count > 96)
@@ -73,7 +73,7 @@ struct CompressionEngineTests {
 
     @Test("a compressed cache changes what the model sees: fewer stored rows than positions, positions preserved")
     func compressedCacheKeepsPositions() throws {
-        guard let (model, tokenizer) = Self.engine else { print("SKIP: default model unavailable"); return }
+        let (model, tokenizer) = try #require(Self.engine)
         let prompt = Self.prompt(tokenizer, String(repeating: "Count the stars and name them. ", count: 8))
         let config = CompressionConfig(prefill: .snapKV, decoding: .slide, prefillBudget: 32, decodingWindow: 24, recent: 8)
         let cache = try KVCache(shape: model.cacheShape, config: config, maxNewTokens: 40)

@@ -9,12 +9,12 @@ import ScopeTestSupport
 /// The opt-in fast mode (8-bit decode activations, f16 KV cache) against the fp32 reference: it
 /// must stay at least as close as llama.cpp, which the conformance README measures on the same file
 /// at 97.6–98.1% argmax agreement on the long prompts and top-10 logit errors up to 1.8.
-@Suite(.serialized)
+@Suite(.serialized, .needsDefaultModel)
 struct Q8ActivationConformanceTests {
     @Test("q8 decode activations with an f16 KV cache stay within llama.cpp's distance of the fp32 reference")
     func q8DecodeIsAsCloseAsLlamaCpp() throws {
         let reference = try #require(ReferenceConformanceTests.reference)
-        guard let path = DefaultModel.path() else { print("SKIP: default model unavailable"); return }
+        let path = try #require(DefaultModel.path())
         let model = try LlamaModel(path: path)
         model.activations = .q8
         let vocab = model.config.vocabularySize

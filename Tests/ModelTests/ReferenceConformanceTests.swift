@@ -10,7 +10,7 @@ import Tokenizer
 
 /// The engine against the fp32 reference (transformers, weights dequantized from the GGUF), with
 /// the tolerances of conformance/README.md.
-@Suite(.serialized)
+@Suite(.serialized, .needsDefaultModel)
 struct ReferenceConformanceTests {
     struct Reference: Decodable {
         struct Position: Decodable { let pos: Int; let top_ids: [Int]; let top_logits: [Float]; let logsumexp: Float }
@@ -34,7 +34,7 @@ struct ReferenceConformanceTests {
     @Test("every reference prompt's logits are within 0.05 and argmax agrees on ≥ 99.5% of positions")
     func logitsMatchReference() throws {
         let reference = try #require(Self.reference)
-        guard let model = Self.model else { print("SKIP: default model unavailable"); return }
+        let model = try #require(Self.model)
         for c in reference.logits {
             let cache = try KVCache(shape: model.cacheShape, config: CompressionConfig(), maxNewTokens: 0)
             let hidden = try model.forward(tokens: c.ids, startPosition: 0, cache: cache)
@@ -64,7 +64,8 @@ struct ReferenceConformanceTests {
     @Test("greedy generation reproduces the reference output ids exactly")
     func greedyMatchesReference() throws {
         let reference = try #require(Self.reference)
-        guard let model = Self.model, let path = DefaultModel.path() else { print("SKIP: default model unavailable"); return }
+        let model = try #require(Self.model)
+        let path = try #require(DefaultModel.path())
         let tokenizer = try Tokenizer(gguf: try GGUFFile(path: path))
         let generator = Generator(model: model, tokenizer: tokenizer)
         for c in reference.greedy {
@@ -77,7 +78,7 @@ struct ReferenceConformanceTests {
 
     @Test("decoding token by token gives the same logits as one prefill pass")
     func stepwiseDecodeEqualsPrefill() throws {
-        guard let model = Self.model else { print("SKIP: default model unavailable"); return }
+        let model = try #require(Self.model)
         let ids: [Int32] = [1, 9690, 198, 2683, 359, 253, 5356, 5646, 11173, 3365, 3511, 308]
         let full = try model.forward(tokens: ids, startPosition: 0,
                                      cache: try KVCache(shape: model.cacheShape, config: CompressionConfig(), maxNewTokens: 0))

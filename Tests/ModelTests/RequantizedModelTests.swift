@@ -9,8 +9,10 @@ import Tokenizer
 
 /// SmolLM2 requantized by llama.cpp to Q8_0, Q4_K_M and Q6_K (scripts/requantize-smollm2.py)
 /// against the numpy fp32 reference of each file (Fixtures/requantized), with the tolerances of
-/// ../shared/conformance/README.md. Runs where the requantized files exist, otherwise prints SKIP.
-@Suite(.serialized)
+/// ../shared/conformance/README.md. Skipped (with the reason) where the requantized files do not exist;
+/// under SCOPE_REQUIRE_PREREQUISITES=1 (.ci/run, which makes them) a missing file fails instead.
+@Suite(.serialized, .enabled(if: Prerequisites.required || requantizedModelsPresent(),
+                              "needs SmolLM2-135M-Instruct.{Q8_0,Q4_K_M,Q6_K}.gguf beside the default model; make them with python3 scripts/requantize-smollm2.py --skip-reference (docs/model-breadth.md)"))
 struct RequantizedModelTests {
     struct Reference: Decodable {
         struct Position: Decodable { let pos: Int; let top_ids: [Int]; let top_logits: [Float]; let logsumexp: Float }
@@ -34,22 +36,23 @@ struct RequantizedModelTests {
         return try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
     }
 
-    /// The requantized file, or nil (printing SKIP and how to make it) when it does not exist.
+    /// The requantized file, or nil when it does not exist.
     static func modelPath(_ type: String) -> String? {
         let folder = (DefaultModel.cachePath as NSString).deletingLastPathComponent
         let path = folder + "/SmolLM2-135M-Instruct.\(type).gguf"
-        guard FileManager.default.fileExists(atPath: path) else {
-            print("SKIP: \(path) is absent; make it with `python3 scripts/requantize-smollm2.py` (see docs/model-breadth.md)")
-            return nil
-        }
-        return path
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
+    /// The requantized file; a failure naming the missing file and how to make it.
+    static func requiredModelPath(_ type: String) throws -> String {
+        try #require(modelPath(type), "SmolLM2-135M-Instruct.\(type).gguf is absent; make it with python3 scripts/requantize-smollm2.py --skip-reference")
     }
 
     @Test("the requantized file is the one the reference was computed from (size and tensor types)",
           arguments: types)
     func fileMatchesReference(type: String) throws {
         let reference = try Self.reference(type)
-        guard let path = Self.modelPath(type) else { return }
+        let path = try Self.requiredModelPath(type)
         let file = try GGUFFile(path: path)
         #expect(file.fileSize == reference.file_size, "\(path): regenerate the reference with scripts/requantize-smollm2.py")
         #expect(file.tensors.count == reference.tensor_types.count)
@@ -62,7 +65,7 @@ struct RequantizedModelTests {
           arguments: types)
     func logitsMatchReference(type: String) throws {
         let reference = try Self.reference(type)
-        guard let path = Self.modelPath(type) else { return }
+        let path = try Self.requiredModelPath(type)
         let model = try LlamaModel(path: path)
         let vocab = model.config.vocabularySize
         for c in reference.logits {
@@ -93,7 +96,7 @@ struct RequantizedModelTests {
           arguments: types)
     func greedyMatchesReference(type: String) throws {
         let reference = try Self.reference(type)
-        guard let path = Self.modelPath(type) else { return }
+        let path = try Self.requiredModelPath(type)
         let model = try LlamaModel(path: path)
         let generator = Generator(model: model, tokenizer: try Tokenizer(gguf: model.file))
         for c in reference.greedy {
@@ -114,4 +117,10 @@ struct RequantizedModelTests {
         let m = v.max()!
         return m + Float(log(v.reduce(0.0) { $0 + exp(Double($1 - m)) }))
     }
+}
+
+/// Whether every requantized file exists (the suite's condition; a separate function because a suite's
+/// traits cannot refer to the suite's own type).
+func requantizedModelsPresent() -> Bool {
+    RequantizedModelTests.types.allSatisfy { RequantizedModelTests.modelPath($0) != nil }
 }

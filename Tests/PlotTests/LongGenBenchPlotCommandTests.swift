@@ -4,8 +4,8 @@ import ScopeTestSupport
 @testable import Plot
 
 /// `scope longgenbench plot` on hand-written recall results (a full-cache run and one method at two
-/// budgets, with KV-bytes traces): runs the built executable when present under .build.
-struct LongGenBenchPlotCommandTests {
+/// budgets, with KV-bytes traces): runs the built executable under .build.
+@Suite(.needsScopeExecutable) struct LongGenBenchPlotCommandTests {
     /// Writes one results file of `n` recall examples whose predictions get the first `right` items right.
     func writeResults(_ path: String, label: String, right: Int, trace: [Int], n: Int = 2) throws {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
@@ -36,7 +36,7 @@ struct LongGenBenchPlotCommandTests {
                              label: "H2O+slide", right: right, trace: [1_048_576, 1_572_864, 1_572_864])
         }
         let out = "\(root)/plots"
-        guard let run = try ScopeExecutable.run(["longgenbench", "plot", "\(root)/full", "\(root)/P128", "--out", out]) else { return }
+        let run = try #require(try ScopeExecutable.run(["longgenbench", "plot", "\(root)/full", "\(root)/P128", "--out", out]))
         #expect(run.status == 0, "\(run.stderr)")
         for name in ["accuracy_vs_budget_recall", "accuracy_by_position_recall_budget32", "accuracy_by_position_recall_budget64",
                      "kv_bytes"] {

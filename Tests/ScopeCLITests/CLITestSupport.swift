@@ -2,8 +2,9 @@ import Foundation
 import ScopeTestSupport
 import Testing
 
-/// The built `scope` and the default model are both present (CLI tests that run the model need them).
-let scopeAndModel = ScopeExecutable.path != nil && DefaultModel.path() != nil
+/// The built `scope` and the default model are both present (CLI tests that run the model need them);
+/// always true under SCOPE_REQUIRE_PREREQUISITES=1 (CI), where a missing one fails the test instead.
+let scopeAndModel = Prerequisites.required || (ScopeExecutable.path != nil && DefaultModel.path() != nil)
 let scopeAndModelReason: Comment = "needs the built scope executable (swift build -c release) and the default model (scripts/fetch-model.sh)"
 
 /// A fresh temporary folder, removed when the value goes away.

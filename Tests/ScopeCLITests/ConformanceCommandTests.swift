@@ -3,7 +3,7 @@ import ScopeTestSupport
 import Testing
 
 /// Issue 11 item 6: `scope conformance kv` on vectors without cases used to print "1 passed (0 checks)" and exit 0.
-@Suite(.enabled(if: ScopeExecutable.path != nil, "no built scope executable (swift build -c release)"))
+@Suite(.needsScopeExecutable)
 struct ConformanceCommandTests {
     @Test("conformance kv on a folder with \"cases\": [] fails and says there are no cases")
     func conformanceWithoutCases() throws {

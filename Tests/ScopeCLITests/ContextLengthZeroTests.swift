@@ -18,7 +18,7 @@ struct ContextLengthZeroTests {
     }
 
     @Test("a model file with context_length 0 is refused, naming the key",
-          .enabled(if: ScopeExecutable.path != nil, "no built scope executable (swift build -c release)"))
+          .needsScopeExecutable)
     func zeroContext() throws {
         let t = TemporaryFolder()
         let path = t.path + "/zero-context.gguf"

@@ -3,7 +3,7 @@ import ScopeTestSupport
 import Testing
 
 /// Issue 11 item 5: `--model` naming a FIFO used to hang (the file was opened before the regular-file check).
-@Suite(.enabled(if: ScopeExecutable.path != nil, "no built scope executable (swift build -c release)"))
+@Suite(.needsScopeExecutable)
 struct FIFOModelTests {
     func stderr(_ arguments: [String], status: Int32) throws -> String {
         let run = try #require(try ScopeExecutable.run(arguments))

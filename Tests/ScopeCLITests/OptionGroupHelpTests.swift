@@ -35,7 +35,7 @@ struct OptionGroupHelpTests {
     ]
 
     @Test("each command's --help lists the option groups that apply, with every option of each",
-          .enabled(if: ScopeExecutable.path != nil, "no built scope executable (swift build -c release)"),
+          .needsScopeExecutable,
           arguments: table.indices)
     func groupsInHelp(_ i: Int) throws {
         let (command, groups) = Self.table[i]

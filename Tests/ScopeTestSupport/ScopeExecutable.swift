@@ -1,7 +1,7 @@
 import Foundation
 
-/// The built `scope` executable, for tests of the command-line tool (they skip with a printed reason
-/// when it has not been built).
+/// The built `scope` executable, for tests of the command-line tool (they declare `.needsScopeExecutable`:
+/// a visible skip when it has not been built, a failure under .ci/run).
 public enum ScopeExecutable {
     /// The executable under `<package root>/.build` (release preferred), or nil.
     public static let path: String? = {
@@ -12,7 +12,6 @@ public enum ScopeExecutable {
                 if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
             }
         }
-        print("SKIP: no built scope executable under \(root.path)/.build (run swift build -c release)")
         return nil
     }()
 
@@ -24,10 +23,12 @@ public enum ScopeExecutable {
         public var stdout: String { String(decoding: stdoutData, as: UTF8.self) }
     }
 
-    /// Runs `scope arguments…` to completion; nil when the executable is absent. The outputs go to
-    /// temporary files so that neither stream can fill a pipe and block the child.
+    /// Runs `scope arguments…` to completion. Throws `MissingExecutable` when the executable is absent
+    /// (the result is never nil; it stays optional so that older `guard let … else { return }` call
+    /// sites still compile, and they now fail instead of passing silently). The outputs go to temporary
+    /// files so that neither stream can fill a pipe and block the child.
     public static func run(_ arguments: [String]) throws -> Run? {
-        guard let path else { return nil }
+        guard let path else { throw MissingExecutable(root: SharedData.packageRoot.path) }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scope-run-\(UUID())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -46,4 +47,10 @@ public enum ScopeExecutable {
         return Run(status: p.terminationStatus, stdoutData: try Data(contentsOf: outURL),
                    stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
     }
+}
+
+/// The `scope` executable has not been built (tests that need it declare `.needsScopeExecutable`).
+public struct MissingExecutable: Error, CustomStringConvertible {
+    public let root: String
+    public var description: String { "no built scope executable under \(root)/.build (swift build -c release)" }
 }

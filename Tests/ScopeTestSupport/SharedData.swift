@@ -1,7 +1,9 @@
 import Foundation
+import Testing
 
 /// Locates the read-only `../shared` folder (LongGenBench data, conformance references) and the
-/// default model for tests. Tests that need them skip with a printed reason when they are absent.
+/// default model for tests. Tests that need them declare it with `.needsShared(…)` / `.needsDefaultModel`
+/// (Prerequisites.swift): a visible skip with the reason when absent, a failure under .ci/run.
 public enum SharedData {
     /// The package root (the folder holding Package.swift).
     public static let packageRoot: URL = {
@@ -26,15 +28,14 @@ public enum SharedData {
         return FileManager.default.fileExists(atPath: candidate.path) ? candidate : nil
     }()
 
-    /// A file or folder under shared/, or nil (with a printed reason) when shared/ or the item is absent.
+    /// A file or folder under shared/, or nil when shared/ or the item is absent (then, under
+    /// `SCOPE_REQUIRE_PREREQUISITES=1`, also a recorded issue, so no caller can pass by returning early).
     public static func path(_ relative: String) -> URL? {
-        guard let root else {
-            print("SKIP: ../shared is absent (set SCOPE_SHARED); cannot read \(relative)")
-            return nil
-        }
-        let url = root.appendingPathComponent(relative)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            print("SKIP: \(url.path) is absent")
+        let url = root?.appendingPathComponent(relative)
+        guard let url, FileManager.default.fileExists(atPath: url.path) else {
+            if Prerequisites.required {
+                Issue.record("../shared/\(relative) is missing (SCOPE_REQUIRE_PREREQUISITES=1: ../shared must be complete)")
+            }
             return nil
         }
         return url
@@ -55,8 +56,17 @@ public enum DefaultModel {
     nonisolated(unsafe) private static var fetched: String??
     private static let lock = NSLock()
 
-    /// Path of the default model, fetching it once per process if needed; nil (printed reason) on failure.
+    /// Path of the default model, fetching it once per process if needed; nil on failure (then, under
+    /// `SCOPE_REQUIRE_PREREQUISITES=1`, also a recorded issue).
     public static func path() -> String? {
+        let result = locate()
+        if result == nil, Prerequisites.required {
+            Issue.record("the default model \(fileName) is missing and could not be fetched (SCOPE_REQUIRE_PREREQUISITES=1)")
+        }
+        return result
+    }
+
+    private static func locate() -> String? {
         lock.lock(); defer { lock.unlock() }
         if let fetched { return fetched }
         var result: String? = nil
@@ -73,7 +83,6 @@ public enum DefaultModel {
                 try p.run(); p.waitUntilExit()
                 if p.terminationStatus == 0, FileManager.default.fileExists(atPath: cachePath) { result = cachePath }
             } catch {}
-            if result == nil { print("SKIP: default model could not be fetched (scripts/fetch-model.sh failed)") }
         }
         fetched = .some(result)
         return result

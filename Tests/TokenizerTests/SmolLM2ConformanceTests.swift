@@ -1,25 +1,29 @@
+import ScopeTestSupport
 import Testing
 @testable import Tokenizer
 
 /// The default model's tokenizer against the fp32 reference (../shared/conformance).
-@Suite struct SmolLM2ConformanceTests {
-    @Test func everyReferenceTextEncodesToTheReferenceIDs() throws {
-        guard let tokenizer = RealModel.smolLM2, let reference = ConformanceReference.shared else { return }
+@Suite(.needsDefaultModel) struct SmolLM2ConformanceTests {
+    @Test(.needsShared("conformance/smollm2_q4_1_reference.json")) func everyReferenceTextEncodesToTheReferenceIDs() throws {
+        let tokenizer = try #require(RealModel.smolLM2)
+        let reference = try #require(ConformanceReference.shared)
         #expect(reference.tokenizer.count >= 20)
         for c in reference.tokenizer {
             #expect(tokenizer.encode(c.text) == c.ids, "text: \(c.text.debugDescription)")
         }
     }
 
-    @Test func referenceIDsDecodeBackToTheText() throws {
-        guard let tokenizer = RealModel.smolLM2, let reference = ConformanceReference.shared else { return }
+    @Test(.needsShared("conformance/smollm2_q4_1_reference.json")) func referenceIDsDecodeBackToTheText() throws {
+        let tokenizer = try #require(RealModel.smolLM2)
+        let reference = try #require(ConformanceReference.shared)
         for c in reference.tokenizer {
             #expect(tokenizer.decode(c.ids, skipSpecial: false) == c.text, "text: \(c.text.debugDescription)")
         }
     }
 
-    @Test func chatMLPromptWithDefaultSystemPromptEncodesToTheReferencePromptIDs() throws {
-        guard let tokenizer = RealModel.smolLM2, let reference = ConformanceReference.shared else { return }
+    @Test(.needsShared("conformance/smollm2_q4_1_reference.json")) func chatMLPromptWithDefaultSystemPromptEncodesToTheReferencePromptIDs() throws {
+        let tokenizer = try #require(RealModel.smolLM2)
+        let reference = try #require(ConformanceReference.shared)
         let template = try tokenizer.chatTemplate()
         #expect(template.format == .chatML(defaultSystemPrompt: "You are a helpful AI assistant named SmolLM, trained by Hugging Face"))
         #expect(!reference.greedy.isEmpty)
@@ -30,8 +34,9 @@ import Testing
         }
     }
 
-    @Test func greedyOutputIDsDecodeToTheReferenceText() throws {
-        guard let tokenizer = RealModel.smolLM2, let reference = ConformanceReference.shared else { return }
+    @Test(.needsShared("conformance/smollm2_q4_1_reference.json")) func greedyOutputIDsDecodeToTheReferenceText() throws {
+        let tokenizer = try #require(RealModel.smolLM2)
+        let reference = try #require(ConformanceReference.shared)
         for g in reference.greedy {
             #expect(tokenizer.decode(g.outputIDs, skipSpecial: false) == g.outputText)
             var stream = StreamingDecoder(tokenizer: tokenizer, skipSpecial: false)
@@ -41,7 +46,7 @@ import Testing
     }
 
     @Test func specialTokensAndEndOfGenerationSetFollowTheMetadata() throws {
-        guard let tokenizer = RealModel.smolLM2 else { return }
+        let tokenizer = try #require(RealModel.smolLM2)
         #expect(tokenizer.vocabularySize == 49152)
         #expect(tokenizer.bosID == 1)
         #expect(tokenizer.eosID == 2)
@@ -56,15 +61,15 @@ import Testing
     }
 
     @Test func specialTokenTextIsPlainTextWithoutParseSpecial() throws {
-        guard let tokenizer = RealModel.smolLM2 else { return }
+        let tokenizer = try #require(RealModel.smolLM2)
         let ids = tokenizer.encode("<|im_start|>user", parseSpecial: false)
         #expect(!ids.contains(1))
         #expect(tokenizer.decode(ids) == "<|im_start|>user")
         #expect(tokenizer.encode("<|im_start|>user") == [1, 4093])
     }
 
-    @Test func longTextEncodesQuicklyAndRoundTrips() throws {
-        guard let tokenizer = RealModel.smolLM2 else { return }
+    @Test func longTextEncodesAndRoundTrips() throws {
+        let tokenizer = try #require(RealModel.smolLM2)
         let paragraph = "Janet’s ducks lay 16 eggs per day. She eats three for breakfast every morning and bakes muffins for her friends every day with 4. "
         let text = String(repeating: paragraph, count: 400)  // ~12k tokens
         let clock = ContinuousClock()
@@ -72,6 +77,6 @@ import Testing
         let elapsed = clock.measure { ids = tokenizer.encode(text) }
         #expect(ids.count > 10_000)
         #expect(tokenizer.decode(ids) == text)
-        #expect(elapsed < .seconds(5), "encoding took \(elapsed)")
+        print("encoding \(ids.count) tokens took \(elapsed)")  // speed is measured by benchmarks, not asserted
     }
 }
