@@ -113,3 +113,44 @@ if Context.environment["SCOPE_FUZZ"] == "1" {
         package.products.append(.executable(name: target.name, targets: [target.name]))
     }
 }
+
+// `scope serve` (Sources/Server, Tests/ServerTests): an OpenAI-compatible HTTP server over the batched
+// scheduler, on Hummingbird 2. Declared only when SCOPE_SERVE=1 until CI builds and tests it (its
+// dependencies roughly double a fresh build):  SCOPE_SERVE=1 swift build -c release
+if Context.environment["SCOPE_SERVE"] == "1" {
+    package.dependencies += [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ]
+    package.targets.append(
+        .target(
+            name: "Server",
+            dependencies: [
+                "Generation", "Tokenizer", "KVCache", "Model",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: nativeFlags))
+    package.targets.append(
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Server", "Generation", "Model", "Tokenizer", "KVCache", "GGUF", "ScopeTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]))
+    if let cli = package.targets.first(where: { $0.name == "ScopeCLI" }) {
+        cli.dependencies += ["Server", .product(name: "Logging", package: "swift-log")]
+        cli.swiftSettings = (cli.swiftSettings ?? []) + [.define("SCOPE_SERVE")]
+    }
+}

@@ -1,0 +1,188 @@
+import Generation
+import Tokenizer
+
+/// The two generating endpoints.
+public enum Endpoint: String, Sendable {
+    case chat = "chat.completion"
+    case completion = "text_completion"
+}
+
+/// A `/v1/chat/completions` or `/v1/completions` body, read and checked field by field (no model
+/// needed yet; the prompt's length against the context is checked once it is tokenized).
+struct CompletionRequest: Sendable, Equatable {
+    enum Prompt: Sendable, Equatable {
+        case chat([ChatMessage])
+        case text(String)
+        case tokens([Int32])
+    }
+
+    var endpoint: Endpoint
+    var model: String?
+    var prompt: Prompt
+    /// `max_completion_tokens`, else `max_tokens`; nil: up to the context length.
+    var maxTokens: Int?
+    var sampling: SamplingOptions
+    var stop: [String]
+    var stream: Bool
+    var includeUsage: Bool
+    var compression: KVCompressionField
+    /// `ignore_eos` (llama.cpp's extension, used by load benchmarks): generate exactly the max tokens.
+    var ignoreEndOfGeneration: Bool
+
+    /// At most this many stop strings (OpenAI's limit).
+    static let maxStopStrings = 4
+
+    init(endpoint: Endpoint, body: JSONValue) throws(APIError) {
+        let f = try JSONFields(body, name: "")
+        self.endpoint = endpoint
+        model = try f.string("model")
+        switch endpoint {
+        case .chat: prompt = .chat(try Self.messages(f))
+        case .completion: prompt = try Self.completionPrompt(f)
+        }
+
+        let maxCompletion = try f.integer("max_completion_tokens")
+        let maxLegacy = try f.integer("max_tokens")
+        if let m = maxCompletion, m <= 0 {
+            throw .invalid("max_completion_tokens must be at least 1, got \(m)", param: "max_completion_tokens")
+        }
+        if let m = maxLegacy, m <= 0 { throw .invalid("max_tokens must be at least 1, got \(m)", param: "max_tokens") }
+        maxTokens = maxCompletion ?? maxLegacy
+
+        if let n = try f.integer("n"), n != 1 {
+            throw .invalid("only n = 1 is supported, got \(n)", param: "n", code: "unsupported_value")
+        }
+        if endpoint == .chat, try f.bool("logprobs") == true {
+            throw .invalid("logprobs are not supported", param: "logprobs", code: "unsupported_value")
+        }
+        if endpoint == .completion, try f.integer("logprobs") != nil {
+            throw .invalid("logprobs are not supported", param: "logprobs", code: "unsupported_value")
+        }
+        if endpoint == .completion, try f.bool("echo") == true {
+            throw .invalid("echo is not supported", param: "echo", code: "unsupported_value")
+        }
+
+        var sampling = SamplingOptions.greedy
+        if let t = try f.number("temperature") {
+            guard t >= 0, t <= 2 else { throw .invalid("temperature must be between 0 and 2, got \(t)", param: "temperature") }
+            sampling.temperature = Float(t)
+        }
+        if let p = try f.number("top_p") {
+            guard p > 0, p <= 1 else { throw .invalid("top_p must be in (0, 1], got \(p)", param: "top_p") }
+            sampling.topP = Float(p)
+        }
+        if let s = try f.integer("seed") { sampling.seed = UInt64(bitPattern: Int64(s)) }
+        self.sampling = sampling
+
+        stop = try Self.stopStrings(f)
+        stream = try f.bool("stream") ?? false
+        includeUsage = false
+        if let options = f.value("stream_options") {
+            let o = try JSONFields(options, name: "stream_options", prefix: "stream_options.")
+            includeUsage = try o.bool("include_usage") ?? false
+            if !stream { throw .invalid("stream_options is only allowed when stream is true", param: "stream_options") }
+        }
+        ignoreEndOfGeneration = try f.bool("ignore_eos") ?? false
+        compression = try f.value("kv_compression").map { v throws(APIError) in try KVCompressionField(v) } ?? KVCompressionField()
+    }
+
+    /// `messages`: a non-empty array of `{role, content}`; content is a string or an array of text parts.
+    static func messages(_ f: JSONFields) throws(APIError) -> [ChatMessage] {
+        guard let value = f.value("messages") else {
+            throw .invalid("you must provide a 'messages' parameter", param: "messages", code: "missing_required_parameter")
+        }
+        guard case .array(let items) = value else { throw f.wrongType("messages", expected: "an array", got: value) }
+        guard !items.isEmpty else { throw .invalid("'messages' must not be empty", param: "messages", code: "empty_array") }
+        var messages: [ChatMessage] = []
+        for (i, item) in items.enumerated() {
+            let m = try JSONFields(item, name: "messages[\(i)]", prefix: "messages[\(i)].")
+            guard let role = try m.string("role") else {
+                throw .invalid("messages[\(i)] has no 'role'", param: "messages[\(i)].role", code: "missing_required_parameter")
+            }
+            let roles = ["system", "developer", "user", "assistant"]
+            guard roles.contains(role) else {
+                throw .invalid("messages[\(i)].role: '\(role)' is not one of \(roles.joined(separator: ", "))",
+                               param: "messages[\(i)].role")
+            }
+            guard let content = m.value("content") else {
+                throw .invalid("messages[\(i)] has no 'content'", param: "messages[\(i)].content", code: "missing_required_parameter")
+            }
+            let text = try Self.contentText(content, path: "messages[\(i)].content")
+            messages.append(ChatMessage(role: role == "developer" ? "system" : role, content: text))
+        }
+        return messages
+    }
+
+    /// A message's content: a string, or an array of `{"type": "text", "text": ...}` parts (joined).
+    static func contentText(_ value: JSONValue, path: String) throws(APIError) -> String {
+        switch value {
+        case .string(let s):
+            return s
+        case .array(let parts):
+            var text = ""
+            for (k, part) in parts.enumerated() {
+                let p = try JSONFields(part, name: "\(path)[\(k)]", prefix: "\(path)[\(k)].")
+                guard try p.string("type") == "text", let t = try p.string("text") else {
+                    throw .invalid("\(path)[\(k)]: only text parts ({\"type\": \"text\", \"text\": ...}) are supported",
+                                   param: "\(path)[\(k)]", code: "unsupported_value")
+                }
+                text += t
+            }
+            return text
+        default:
+            throw .invalid("'\(path)' must be a string or an array of text parts, got \(value.typeName)", param: path,
+                           code: "invalid_type")
+        }
+    }
+
+    /// `prompt`: a string, a list of token ids, or a list holding one string.
+    static func completionPrompt(_ f: JSONFields) throws(APIError) -> Prompt {
+        guard let value = f.value("prompt") else {
+            throw .invalid("you must provide a 'prompt' parameter", param: "prompt", code: "missing_required_parameter")
+        }
+        switch value {
+        case .string(let s):
+            guard !s.isEmpty else { throw .invalid("'prompt' must not be empty", param: "prompt") }
+            return .text(s)
+        case .array(let items):
+            guard !items.isEmpty else { throw .invalid("'prompt' must not be empty", param: "prompt", code: "empty_array") }
+            if items.count == 1, case .string(let s) = items[0] {
+                guard !s.isEmpty else { throw .invalid("'prompt' must not be empty", param: "prompt") }
+                return .text(s)
+            }
+            var ids: [Int32] = []
+            for (i, item) in items.enumerated() {
+                guard case .integer(let id) = item, id >= 0, id <= Int(Int32.max) else {
+                    throw .invalid("prompt[\(i)]: a prompt list must be token ids (non-negative integers) or one string; got \(item.typeName)",
+                                   param: "prompt", code: "invalid_type")
+                }
+                ids.append(Int32(id))
+            }
+            return .tokens(ids)
+        default:
+            throw f.wrongType("prompt", expected: "a string or an array of token ids", got: value)
+        }
+    }
+
+    /// `stop`: a string or a list of up to four non-empty strings.
+    static func stopStrings(_ f: JSONFields) throws(APIError) -> [String] {
+        guard let value = f.value("stop") else { return [] }
+        var list: [String] = []
+        switch value {
+        case .string(let s): list = [s]
+        case .array(let items):
+            for (i, item) in items.enumerated() {
+                guard case .string(let s) = item else {
+                    throw .invalid("stop[\(i)] must be a string, got \(item.typeName)", param: "stop", code: "invalid_type")
+                }
+                list.append(s)
+            }
+        default: throw f.wrongType("stop", expected: "a string or an array of strings", got: value)
+        }
+        guard list.count <= maxStopStrings else {
+            throw .invalid("at most \(maxStopStrings) stop strings are allowed, got \(list.count)", param: "stop")
+        }
+        guard !list.contains("") else { throw .invalid("stop strings must not be empty", param: "stop") }
+        return list
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Hummingbird
+
+/// One admitted generation request and how it is answered: a whole JSON response, or
+/// server-sent events (`data: {chunk}` lines and a final `data: [DONE]`). Either way the run is
+/// watched for the client closing its connection, which cancels the sequence. Watching consumes the
+/// connection's inbound stream, so the server closes the connection after the answer: the answer
+/// says so (`Connection: close`) and clients do not reuse it.
+struct Exchange: Sendable {
+    let server: OpenAIServer
+    let bodies: ResponseBodies
+    let run: GenerationRun
+    let request: Request
+
+    func completeResponse() async throws -> Response {
+        let result: (String, RunSummary)
+        do {
+            result = try await request.body.consumeWithCancellationOnInboundClose { _ in
+                var text = ""
+                let summary = try await run.run { text += $0 }
+                return (text, summary)
+            }
+        } catch {
+            server.abandoned(bodies, error)
+            throw error
+        }
+        let (text, summary) = result
+        server.finished(bodies, summary)
+        switch summary.end {
+        case .finished(let reason):
+            var response = OpenAIServer.json(bodies.complete(text: text, finish: reason, usage: summary.usage))
+            response.headers[.connection] = "close"
+            return response
+        case .cancelledByServer:
+            throw APIError(status: 503, message: "the server shut down before this request finished", type: "server_error",
+                           code: "shutting_down")
+        }
+    }
+
+    func streamingResponse(includeUsage: Bool) -> Response {
+        let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache", .connection: "close"]
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            do {
+                let summary = try await request.body.consumeWithCancellationOnInboundClose { _ in
+                    if bodies.endpoint == .chat { try await Self.send(&writer, Self.event(bodies.chunk(text: "", first: true))) }
+                    return try await run.run { text in try await Self.send(&writer, Self.event(bodies.chunk(text: text))) }
+                }
+                server.finished(bodies, summary)
+                switch summary.end {
+                case .finished(let reason):
+                    try await writer.write(Self.event(bodies.chunk(text: nil, finish: reason)))
+                    if includeUsage { try await writer.write(Self.event(bodies.usageChunk(summary.usage))) }
+                    try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+                case .cancelledByServer:
+                    let error = APIError(status: 503, message: "the server shut down before this request finished",
+                                         type: "server_error", code: "shutting_down")
+                    try await writer.write(Self.event(error.body))
+                }
+                try await writer.finish(nil)
+            } catch {
+                server.abandoned(bodies, error)
+                throw error
+            }
+        })
+    }
+
+    /// Writes to the client; a failed write means the client is gone, reported as a cancellation.
+    static func send(_ writer: inout any ResponseBodyWriter, _ buffer: ByteBuffer) async throws {
+        do {
+            try await writer.write(buffer)
+        } catch {
+            throw CancellationError()
+        }
+    }
+
+    static func event(_ json: Data) -> ByteBuffer {
+        var buffer = ByteBuffer(string: "data: ")
+        buffer.writeBytes(json)
+        buffer.writeString("\n\n")
+        return buffer
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+
+/// A parsed JSON value. Requests are read through it so every field's type is checked by hand and a
+/// wrong type is answered with a message naming the field, the expected type and the type sent.
+enum JSONValue: Sendable, Equatable, Decodable {
+    case null
+    case bool(Bool)
+    case integer(Int)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null; return }
+        if let b = try? c.decode(Bool.self) { self = .bool(b); return }
+        if let i = try? c.decode(Int.self) { self = .integer(i); return }
+        if let d = try? c.decode(Double.self) { self = .number(d); return }
+        if let s = try? c.decode(String.self) { self = .string(s); return }
+        if let a = try? c.decode([JSONValue].self) { self = .array(a); return }
+        self = .object(try c.decode([String: JSONValue].self))
+    }
+
+    /// Parses a request body; malformed JSON is a 400.
+    static func parse(_ data: Data) throws(APIError) -> JSONValue {
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw .invalid("We could not parse the JSON body of your request: it is not valid JSON.", code: "invalid_json")
+        }
+    }
+
+    /// The JSON type's name, for error messages.
+    var typeName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "boolean"
+        case .integer: return "integer"
+        case .number: return "number"
+        case .string: return "string"
+        case .array: return "array"
+        case .object: return "object"
+        }
+    }
+}
+
+/// Typed access to a JSON object's fields: absent and `null` read as nil; any other type than the
+/// one asked for is a 400 naming the field (`param` is the field's path).
+struct JSONFields {
+    let values: [String: JSONValue]
+    /// The path of this object in the request (`""` at the top, `"kv_compression."` inside it).
+    let prefix: String
+
+    init(_ value: JSONValue, name: String, prefix: String = "") throws(APIError) {
+        guard case .object(let values) = value else {
+            let what = name.isEmpty ? "The request body" : name
+            throw .invalid("\(what) must be a JSON object, got \(value.typeName)", param: name.isEmpty ? nil : name)
+        }
+        self.values = values
+        self.prefix = prefix
+    }
+
+    func path(_ key: String) -> String { prefix + key }
+
+    func value(_ key: String) -> JSONValue? {
+        guard let v = values[key], v != .null else { return nil }
+        return v
+    }
+
+    func wrongType(_ key: String, expected: String, got: JSONValue) -> APIError {
+        .invalid("'\(path(key))' must be \(expected), got \(got.typeName)", param: path(key), code: "invalid_type")
+    }
+
+    func string(_ key: String) throws(APIError) -> String? {
+        guard let v = value(key) else { return nil }
+        guard case .string(let s) = v else { throw wrongType(key, expected: "a string", got: v) }
+        return s
+    }
+
+    func integer(_ key: String) throws(APIError) -> Int? {
+        guard let v = value(key) else { return nil }
+        switch v {
+        case .integer(let i): return i
+        case .number(let d) where d == d.rounded() && abs(d) < 1e15: return Int(d)
+        default: throw wrongType(key, expected: "an integer", got: v)
+        }
+    }
+
+    func number(_ key: String) throws(APIError) -> Double? {
+        guard let v = value(key) else { return nil }
+        switch v {
+        case .integer(let i): return Double(i)
+        case .number(let d): return d
+        default: throw wrongType(key, expected: "a number", got: v)
+        }
+    }
+
+    func bool(_ key: String) throws(APIError) -> Bool? {
+        guard let v = value(key) else { return nil }
+        guard case .bool(let b) = v else { throw wrongType(key, expected: "a boolean", got: v) }
+        return b
+    }
+}

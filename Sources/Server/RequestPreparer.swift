@@ -1,0 +1,59 @@
+import Generation
+import KVCache
+import Tokenizer
+
+/// Turns a checked request body into a scheduler request: applies the chat template or encodes
+/// the prompt, resolves the compression over the server's default, and checks the prompt and
+/// `max_tokens` against the model's context (OpenAI's 400 naming both numbers).
+struct RequestPreparer: Sendable {
+    let tokenizer: Tokenizer
+    let contextLength: Int
+    let vocabularySize: Int
+    let defaultCompression: CompressionConfig
+
+    func prepare(_ request: CompletionRequest) throws(APIError) -> SequenceRequest {
+        let prompt = try promptTokens(request.prompt)
+        guard !prompt.isEmpty else { throw .invalid("the prompt encodes to no tokens", param: promptParam(request)) }
+        if prompt.count >= contextLength {
+            throw .invalid("This model's maximum context length is \(contextLength) tokens. However, your prompt is \(prompt.count) tokens, leaving no room for the completion. Please reduce the length of the \(promptParam(request)).",
+                           param: promptParam(request), code: "context_length_exceeded")
+        }
+        let maxTokens = request.maxTokens ?? (contextLength - prompt.count)
+        if prompt.count + maxTokens > contextLength {
+            let param = request.endpoint == .chat ? "messages" : "prompt"
+            throw .invalid("This model's maximum context length is \(contextLength) tokens. However, you requested \(prompt.count + maxTokens) tokens (\(prompt.count) in the \(param), \(maxTokens) in the completion). Please reduce the length of the \(param) or completion.",
+                           param: param, code: "context_length_exceeded")
+        }
+        let compression = try request.compression.resolve(over: defaultCompression)
+        return SequenceRequest(prompt: prompt, maxTokens: maxTokens, sampling: request.sampling, compression: compression,
+                               ignoreEndOfGeneration: request.ignoreEndOfGeneration,
+                               skipSpecialInText: request.endpoint == .chat)
+    }
+
+    private func promptParam(_ request: CompletionRequest) -> String { request.endpoint == .chat ? "messages" : "prompt" }
+
+    /// The prompt's ids: a chat goes through the model's chat template (with BOS when the
+    /// vocabulary asks for it and the rendered text does not already begin with it, as
+    /// `scope generate --chat` does); text is encoded with special-token text recognised.
+    func promptTokens(_ prompt: CompletionRequest.Prompt) throws(APIError) -> [Int32] {
+        switch prompt {
+        case .chat(let messages):
+            let text: String
+            do {
+                text = try tokenizer.chatTemplate().render(messages, addGenerationPrompt: true)
+            } catch {
+                throw .invalid("cannot apply the model's chat template: \(error)", param: "messages")
+            }
+            let hasBOS = tokenizer.bosID.flatMap { tokenizer.tokenText($0) }.map { text.hasPrefix($0) } ?? false
+            return tokenizer.encode(text, addSpecial: !hasBOS, parseSpecial: true)
+        case .text(let text):
+            return tokenizer.encode(text, addSpecial: true, parseSpecial: true)
+        case .tokens(let ids):
+            if let bad = ids.firstIndex(where: { Int($0) >= vocabularySize }) {
+                throw .invalid("prompt[\(bad)]: token id \(ids[bad]) is outside the vocabulary (size \(vocabularySize))",
+                               param: "prompt")
+            }
+            return ids
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import Generation
+
+/// OpenAI's finish reasons (`"stop"`: end of generation or a stop string; `"length"`: max tokens).
+enum OpenAIFinishReason: String, Sendable {
+    case stop, length
+}
+
+/// Token counts and KV-cache figures of a finished request.
+struct CompletionUsage: Sendable, Equatable {
+    var promptTokens: Int
+    var completionTokens: Int
+    var kvBytesPeak: Int
+    /// Rows per storage head at the end, the largest over layers (all layers hold the same count
+    /// except with the pyramid methods).
+    var kvTokensPerLayerFinal: Int
+
+    var usageJSON: [String: Any] {
+        ["prompt_tokens": promptTokens, "completion_tokens": completionTokens, "total_tokens": promptTokens + completionTokens]
+    }
+
+    var kvJSON: [String: Any] { ["bytes_peak": kvBytesPeak, "tokens_per_layer_final": kvTokensPerLayerFinal] }
+}
+
+/// Builds the JSON bodies of responses and stream chunks.
+struct ResponseBodies: Sendable {
+    let id: String
+    let created: Int
+    let model: String
+    let endpoint: Endpoint
+
+    private func envelope(object: String, choices: [[String: Any]]) -> [String: Any] {
+        ["id": id, "object": object, "created": created, "model": model, "choices": choices,
+         "system_fingerprint": NSNull()]
+    }
+
+    /// The whole (non-streaming) response.
+    func complete(text: String, finish: OpenAIFinishReason, usage: CompletionUsage) -> Data {
+        var choice: [String: Any] = ["index": 0, "finish_reason": finish.rawValue, "logprobs": NSNull()]
+        switch endpoint {
+        case .chat: choice["message"] = ["role": "assistant", "content": text, "refusal": NSNull()]
+        case .completion: choice["text"] = text
+        }
+        var body = envelope(object: endpoint.rawValue, choices: [choice])
+        body["usage"] = usage.usageJSON
+        body["kv"] = usage.kvJSON
+        return Self.serialize(body)
+    }
+
+    /// One stream chunk: `text` (the chat's first chunk also carries the role), or the final
+    /// chunk with a finish reason.
+    func chunk(text: String?, first: Bool = false, finish: OpenAIFinishReason? = nil) -> Data {
+        var choice: [String: Any] = ["index": 0, "finish_reason": finish.map { $0.rawValue as Any } ?? NSNull(),
+                                     "logprobs": NSNull()]
+        switch endpoint {
+        case .chat:
+            var delta: [String: Any] = [:]
+            if first { delta["role"] = "assistant" }
+            if let text { delta["content"] = text }
+            choice["delta"] = delta
+            return Self.serialize(envelope(object: "chat.completion.chunk", choices: [choice]))
+        case .completion:
+            choice["text"] = text ?? ""
+            return Self.serialize(envelope(object: "text_completion", choices: [choice]))
+        }
+    }
+
+    /// The usage chunk of `stream_options.include_usage`: no choices, `usage` and `kv`.
+    func usageChunk(_ usage: CompletionUsage) -> Data {
+        var body = envelope(object: endpoint == .chat ? "chat.completion.chunk" : "text_completion", choices: [])
+        body["usage"] = usage.usageJSON
+        body["kv"] = usage.kvJSON
+        return Self.serialize(body)
+    }
+
+    /// The body of `GET /v1/models`.
+    static func models(id: String, created: Int) -> Data {
+        serialize(["object": "list", "data": [["id": id, "object": "model", "created": created, "owned_by": "scope"]]])
+    }
+
+    static func serialize(_ object: [String: Any]) -> Data {
+        // Only strings, numbers, NSNull, arrays and dictionaries are put in: serialization cannot fail.
+        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+    }
+}

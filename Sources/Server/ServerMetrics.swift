@@ -1,0 +1,68 @@
+import Generation
+import Prometheus
+
+/// The server's Prometheus metrics (`GET /metrics`). Counters and histograms are recorded as
+/// requests finish; the scheduler gauges are read from its snapshot at each scrape.
+final class ServerMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    private let generatedTokens: Counter
+    private let promptTokens: Counter
+    private let disconnected: Counter
+    private let queueDepth: Gauge
+    private let running: Gauge
+    private let kvBytesInUse: Gauge
+    private let kvBytesReserved: Gauge
+    private let kvBudgetBytes: Gauge
+    private let timeToFirstToken: DurationHistogram
+    private let timePerOutputToken: DurationHistogram
+
+    init() {
+        generatedTokens = registry.makeCounter(name: "scope_generated_tokens_total", help: "Tokens generated, all requests.")
+        promptTokens = registry.makeCounter(name: "scope_prompt_tokens_total", help: "Prompt tokens processed, all requests.")
+        disconnected = registry.makeCounter(name: "scope_requests_disconnected_total",
+                                            help: "Generations cancelled because the client closed its connection.")
+        queueDepth = registry.makeGauge(name: "scope_queue_depth", help: "Sequences waiting for admission.")
+        running = registry.makeGauge(name: "scope_running_sequences", help: "Sequences admitted and generating.")
+        kvBytesInUse = registry.makeGauge(name: "scope_kv_bytes_in_use", help: "Measured bytes of the live KV caches.")
+        kvBytesReserved = registry.makeGauge(name: "scope_kv_bytes_reserved", help: "Worst-case KV bytes of the admitted sequences.")
+        kvBudgetBytes = registry.makeGauge(name: "scope_kv_budget_bytes", help: "The KV budget in bytes (-1: unbounded).")
+        let ttftBuckets: [Duration] = [.milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+                                       .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
+                                       .seconds(10), .seconds(30), .seconds(60)]
+        timeToFirstToken = registry.makeDurationHistogram(name: "scope_time_to_first_token_seconds", buckets: ttftBuckets,
+                                                          help: "From request arrival to the first generated token.")
+        let tpotBuckets: [Duration] = [.milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10),
+                                       .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+                                       .milliseconds(500), .seconds(1)]
+        timePerOutputToken = registry.makeDurationHistogram(name: "scope_time_per_output_token_seconds", buckets: tpotBuckets,
+                                                            help: "Mean time between output tokens of a request, after the first.")
+    }
+
+    /// Counts one answered request by endpoint (`chat`, `completions`, `models`, ...) and HTTP status.
+    func countRequest(route: String, status: Int) {
+        registry.makeCounter(name: "scope_requests_total", labels: [("route", route), ("status", String(status))],
+                             help: "HTTP requests answered, by route and status.").increment()
+    }
+
+    /// Counts a generation cancelled by its client's disconnect.
+    func countDisconnect() { disconnected.increment() }
+
+    /// Records a finished generation.
+    func recordGeneration(promptTokens prompt: Int, generatedTokens generated: Int, timeToFirstToken ttft: Duration?,
+                          timePerOutputToken tpot: Duration?) {
+        promptTokens.increment(by: Int64(prompt))
+        generatedTokens.increment(by: Int64(generated))
+        if let ttft { timeToFirstToken.record(ttft) }
+        if let tpot { timePerOutputToken.record(tpot) }
+    }
+
+    /// The Prometheus text, with the scheduler gauges set from `snapshot`.
+    func exposition(_ snapshot: SchedulerMetrics) -> String {
+        queueDepth.set(Int64(snapshot.queued))
+        running.set(Int64(snapshot.running))
+        kvBytesInUse.set(Int64(snapshot.kvBytesInUse))
+        kvBytesReserved.set(Int64(snapshot.kvBytesReserved))
+        kvBudgetBytes.set(Int64(snapshot.kvBudgetBytes ?? -1))
+        return registry.emitToString()
+    }
+}

@@ -1,0 +1,109 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Testing
+
+/// Disconnects, metrics and graceful shutdown.
+@Suite(.serialized, .enabled(if: TestModel.available, "the default model is not available (scripts/fetch-model.sh)"))
+struct LifecycleTests {
+    /// A prompt the model keeps continuing (counting), so only a cancellation ends it early.
+    static var endless: [String: Any] { ["prompt": "1, 2, 3, 4, 5, 6, 7, 8,", "max_tokens": 4000] }
+
+    @Test func streamingClientDisconnectFreesTheSequence() async throws {
+        try await TestServer.with { s in
+            var request = HTTPClientRequest(url: s.base + "/v1/completions")
+            request.method = .POST
+            var body = Self.endless
+            body["stream"] = true
+            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+            let (firstChunk, gotFirst) = AsyncStream.makeStream(of: Int.self)
+            let reader = Task {
+                let response = try await s.client.execute(request, timeout: .seconds(300))
+                gotFirst.yield(Int(response.status.code))
+                for try await _ in response.body {}
+            }
+            var iterator = firstChunk.makeAsyncIterator()
+            #expect(await iterator.next() == 200)
+            #expect(try await s.waitForMetrics { $0["scope_running_sequences"] == 1 })
+            // Give up on the response: AsyncHTTPClient closes the connection.
+            reader.cancel()
+            #expect(try await s.waitForMetrics {
+                $0["scope_running_sequences"] == 0 && $0["scope_kv_bytes_in_use"] == 0 && $0["scope_requests_disconnected_total"] == 1
+            })
+            #expect(try await s.metric("scope_generated_tokens_total") == 0)
+        }
+    }
+
+    @Test func waitingClientDisconnectFreesTheSequence() async throws {
+        try await TestServer.with { s in
+            var request = HTTPClientRequest(url: s.base + "/v1/completions")
+            request.method = .POST
+            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: Self.endless)))
+            let waiting = Task { try await s.client.execute(request, timeout: .seconds(300)) }
+            #expect(try await s.waitForMetrics { $0["scope_running_sequences"] == 1 })
+            waiting.cancel()
+            #expect(try await s.waitForMetrics {
+                $0["scope_running_sequences"] == 0 && $0["scope_kv_bytes_in_use"] == 0 && $0["scope_requests_disconnected_total"] == 1
+            })
+        }
+    }
+
+    @Test func healthModelsAndMetrics() async throws {
+        try await TestServer.with(kvBudgetBytes: 64 << 20) { s in
+            let health = try await s.send(.GET, "/health")
+            #expect(health.status == 200 && health.body.contains("ok"))
+            let models = try await s.send(.GET, "/v1/models")
+            let json = try JSONSerialization.jsonObject(with: Data(models.body.utf8)) as? [String: Any]
+            #expect(json?[path: "object"] as? String == "list")
+            #expect(json?[path: "data.0.id"] as? String == "smollm2-test")
+            _ = try await s.post("/v1/completions", ["prompt": "Hello", "max_tokens": 3])
+            let metrics = try await s.send(.GET, "/metrics").body
+            for name in ["scope_requests_total", "scope_generated_tokens_total", "scope_queue_depth", "scope_running_sequences",
+                         "scope_kv_bytes_in_use", "scope_kv_budget_bytes", "scope_time_to_first_token_seconds_bucket",
+                         "scope_time_per_output_token_seconds_bucket"] {
+                #expect(metrics.contains(name), "\(name) missing")
+            }
+            #expect(try await s.metric("scope_kv_budget_bytes") == Double(64 << 20))
+            #expect(try await s.metric("scope_generated_tokens_total") == 3)
+            #expect(try await s.metric("scope_time_to_first_token_seconds_count") == 1)
+        }
+    }
+
+    @Test func gracefulShutdownLetsRunningRequestsFinish() async throws {
+        let outcome = try await TestServer.with { s in
+            let running = Task {
+                try await s.stream("/v1/completions", ["prompt": "1, 2, 3,", "max_tokens": 40, "stream": true])
+            }
+            #expect(try await s.waitForMetrics { $0["scope_running_sequences"] == 1 })
+            await s.group.triggerGracefulShutdown()
+            return (try await running.value, s.port)
+        }
+        // TestServer.with returned: the server stopped after the request finished normally.
+        #expect(outcome.0.status == 200)
+        #expect(outcome.0.events.last == "[DONE]")
+        let finish = outcome.0.events.dropLast().last.flatMap {
+            ((try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any])?[path: "choices.0.finish_reason"] as? String
+        }
+        #expect(finish == "length")
+        // Nothing listens any more.
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(outcome.1)/health")
+        request.method = .GET
+        await #expect(throws: (any Error).self) { _ = try await HTTPClient.shared.execute(request, timeout: .seconds(5)) }
+    }
+
+    @Test func gracefulShutdownCancelsWhatOutlivesTheGrace() async throws {
+        let events = try await TestServer.with(shutdownGrace: .milliseconds(200)) { s in
+            let running = Task {
+                var body = Self.endless
+                body["stream"] = true
+                return try await s.stream("/v1/completions", body)
+            }
+            #expect(try await s.waitForMetrics { $0["scope_running_sequences"] == 1 })
+            await s.group.triggerGracefulShutdown()
+            return try await running.value.events
+        }
+        // The stream ends with an error event instead of [DONE].
+        #expect(events.last?.contains("shutting_down") == true, "\(events.suffix(2))")
+        #expect(!events.contains("[DONE]"))
+    }
+}

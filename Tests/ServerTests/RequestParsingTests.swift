@@ -1,0 +1,126 @@
+import Foundation
+import Generation
+import KVCache
+@testable import Server
+import Testing
+
+/// The pure parts of the server: stop-string matching, request reading, `kv_compression`.
+struct StopStringMatcherTests {
+    /// For random texts cut into random pieces, the released text is exactly the text before the
+    /// first stop string (all of it when none occurs), whatever the cuts.
+    @Test func releasedTextIsThePrefixBeforeTheFirstStop() {
+        var rng = SplitMix64(seed: 7)
+        let alphabet = Array("ab c\né")
+        for _ in 0..<2000 {
+            let text = String((0..<Int(rng.next() % 24)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
+            let stops = (0..<Int(1 + rng.next() % 2)).map { _ in
+                String((0..<Int(1 + rng.next() % 3)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
+            }
+            var matcher = StopStringMatcher(stops)
+            var released = ""
+            var rest = Substring(text)
+            while !rest.isEmpty && !matcher.stopped {
+                let n = Int(1 + rng.next() % 4)
+                released += matcher.append(String(rest.prefix(n)))
+                rest = rest.dropFirst(n)
+            }
+            released += matcher.flush()
+            let expected = stops.compactMap { text.range(of: $0)?.lowerBound }.min().map { String(text[..<$0]) } ?? text
+            #expect(released == expected, "text \(text.debugDescription) stops \(stops)")
+            #expect(matcher.stopped == stops.contains { text.contains($0) })
+        }
+    }
+
+    @Test func withoutStopsEverythingPassesAtOnce() {
+        var matcher = StopStringMatcher([])
+        #expect(matcher.append("abc") == "abc")
+        #expect(matcher.flush() == "")
+    }
+}
+
+struct RequestParsingTests {
+    static func parse(_ endpoint: Endpoint, _ json: String) throws(APIError) -> CompletionRequest {
+        try CompletionRequest(endpoint: endpoint, body: JSONValue.parse(Data(json.utf8)))
+    }
+
+    static func error(_ json: String, endpoint: Endpoint = .chat) -> APIError? {
+        do { _ = try parse(endpoint, json); return nil } catch { return error }
+    }
+
+    @Test func chatFieldsAreRead() throws {
+        let r = try Self.parse(.chat, """
+            {"model": "m", "messages": [{"role": "system", "content": "S"}, {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}],
+             "max_tokens": 5, "max_completion_tokens": 7, "temperature": 0.5, "top_p": 0.9, "seed": -1, "stop": "x",
+             "stream": true, "stream_options": {"include_usage": true}, "n": 1}
+            """)
+        #expect(r.prompt == .chat([.system("S"), .user("ab")]))
+        #expect(r.maxTokens == 7)
+        #expect(r.sampling == SamplingOptions(temperature: 0.5, topP: 0.9, seed: UInt64.max))
+        #expect(r.stop == ["x"] && r.stream && r.includeUsage)
+    }
+
+    @Test func completionPromptForms() throws {
+        #expect(try Self.parse(.completion, #"{"prompt": "hi"}"#).prompt == .text("hi"))
+        #expect(try Self.parse(.completion, #"{"prompt": ["hi"]}"#).prompt == .text("hi"))
+        #expect(try Self.parse(.completion, #"{"prompt": [1, 2, 3]}"#).prompt == .tokens([1, 2, 3]))
+        #expect(Self.error(#"{"prompt": ["a", "b"]}"#, endpoint: .completion)?.param == "prompt")
+        #expect(Self.error(#"{"prompt": [-1]}"#, endpoint: .completion)?.param == "prompt")
+        #expect(Self.error(#"{"prompt": 5}"#, endpoint: .completion)?.param == "prompt")
+    }
+
+    @Test func badFieldsNameTheField() {
+        let cases: [(String, String?)] = [
+            (#"{"messages": [{"role": "user", "content": "x"}], "max_tokens": 1.5}"#, "max_tokens"),
+            (#"{"messages": [{"role": "user", "content": "x"}], "seed": "s"}"#, "seed"),
+            (#"{"messages": [{"role": "user", "content": "x"}], "stop": ["", "a"]}"#, "stop"),
+            (#"{"messages": [{"role": "user", "content": "x"}], "stop": ["a", "b", "c", "d", "e"]}"#, "stop"),
+            (#"{"messages": [{"role": "user", "content": "x"}], "stream_options": {"include_usage": true}}"#, "stream_options"),
+            (#"{"messages": [{"role": "user", "content": "x"}], "logprobs": true}"#, "logprobs"),
+            (#"{"messages": [{"role": "user", "content": [{"type": "image_url"}]}]}"#, "messages[0].content[0]"),
+            (#"{"messages": [5]}"#, "messages[0]"),
+        ]
+        for (json, param) in cases {
+            let e = Self.error(json)
+            #expect(e?.status == 400, "\(json)")
+            #expect(e?.param == param, "\(json): \(String(describing: e))")
+        }
+        #expect(Self.error("not json")?.code == "invalid_json")
+        #expect(Self.error("")?.code == "invalid_json")
+    }
+}
+
+struct KVCompressionFieldTests {
+    static func resolve(_ json: String, over defaults: CompressionConfig = .fullKV) throws(APIError) -> CompressionConfig {
+        try KVCompressionField(JSONValue.parse(Data(json.utf8))).resolve(over: defaults)
+    }
+
+    @Test func everyCLIMethodNameIsAccepted() throws {
+        for kind in PrefillMethodKind.allCases {
+            #expect(try Self.resolve(#"{"prefill": "\#(kind.rawValue)", "prefill_budget": 64}"#).prefill == kind)
+        }
+        for kind in DecodingMethodKind.allCases {
+            #expect(try Self.resolve(#"{"decoding": "\#(kind.rawValue)", "decoding_window": 64, "recent": 8}"#).decoding == kind)
+        }
+        #expect(try Self.resolve(#"{"prefill": "ALLKV"}"#).prefill == .fullKV)
+    }
+
+    @Test func fieldsOverrideTheServerDefault() throws {
+        let defaults = CompressionConfig(prefill: .snapKV, decoding: .slide, prefillBudget: 512, decodingWindow: 256, recent: 64)
+        let c = try Self.resolve(#"{"prefill_budget": 128, "window": 16, "pooling": "avgpool", "kernel": 5, "delta": 3}"#, over: defaults)
+        #expect(c == CompressionConfig(prefill: .snapKV, decoding: .slide, prefillBudget: 128, window: 16, kernel: 5, pooling: .avg,
+                                       decodingWindow: 256, recent: 64, delta: 3))
+        #expect(try Self.resolve("{}", over: defaults) == defaults)
+    }
+
+    @Test func validationMessagesNameRequestFields() {
+        do {
+            _ = try Self.resolve(#"{"prefill": "snapkv", "prefill_budget": 64, "kernel": 4}"#)
+            Issue.record("an even kernel was accepted")
+        } catch {
+            #expect(error.message.contains("kv_compression.kernel"), "\(error.message)")
+            #expect(!error.message.contains("--"), "\(error.message)")
+        }
+        #expect(KVCompressionField.renamingFlags("--decoding-window (4) must be larger than --recent (8)")
+                    == "kv_compression.decoding_window (4) must be larger than kv_compression.recent (8)")
+    }
+}

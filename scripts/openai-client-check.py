@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""Checks `scope serve` with the official `openai` Python client (pip install openai).
+
+Either against a running server:
+    scripts/openai-client-check.py --base-url http://127.0.0.1:8080/v1 [--api-key KEY]
+or starting one on a free loopback port and stopping it with SIGTERM at the end (exit 0 expected):
+    scripts/openai-client-check.py --start .build/release/scope [--model PATH]
+
+Checks: models, chat, streaming chat (equal to the non-streaming greedy answer, usage chunk),
+completions (text and token list), stop strings, kv_compression through extra_body (the response's
+`kv` object; a bounded cache holds fewer rows than the full one), and OpenAI errors for bad input.
+Prints one line per check and a summary; exits non-zero on any failure.
+"""
+import argparse
+import re
+import signal
+import subprocess
+import sys
+import time
+
+try:
+    import openai
+except ImportError:
+    sys.exit("the openai package is missing: pip install openai")
+
+CHECKS = []
+
+
+def check(fn):
+    CHECKS.append(fn)
+    return fn
+
+
+@check
+def models(client, model):
+    ids = [m.id for m in client.models.list().data]
+    assert ids, "no models listed"
+    return f"models: {ids}"
+
+
+@check
+def chat(client, model):
+    r = client.chat.completions.create(model=model, messages=[{"role": "user", "content": "Name a colour."}],
+                                       max_tokens=16, temperature=0)
+    c = r.choices[0]
+    assert c.message.role == "assistant" and isinstance(c.message.content, str) and c.message.content
+    assert c.finish_reason in ("stop", "length"), c.finish_reason
+    assert r.usage.completion_tokens > 0 and r.usage.total_tokens == r.usage.prompt_tokens + r.usage.completion_tokens
+    return f"chat: {c.message.content!r} ({r.usage.completion_tokens} tokens, {c.finish_reason})"
+
+
+@check
+def streaming_chat(client, model):
+    messages = [{"role": "user", "content": "Write one sentence about the sea."}]
+    whole = client.chat.completions.create(model=model, messages=messages, max_tokens=24, temperature=0)
+    text, finishes, usage = "", [], None
+    for chunk in client.chat.completions.create(model=model, messages=messages, max_tokens=24, temperature=0,
+                                                stream=True, stream_options={"include_usage": True}):
+        if chunk.usage is not None:
+            usage = chunk.usage
+        for choice in chunk.choices:
+            text += choice.delta.content or ""
+            if choice.finish_reason:
+                finishes.append(choice.finish_reason)
+    assert text == whole.choices[0].message.content, (text, whole.choices[0].message.content)
+    assert finishes == [whole.choices[0].finish_reason], finishes
+    assert usage is not None and usage.completion_tokens == whole.usage.completion_tokens
+    return f"streaming chat: {len(text)} characters, equal to the non-streaming answer"
+
+
+@check
+def completions(client, model):
+    r = client.completions.create(model=model, prompt="The capital of France is", max_tokens=8, temperature=0)
+    assert isinstance(r.choices[0].text, str) and r.usage.completion_tokens > 0
+    ids = client.completions.create(model=model, prompt=[504, 3575, 282], max_tokens=4)
+    assert ids.usage.prompt_tokens == 3
+    return f"completions: {r.choices[0].text!r}"
+
+
+@check
+def stop_string(client, model):
+    messages = [{"role": "user", "content": "Count from one to ten in words."}]
+    base = client.chat.completions.create(model=model, messages=messages, max_tokens=40, temperature=0)
+    words = base.choices[0].message.content.split(" ")
+    assert len(words) >= 4, base.choices[0].message.content
+    stop = " " + words[2]
+    r = client.chat.completions.create(model=model, messages=messages, max_tokens=40, temperature=0, stop=[stop])
+    expected = base.choices[0].message.content.split(stop)[0]
+    assert r.choices[0].message.content == expected and r.choices[0].finish_reason == "stop"
+    return f"stop {stop!r}: {r.choices[0].message.content!r}"
+
+
+@check
+def kv_compression(client, model):
+    messages = [{"role": "user", "content": "Tell a short story about a robot."}]
+    full = client.chat.completions.create(model=model, messages=messages, max_tokens=64, temperature=0)
+    kv = {"prefill": "h2o", "prefill_budget": 16, "window": 4, "decoding": "slide", "decoding_window": 24, "recent": 8}
+    small = client.chat.completions.create(model=model, messages=messages, max_tokens=64, temperature=0,
+                                           extra_body={"kv_compression": kv})
+    full_kv, small_kv = full.model_extra["kv"], small.model_extra["kv"]
+    assert small_kv["tokens_per_layer_final"] <= 16 + 24, small_kv
+    assert small_kv["bytes_peak"] < full_kv["bytes_peak"], (small_kv, full_kv)
+    return f"kv_compression: full {full_kv} vs h2o+slide {small_kv}"
+
+
+@check
+def errors(client, model):
+    seen = []
+    for extra, param in [({"kv_compression": {"prefill": "h3o"}}, "kv_compression.prefill"),
+                         ({"max_tokens": 0}, "max_tokens"), ({"n": 2}, "n")]:
+        try:
+            client.chat.completions.create(model=model, messages=[{"role": "user", "content": "Hi"}], extra_body=extra)
+            raise AssertionError(f"{extra} was accepted")
+        except openai.BadRequestError as e:
+            assert e.status_code == 400 and e.body.get("param") == param, (e.status_code, e.body)
+            seen.append(param)
+    try:
+        client.chat.completions.create(model=model, messages=[])
+        raise AssertionError("empty messages were accepted")
+    except openai.BadRequestError:
+        seen.append("messages")
+    return f"errors: 400 for {seen}"
+
+
+def start_server(scope, model, extra):
+    args = [scope, "serve", "--port", "0"] + (["--model", model] if model else []) + extra
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=sys.stderr, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        m = re.search(r"listening on (http://\S+)", line)
+        if m:
+            return proc, m.group(1) + "/v1"
+    proc.kill()
+    sys.exit("scope serve did not start")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--base-url", default="http://127.0.0.1:8080/v1")
+    p.add_argument("--api-key", default="none")
+    p.add_argument("--start", metavar="SCOPE", help="start `SCOPE serve` on a free loopback port, stop it at the end")
+    p.add_argument("--model", help="with --start: the model file")
+    a = p.parse_args()
+    proc = None
+    base_url = a.base_url
+    if a.start:
+        extra = ["--api-key", a.api_key] if a.api_key != "none" else []
+        proc, base_url = start_server(a.start, a.model, extra)
+    passed = failed = 0
+    try:
+        client = openai.OpenAI(base_url=base_url, api_key=a.api_key, timeout=120, max_retries=0)
+        model = client.models.list().data[0].id
+        for fn in CHECKS:
+            try:
+                print(f"ok    {fn(client, model)}", flush=True)
+                passed += 1
+            except Exception as e:  # report every failing check, then fail
+                print(f"FAIL  {fn.__name__}: {type(e).__name__}: {e}", flush=True)
+                failed += 1
+    finally:
+        if proc:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                code = proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                code = "killed after 60 s"
+            if code == 0:
+                print("ok    server exited 0 after SIGTERM")
+                passed += 1
+            else:
+                print(f"FAIL  server exit after SIGTERM: {code}")
+                failed += 1
+    print(f"openai-client-check: {passed} checks passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
