@@ -12,6 +12,10 @@ public struct GenerationStats: Sendable, Codable, Equatable {
     public var kvBytesCurrent = 0
     public var kvBytesPeak = 0
     public var kvTokensPerLayer: [Int] = []
+    /// "local"/"global" per layer when the model has sliding-window layers (Gemma 3), else empty.
+    public var kvLayerKinds: [String] = []
+    /// `KVCache.layerKindSummary` (nil without sliding-window layers).
+    public var kvLayerSummary: String?
     public var selectionSeconds = 0.0
 
     public var prefillTokensPerSecond: Double { prefillSeconds > 0 ? Double(promptTokens) / prefillSeconds : 0 }
@@ -24,13 +28,15 @@ public struct GenerationStats: Sendable, Codable, Equatable {
 
     /// The `stats` object of the `--json` output.
     public var json: [String: Any] {
-        [
+        var json: [String: Any] = [
             "prompt_tokens": promptTokens, "generated_tokens": generatedTokens,
             "prefill_tokens_per_second": prefillTokensPerSecond, "decode_tokens_per_second": decodeTokensPerSecond,
             "prefill_seconds": prefillSeconds, "decode_seconds": decodeSeconds,
             "kv_bytes_current": kvBytesCurrent, "kv_bytes_peak": kvBytesPeak,
             "kv_tokens_per_layer": kvTokensPerLayer, "selection_seconds": selectionSeconds,
         ]
+        if !kvLayerKinds.isEmpty { json["kv_layer_kinds"] = kvLayerKinds }
+        return json
     }
 }
 
@@ -104,6 +110,7 @@ public final class Generator: @unchecked Sendable {
         stats.kvBytesCurrent = cache.bytesCurrent
         stats.kvBytesPeak = cache.bytesPeak
         stats.kvTokensPerLayer = cache.tokensPerLayer
+        if cache.layerKindSummary != nil { stats.kvLayerKinds = cache.layerKinds; stats.kvLayerSummary = cache.layerKindSummary }
         stats.selectionSeconds = cache.selectionSeconds
         return GenerationResult(tokens: tokens, text: text, stoppedOnEndOfGeneration: stopped, stats: stats)
     }

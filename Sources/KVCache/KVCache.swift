@@ -50,6 +50,9 @@ public final class KVCache {
         }
         let storageDim = elementType == .f16 ? shape.headDim / 2 : shape.headDim
         try config.validate()
+        if config.semantics == .reference && !shape.layerWindows.isEmpty {
+            throw KVCacheError.invalidConfig("reference semantics are not defined for a model with sliding-window layers (Gemma 3): the reference code has no such layers; use corrected semantics")
+        }
         if maxNewTokens < 0 { throw KVCacheError.invalidConfig("max new tokens must not be negative, got \(maxNewTokens)") }
         self.shape = shape
         self.config = config
@@ -106,6 +109,7 @@ public final class KVCache {
     /// What the model must compute for this layer's prompt (call after appending the prompt rows).
     public func prefillRequest(layer: Int) -> PrefillScoreRequest {
         let n = layers[layer].maxCount
+        if isWindowed(layer: layer) { return PrefillScoreRequest(kind: .none, window: 0, promptLength: n) }
         let plan = prefillPolicy.plan(n: n, layer: layer, layers: shape.layers)
         return prefillPolicy.request(for: plan, n: n)
     }
@@ -118,6 +122,12 @@ public final class KVCache {
         let storage = layers[l]
         let n = try uniformCount(l)
         if prefixRows[l] >= 0 { throw KVCacheError.protocolViolation("finishPrefill called twice for layer \(l)") }
+        if let window = shape.window(layer: l) {
+            slideWindow(layer: l)
+            prefixRows[l] = storage.maxCount
+            storage.setCapacity(window + 1)
+            return PrefillOutcome(branch: .none, k: nil, budget: nil, cacheLength: storage.maxCount, counters: nil)
+        }
         if let rc = referenceCounters {
             switch config.prefill {
             case .fullKV:
@@ -171,7 +181,7 @@ public final class KVCache {
     /// Whether this decoding call will rank cache rows (so the model must pass probabilities).
     /// Call after appending the new row; the decision is kept for `finishDecodeStep`.
     public func wantsDecodeProbabilities(layer l: Int) -> Bool {
-        guard let kLen = try? uniformCount(l), prefixRows[l] >= 0 else { return false }
+        guard let kLen = try? uniformCount(l), prefixRows[l] >= 0, !isWindowed(layer: l) else { return false }
         let decided = decide(layer: l, kLen: kLen)
         pending[l] = decided
         return decided.plan.needsScores
@@ -187,6 +197,10 @@ public final class KVCache {
         let storage = layers[l]
         let kLen = try uniformCount(l)
         if prefixRows[l] < 0 { throw KVCacheError.protocolViolation("finishDecodeStep before finishPrefill on layer \(l)") }
+        if isWindowed(layer: l) {
+            slideWindow(layer: l)
+            return DecodeOutcome(kLen: kLen, branch: .none, dws: nil, budget: nil, counters: nil, cacheLengthAfter: storage.maxCount)
+        }
         let decided: (kLen: Int, plan: DecodePlan, counters: ReferenceCounters.Counters)
         if let p = pending[l], p.kLen == kLen { decided = p } else { decided = decide(layer: l, kLen: kLen) }
         pending[l] = nil

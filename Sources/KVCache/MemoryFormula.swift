@@ -7,7 +7,8 @@
 /// layers hold nothing yet), then `decodeSteps` steps, each appending one row to every layer in
 /// order and compressing it right away. Reference semantics assume fresh `ReferenceCounters`.
 public enum KVMemory {
-    /// Rows per storage head of each layer right after prefill.
+    /// Rows per storage head of each layer right after prefill (global layers; `simulate` gives a
+    /// sliding-window layer its `min(n, window − 1)`).
     ///
     /// `n` if the layer is not compressed (FullKV, `n < P`); otherwise `k + w` with `k = P − w`
     /// (SnapKV, H2O, StreamingLLM, uniform PyramidKV), `k = P` (reference PyramidInfer uniform,
@@ -60,6 +61,8 @@ public enum KVMemory {
         let L = shape.layers
         let reference = config.semantics == .reference
         var rows = rowsAfterPrefill(config: config, layers: L, promptLength: n)
+        // Sliding-window layers keep the `window − 1` newest rows whatever the method.
+        for l in 0..<L { if let w = shape.window(layer: l) { rows[l] = Swift.min(n, w - 1) } }
         var done = 0
         for l in 0..<L {
             candidate(done + n)
@@ -77,6 +80,11 @@ public enum KVMemory {
                 candidate(total + 1)
                 let Pd = prefix[l]
                 var after = kLen
+                if let w = shape.window(layer: l) {
+                    total += Swift.min(kLen, w - 1) - rows[l]
+                    rows[l] = Swift.min(kLen, w - 1)
+                    continue
+                }
                 switch config.decoding {
                 case .none:
                     break

@@ -34,15 +34,19 @@ extension LlamaModel {
             }
         }
         let c = config, dim = c.embeddingLength, qDim = c.headCount * c.headDim, half = rope.dimensions / 2
-        let x = Buffer(B * dim), ropeCos = Buffer(B * half), ropeSin = Buffer(B * half)
+        let x = Buffer(B * dim)
+        let ropeCos = ropes.map { _ in Buffer(B * half) }, ropeSin = ropes.map { _ in Buffer(B * half) }
         let s = BlockScratch(rows: B, config: c)
-        defer { for b in [x, ropeCos, ropeSin] { b.free() }; s.free() }
+        defer { for b in [x] + ropeCos + ropeSin { b.free() }; s.free() }
         for (b, r) in rows.enumerated() {
-            weights.tokenEmbedding.dequantizeRow(Int(r.token), into: x.p + b * dim)
-            rope.angles(position: r.position, cos: ropeCos.p + b * half, sin: ropeSin.p + b * half)
+            embed(r.token, into: x.p + b * dim)
+            for (t, rope) in ropes.enumerated() {
+                rope.angles(position: r.position, cos: ropeCos[t].p + b * half, sin: ropeSin[t].p + b * half)
+            }
         }
         for (l, w) in weights.blocks.enumerated() {
-            queriesKeysValues(w, x: x.p, rows: B, cos: ropeCos.p, sin: ropeSin.p, scratch: s)
+            let t = ropeTable[l]
+            queriesKeysValues(w, x: x.p, rows: B, cos: ropeCos[t].p, sin: ropeSin[t].p, scratch: s)
             for (b, r) in rows.enumerated() { appendRow(b, of: s, to: r.cache.layers[l], position: Int32(r.position)) }
             // Probability rows of the sequences whose decoding method ranks rows at this step (or
             // that the observer watches): those attend one by one; the others in one flash-decoding job.

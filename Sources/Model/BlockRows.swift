@@ -44,6 +44,7 @@ extension LlamaModel {
         let c = config, dim = c.embeddingLength, kvDim = c.headCountKV * c.headDim, half = rope.dimensions / 2
         for i in 0..<m { Ops.rmsNorm(x + i * dim, w.attnNorm, s.xb.p + i * dim, n: dim, eps: c.rmsEpsilon) }
         multiply([w.wk, w.wv], s.xb.p, rows: m, [s.k.p, s.v.p], product)
+        if let g = w.gemma { normalizeHeads(s.k.p, rows: m, heads: c.headCountKV, norm: g.kNorm, isQuery: false) }
         for i in 0..<m {
             rope.apply(s.k.p + i * kvDim, heads: c.headCountKV, headDim: c.headDim, cos: cos + i * half, sin: sin + i * half)
         }
@@ -56,6 +57,10 @@ extension LlamaModel {
         let half = rope.dimensions / 2
         for i in 0..<m { Ops.rmsNorm(x + i * dim, w.attnNorm, s.xb.p + i * dim, n: dim, eps: c.rmsEpsilon) }
         multiply([w.wq, w.wk, w.wv], s.xb.p, rows: m, [s.q.p, s.k.p, s.v.p], .perRow)
+        if let g = w.gemma {
+            normalizeHeads(s.q.p, rows: m, heads: c.headCount, norm: g.qNorm, isQuery: true)
+            normalizeHeads(s.k.p, rows: m, heads: c.headCountKV, norm: g.kNorm, isQuery: false)
+        }
         for i in 0..<m {
             rope.apply(s.q.p + i * qDim, heads: c.headCount, headDim: d, cos: cos + i * half, sin: sin + i * half)
             rope.apply(s.k.p + i * kvDim, heads: c.headCountKV, headDim: d, cos: cos + i * half, sin: sin + i * half)
@@ -76,6 +81,7 @@ extension LlamaModel {
         let c = config, dim = c.embeddingLength, qDim = c.headCount * c.headDim, half = rope.dimensions / 2
         for i in 0..<m { Ops.rmsNorm(x + i * dim, w.attnNorm, s.xb.p + i * dim, n: dim, eps: c.rmsEpsilon) }
         multiply([w.wq], s.xb.p, rows: m, [s.q.p], product)
+        if let g = w.gemma { normalizeHeads(s.q.p, rows: m, heads: c.headCount, norm: g.qNorm, isQuery: true) }
         for i in 0..<m {
             rope.apply(s.q.p + i * qDim, heads: c.headCount, headDim: c.headDim, cos: cos + i * half, sin: sin + i * half)
         }
@@ -87,13 +93,27 @@ extension LlamaModel {
                      _ product: RowProduct) {
         let c = config, dim = c.embeddingLength, ffn = c.feedForwardLength
         multiply([w.wo], s.att.p, rows: m, [s.proj.p], product)
+        if let g = w.gemma { normalizeRows(s.proj.p, rows: m, norm: g.postAttentionNorm) }
         Ops.add(x, s.proj.p, n: m * dim)
         for i in 0..<m { Ops.rmsNorm(x + i * dim, w.ffnNorm, s.xb.p + i * dim, n: dim, eps: c.rmsEpsilon) }
         multiply([w.wGate, w.wUp], s.xb.p, rows: m, [s.gate.p, s.up.p], product)
         // Row by row, so a row's result does not depend on how many rows share the call.
-        for i in 0..<m { Ops.swiglu(s.gate.p + i * ffn, s.up.p + i * ffn, n: ffn) }
+        for i in 0..<m {
+            switch c.family {
+            case .llama: Ops.swiglu(s.gate.p + i * ffn, s.up.p + i * ffn, n: ffn)
+            case .gemma3: geglu(s.gate.p + i * ffn, s.up.p + i * ffn, n: ffn)
+            }
+        }
         multiply([w.wDown], s.gate.p, rows: m, [s.proj.p], product)
+        if let g = w.gemma { normalizeRows(s.proj.p, rows: m, norm: g.postFeedForwardNorm) }
         Ops.add(x, s.proj.p, n: m * dim)
+    }
+
+    /// The embedding row of `token` (scaled by `embeddingScale`) into `x`.
+    func embed(_ token: Int32, into x: UnsafeMutablePointer<Float>) {
+        weights.tokenEmbedding.dequantizeRow(Int(token), into: x)
+        let scale = config.embeddingScale
+        if scale != 1 { for i in 0..<config.embeddingLength { x[i] *= scale } }
     }
 
     /// The final normalisation of `m` residual rows.

@@ -22,7 +22,9 @@ public final class LayerPass {
     let positions: [Int32]
     let isPrefill: Bool
     let chunks: [Range<Int>]
-    let x: Buffer, ropeCos: Buffer, ropeSin: Buffer
+    let x: Buffer
+    /// RoPE angles of every token, one table per distinct RoPE of the model (`model.ropes`).
+    let ropeCos: [Buffer], ropeSin: [Buffer]
     let scratch: BlockScratch
 
     /// Prepares the pass (embeddings and RoPE angles). Token ids must be valid.
@@ -36,15 +38,18 @@ public final class LayerPass {
         positions = (0..<n).map { Int32(startPosition + $0) }
         let chunk = max(1, min(n, LlamaModel.chunkSize))
         chunks = stride(from: 0, to: n, by: chunk).map { $0..<min(n, $0 + chunk) }
-        x = Buffer(n * dim); ropeCos = Buffer(n * half); ropeSin = Buffer(n * half)
+        x = Buffer(n * dim)
+        ropeCos = model.ropes.map { _ in Buffer(n * half) }; ropeSin = model.ropes.map { _ in Buffer(n * half) }
         scratch = BlockScratch(rows: chunk, config: c)
         for (i, t) in tokens.enumerated() {
-            model.weights.tokenEmbedding.dequantizeRow(Int(t), into: x.p + i * dim)
-            model.rope.angles(position: Int(positions[i]), cos: ropeCos.p + i * half, sin: ropeSin.p + i * half)
+            model.embed(t, into: x.p + i * dim)
+            for (r, rope) in model.ropes.enumerated() {
+                rope.angles(position: Int(positions[i]), cos: ropeCos[r].p + i * half, sin: ropeSin[r].p + i * half)
+            }
         }
     }
 
-    deinit { for b in [x, ropeCos, ropeSin] { b.free() }; scratch.free() }
+    deinit { for b in [x] + ropeCos + ropeSin { b.free() }; scratch.free() }
 
     public var isComplete: Bool { nextLayer == model.config.blockCount }
 
@@ -65,6 +70,7 @@ public final class LayerPass {
         let model = self.model, c = model.config, n = tokenCount
         let dim = c.embeddingLength, qDim = c.headCount * c.headDim, half = model.rope.dimensions / 2
         let w = model.weights.blocks[l], layer = cache.layers[l], s = scratch
+        let ropeCos = self.ropeCos[model.ropeTable[l]], ropeSin = self.ropeSin[model.ropeTable[l]]
         // 1. Keys and values of every token into the cache.
         for r in chunks {
             let t0 = r.lowerBound
@@ -90,7 +96,10 @@ public final class LayerPass {
             let t0 = r.lowerBound, xr = x.p + t0 * dim
             model.queries(w, x: xr, rows: r.count, cos: ropeCos.p + t0 * half, sin: ropeSin.p + t0 * half, scratch: s, .gemm)
             keepQueries.map { ($0.p + t0 * qDim).update(from: s.q.p, count: r.count * qDim) }
-            if isPrefill {
+            if isPrefill, let window = c.window(layer: l) {
+                model.windowedPrefillAttention(layer: layer, window: window, q: s.q.p, queries: r, positions: positions,
+                                               out: s.att.p)
+            } else if isPrefill {
                 model.prefillAttention(layer: layer, layerIndex: l, q: s.q.p, queries: r, positions: positions, out: s.att.p,
                                        request: request, scores: &scores!)
             } else {

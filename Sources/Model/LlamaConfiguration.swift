@@ -1,9 +1,12 @@
 import Foundation
 import GGUF
 
-/// Hyper-parameters of a Llama-family model, read from GGUF metadata (`<arch>.*` keys).
+/// Hyper-parameters of a supported model (Llama family, Gemma 3), read from GGUF metadata
+/// (`<arch>.*` keys). The Gemma 3 parts are read in `Gemma3Configuration.swift`.
 public struct LlamaConfiguration: Sendable, Equatable {
     public var architecture: String
+    /// Which decoder block the model uses.
+    public var family: ModelFamily
     public var vocabularySize: Int
     public var contextLength: Int
     public var embeddingLength: Int
@@ -19,6 +22,15 @@ public struct LlamaConfiguration: Sendable, Equatable {
     /// Linear RoPE scaling (`<arch>.rope.scaling.type` = "linear"): every angle is divided by
     /// this factor (`<arch>.rope.scaling.factor`); 1 when the model has no such scaling.
     public var ropeLinearScale: Float
+    /// Sliding window of each layer (keys with `position > query − window` are visible), nil for a
+    /// layer with global attention; all nil for the Llama family.
+    public var layerWindows: [Int?]
+    /// RoPE base of the sliding-window layers (Gemma 3: 10,000; not stored in the GGUF).
+    public var localRopeBase: Float?
+    /// Factor applied to the token embeddings (Gemma: √dim; 1 for Llama).
+    public var embeddingScale: Float
+    /// Softmax scale of the attention scores (1/√headDim for Llama and Gemma 3 up to 12B).
+    public var attentionScale: Float
 
     /// Query heads per KV head (GQA group size).
     public var groupSize: Int { headCount / headCountKV }
@@ -27,9 +39,10 @@ public struct LlamaConfiguration: Sendable, Equatable {
         guard let arch = file.string("general.architecture") else {
             throw ModelError("\(file.path): metadata key 'general.architecture' is missing")
         }
-        guard ["llama", "mistral"].contains(arch) else {
-            throw ModelError("\(file.path): architecture '\(arch)' is not supported (llama family only)")
+        guard let family = ModelFamily(architecture: arch) else {
+            throw ModelError("\(file.path): architecture '\(arch)' is not supported (supported: llama, mistral, gemma3)")
         }
+        self.family = family
         func int(_ key: String) throws -> Int {
             guard let v = file.int("\(arch).\(key)") else { throw ModelError("\(file.path): metadata key '\(arch).\(key)' is missing or not an integer") }
             guard v > 0 else { throw ModelError("\(file.path): metadata key '\(arch).\(key)' must be positive, got \(v)") }
@@ -77,6 +90,30 @@ public struct LlamaConfiguration: Sendable, Equatable {
             vocabularySize = t.shape[1]
         } else {
             throw ModelError("\(file.path): cannot determine the vocabulary size")
+        }
+        layerWindows = Array(repeating: nil, count: blockCount)
+        localRopeBase = nil
+        embeddingScale = 1
+        attentionScale = 1 / Float(headDim).squareRoot()
+        if family == .gemma3 { try readGemma3(file) }
+    }
+
+    /// The sliding window of layer `l`, nil when it attends globally.
+    public func window(layer l: Int) -> Int? { layerWindows[l] }
+}
+
+/// The decoder-block families Scope runs.
+public enum ModelFamily: String, Sendable, Equatable {
+    /// Llama 2/3/3.1, Mistral, SmolLM2 (`general.architecture` "llama" or "mistral").
+    case llama
+    /// Gemma 3 text models (`general.architecture` "gemma3"); see `Gemma3Block.swift`.
+    case gemma3
+
+    init?(architecture: String) {
+        switch architecture {
+        case "llama", "mistral": self = .llama
+        case "gemma3": self = .gemma3
+        default: return nil
         }
     }
 }

@@ -3,16 +3,22 @@ import GGUF
 import Kernels
 import KVCache
 
-/// A Llama-family transformer (Llama 2/3/3.1, Mistral, SmolLM2) run from a GGUF file on the CPU.
+/// A decoder-only transformer of the Llama family (Llama 2/3/3.1, Mistral, SmolLM2) or Gemma 3 run
+/// from a GGUF file on the CPU.
 ///
 /// The forward pass reads top to bottom: embed → per block (rmsNorm → q,k,v → rope → cache →
 /// attention → output projection → residual → rmsNorm → swiglu FFN → residual) → rmsNorm → logits.
+/// Gemma 3's block adds its norms, GeGLU and sliding windows (`Gemma3Block.swift`).
 /// Activations and the KV cache are float32; weights stay quantized in the memory-mapped file.
 public final class LlamaModel: @unchecked Sendable {
     public let file: GGUFFile
     public let config: LlamaConfiguration
     public let weights: LlamaWeights
+    /// RoPE of the global layers (of every layer for Llama).
     public let rope: RoPE
+    /// RoPE of each layer: `ropes[ropeTable[l]]` (Gemma 3's local layers use a second base).
+    public let ropes: [RoPE]
+    let ropeTable: [Int]
     public let pool: ThreadPool
     /// Activation precision of decode matrix–vector products: `.f32` (exact, the default) or `.q8`
     /// (8-bit activations as in llama.cpp; faster, opt-in). Prefill is always float32.
@@ -26,8 +32,16 @@ public final class LlamaModel: @unchecked Sendable {
         self.file = file
         self.config = try LlamaConfiguration(file)
         self.weights = try LlamaWeights(file, config)
+        let layout: RoPE.Layout = config.family == .gemma3 ? .halves : .adjacentPairs
         self.rope = RoPE(dimensions: config.ropeDimensions, base: config.ropeBase,
-                         frequencyFactors: weights.ropeFrequencyFactors)
+                         frequencyFactors: weights.ropeFrequencyFactors, layout: layout)
+        if let localBase = config.localRopeBase {
+            ropes = [rope, RoPE(dimensions: config.ropeDimensions, base: localBase, layout: layout)]
+            ropeTable = config.layerWindows.map { $0 == nil ? 0 : 1 }
+        } else {
+            ropes = [rope]
+            ropeTable = Array(repeating: 0, count: config.blockCount)
+        }
         self.pool = pool
     }
 
@@ -37,7 +51,8 @@ public final class LlamaModel: @unchecked Sendable {
 
     /// The shape a KV cache for this model must have.
     public var cacheShape: CacheShape {
-        CacheShape(layers: config.blockCount, queryHeads: config.headCount, kvHeads: config.headCountKV, headDim: config.headDim)
+        CacheShape(layers: config.blockCount, queryHeads: config.headCount, kvHeads: config.headCountKV, headDim: config.headDim,
+                   layerWindows: config.layerWindows)
     }
 
     /// Runs `tokens` at consecutive positions starting at `startPosition`, appending their keys and

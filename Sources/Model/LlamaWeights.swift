@@ -12,6 +12,8 @@ public struct LlamaBlockWeights: @unchecked Sendable {
     public let wGate: WeightMatrix               // blk.N.ffn_gate.weight    (ffn × dim)
     public let wUp: WeightMatrix                 // blk.N.ffn_up.weight      (ffn × dim)
     public let wDown: WeightMatrix               // blk.N.ffn_down.weight    (dim × ffn)
+    /// Gemma 3's extra norms (nil for the Llama family).
+    public let gemma: Gemma3Norms?
 }
 
 /// All weights of a Llama-family model.
@@ -68,7 +70,8 @@ public final class LlamaWeights: @unchecked Sendable {
                 ffnNorm: try vector(p + "ffn_norm.weight", dim),
                 wGate: try matrix(p + "ffn_gate.weight", rows: ffn, cols: dim),
                 wUp: try matrix(p + "ffn_up.weight", rows: ffn, cols: dim),
-                wDown: try matrix(p + "ffn_down.weight", rows: dim, cols: ffn)))
+                wDown: try matrix(p + "ffn_down.weight", rows: dim, cols: ffn),
+                gemma: config.family == .gemma3 ? try Gemma3Norms(block: l, headDim: config.headDim, dim: dim, vector) : nil))
         }
         self.blocks = blocks
         var factors: [Float]? = nil

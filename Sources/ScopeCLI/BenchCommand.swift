@@ -92,13 +92,16 @@ struct BenchCommand: ParsableCommand {
             let s = best!
             kvPeak = max(kvPeak, s.kvBytesPeak)
             prefill.append(["tokens": n, "tokens_per_second": s.prefillTokensPerSecond, "seconds": s.prefillSeconds])
-            decode.append(["context": n, "tokens_per_second": s.decodeTokensPerSecond, "tokens": s.generatedTokens,
-                           "kv_bytes_peak": s.kvBytesPeak, "selection_seconds": s.selectionSeconds,
-                           "time_to_first_token_seconds": s.prefillSeconds])
+            var entry: [String: Any] = ["context": n, "tokens_per_second": s.decodeTokensPerSecond, "tokens": s.generatedTokens,
+                                        "kv_bytes_peak": s.kvBytesPeak, "selection_seconds": s.selectionSeconds,
+                                        "time_to_first_token_seconds": s.prefillSeconds, "kv_tokens_per_layer": s.kvTokensPerLayer]
+            if !s.kvLayerKinds.isEmpty { entry["kv_layer_kinds"] = s.kvLayerKinds }
+            decode.append(entry)
             if !json {
                 print(String(format: "prompt %5d: prefill %7.1f tok/s (ttft %.3f s) | decode %6.1f tok/s over %d tokens | KV peak %.1f MiB",
                              n, s.prefillTokensPerSecond, s.prefillSeconds, s.decodeTokensPerSecond, s.generatedTokens,
                              Double(s.kvBytesPeak) / 1_048_576))
+                if let summary = s.kvLayerSummary { print("             \(summary)") }
             }
         }
         var parallelRuns: [[String: Any]] = []

@@ -16,10 +16,13 @@ enum DefaultModelPath {
     /// Full path of the default model (it may not exist yet).
     static var path: String { modelsDirectory + "/" + fileName }
 
-    /// `explicit` when given, else the default model path; throws a message telling how to fetch
+    /// `explicit` when given (a known model's name gives its cached path), else the default model path; throws a message telling how to fetch
     /// the default model when it is absent.
     static func resolve(_ explicit: String?) throws -> String {
-        if let explicit { return explicit }
+        if let explicit {
+            guard let known = KnownModel.named(explicit), !FileManager.default.fileExists(atPath: explicit) else { return explicit }
+            return known.path
+        }
         let p = path
         guard FileManager.default.fileExists(atPath: p) else {
             throw ValidationError("no --model given and the default model is missing at \(p); fetch it with scripts/fetch-model.sh")

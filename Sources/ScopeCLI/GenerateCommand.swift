@@ -49,7 +49,7 @@ struct GenerateCommand: ParsableCommand {
             let line = String(format: "\n[prompt %d tok, %.1f tok/s | generated %d tok, %.1f tok/s | KV %.2f MiB (peak %.2f MiB)]",
                               s.promptTokens, s.prefillTokensPerSecond, s.generatedTokens, s.decodeTokensPerSecond,
                               Double(s.kvBytesCurrent) / 1_048_576, Double(s.kvBytesPeak) / 1_048_576)
-            FileHandle.standardError.write((line + "\n").data(using: .utf8)!)
+            FileHandle.standardError.write((line + "\n" + (s.kvLayerSummary.map { "[\($0)]\n" } ?? "")).data(using: .utf8)!)
         }
     }
 }

@@ -22,11 +22,17 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("kv-type"), help: "KV cache element type: f32 (exact) or f16 (half the bytes).")
     var kvType: KVElementType = .f32
 
-    static let modelHelp = ArgumentHelp("GGUF model file (default: the cached SmolLM2-135M-Instruct Q4_1).")
+    static let modelHelp = ArgumentHelp("GGUF model file, or the name of a known model in the cache folder (\(KnownModel.names); default: smollm2).")
 
     static var defaultModelPath: String { DefaultModelPath.path }
 
-    var resolvedPath: String { model ?? Self.defaultModelPath }
+    /// The known model `--model` names (nil for a path; a file of that name wins).
+    var namedModel: KnownModel? {
+        guard let model, let known = KnownModel.named(model), !FileManager.default.fileExists(atPath: model) else { return nil }
+        return known
+    }
+
+    var resolvedPath: String { namedModel?.path ?? model ?? Self.defaultModelPath }
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
@@ -38,6 +44,9 @@ struct ModelOptions: ParsableArguments {
         guard FileManager.default.fileExists(atPath: path) else {
             if model == nil {
                 throw CLIError("the default model is not at \(path); fetch it with `scope models pull` (or scripts/fetch-model.sh)")
+            }
+            if let known = namedModel {
+                throw CLIError("model \(known.name) is not at \(path); fetch it with `scope models pull \(known.name)` (or scripts/fetch-model.sh \(known.name))")
             }
             throw CLIError("model file not found: \(path)")
         }

