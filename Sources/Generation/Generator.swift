@@ -26,6 +26,13 @@ public struct GenerationStats: Sendable, Codable, Equatable {
 
     public init() {}
 
+    /// Fills `kvLayerKinds` and `kvLayerSummary` when the cache has sliding-window layers.
+    mutating func recordLayerKinds(of cache: KVCache) {
+        guard let summary = cache.layerKindSummary else { return }
+        kvLayerKinds = cache.layerKinds
+        kvLayerSummary = summary
+    }
+
     /// The `stats` object of the `--json` output.
     public var json: [String: Any] {
         var json: [String: Any] = [
@@ -110,7 +117,7 @@ public final class Generator: @unchecked Sendable {
         stats.kvBytesCurrent = cache.bytesCurrent
         stats.kvBytesPeak = cache.bytesPeak
         stats.kvTokensPerLayer = cache.tokensPerLayer
-        if cache.layerKindSummary != nil { stats.kvLayerKinds = cache.layerKinds; stats.kvLayerSummary = cache.layerKindSummary }
+        stats.recordLayerKinds(of: cache)
         stats.selectionSeconds = cache.selectionSeconds
         return GenerationResult(tokens: tokens, text: text, stoppedOnEndOfGeneration: stopped, stats: stats)
     }

@@ -60,6 +60,7 @@ final class RunningSequence {
         stats.kvBytesCurrent = cache.bytesCurrent
         stats.kvBytesPeak = cache.bytesPeak
         stats.kvTokensPerLayer = cache.tokensPerLayer
+        stats.recordLayerKinds(of: cache)
         stats.selectionSeconds = cache.selectionSeconds
         let outcome = SequenceOutcome(reason: reason, tokens: tokens, trailingText: decoder.flush(), stats: stats,
                                       kvBytesTrace: kvBytesTrace, queueSeconds: queueSeconds)
