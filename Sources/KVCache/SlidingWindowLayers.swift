@@ -19,7 +19,7 @@ extension KVCache {
             guard count >= window else { continue }
             let pos = storage.positions(s)
             var newest = Int32.min
-            for j in 0..<count { newest = max(newest, pos[j]) }
+            for j in 0..<count { newest = Swift.max(newest, pos[j]) }
             let cutoff = newest - Int32(window - 1)
             var evict: [Int] = []
             for j in 0..<count where pos[j] <= cutoff { evict.append(j) }

@@ -33,13 +33,14 @@ public final class LlamaModel: @unchecked Sendable {
         self.config = try LlamaConfiguration(file)
         self.weights = try LlamaWeights(file, config)
         let layout: RoPE.Layout = config.family == .gemma3 ? .halves : .adjacentPairs
-        self.rope = RoPE(dimensions: config.ropeDimensions, base: config.ropeBase,
-                         frequencyFactors: weights.ropeFrequencyFactors, layout: layout)
+        let global = RoPE(dimensions: config.ropeDimensions, base: config.ropeBase,
+                          frequencyFactors: weights.ropeFrequencyFactors, layout: layout)
+        self.rope = global
         if let localBase = config.localRopeBase {
-            ropes = [rope, RoPE(dimensions: config.ropeDimensions, base: localBase, layout: layout)]
+            ropes = [global, RoPE(dimensions: config.ropeDimensions, base: localBase, layout: layout)]
             ropeTable = config.layerWindows.map { $0 == nil ? 0 : 1 }
         } else {
-            ropes = [rope]
+            ropes = [global]
             ropeTable = Array(repeating: 0, count: config.blockCount)
         }
         self.pool = pool

@@ -61,6 +61,8 @@ public final class LlamaWeights: @unchecked Sendable {
         var blocks: [LlamaBlockWeights] = []
         for l in 0..<config.blockCount {
             let p = "blk.\(l)."
+            var gemma: Gemma3Norms? = nil
+            if config.family == .gemma3 { gemma = try Gemma3Norms(block: l, headDim: config.headDim, dim: dim, vector) }
             blocks.append(LlamaBlockWeights(
                 attnNorm: try vector(p + "attn_norm.weight", dim),
                 wq: try matrix(p + "attn_q.weight", rows: qDim, cols: dim),
@@ -71,7 +73,7 @@ public final class LlamaWeights: @unchecked Sendable {
                 wGate: try matrix(p + "ffn_gate.weight", rows: ffn, cols: dim),
                 wUp: try matrix(p + "ffn_up.weight", rows: ffn, cols: dim),
                 wDown: try matrix(p + "ffn_down.weight", rows: dim, cols: ffn),
-                gemma: config.family == .gemma3 ? try Gemma3Norms(block: l, headDim: config.headDim, dim: dim, vector) : nil))
+                gemma: gemma))
         }
         self.blocks = blocks
         var factors: [Float]? = nil

@@ -38,10 +38,11 @@ struct PromptOptions: ParsableArguments {
             return tokenizer.encode(text, addSpecial: !hasBOS, parseSpecial: true)
         }
         let text = try promptFile.map { try readTextFile($0, option: "--prompt-file") } ?? prompt ?? ""
-        // `addSpecial` would add BOS only when the vocabulary asks for it (SmolLM2's does not), and
-        // EOS too when it asks for that: --add-bos prepends exactly the BOS token.
+        // `addSpecial` would add EOS too when the vocabulary asks for it, so BOS is prepended by hand:
+        // with --add-bos, or when the vocabulary asks for it (Gemma: without BOS its output is noise;
+        // SmolLM2's vocabulary does not ask).
         var ids = tokenizer.encode(text, addSpecial: false, parseSpecial: true)
-        if addBOS {
+        if addBOS || tokenizer.addBOS {
             guard let bos = tokenizer.bosID else { throw CLIError("--add-bos: the model's vocabulary has no BOS token") }
             if ids.first != bos { ids.insert(bos, at: 0) }
         }
