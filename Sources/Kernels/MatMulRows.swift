@@ -4,7 +4,7 @@ extension MatMul {
     /// `n` independent matrix–vector products sharing the weights (batched decode): `ys[i]` row t
     /// gets `ws[i]·x_t` for the `n` activation rows of `x` (`[n, cols]`; `ys[i]` is `[n, ws[i].rows]`).
     ///
-    /// Tasks of 64 weight rows, as in the decode path; each weight row is streamed from memory once
+    /// Tasks of 16 or 32 weight rows (`rowsPerTask`); each weight row is streamed from memory once
     /// and, for Q4_1/Q8_0, decoded once for up to `RowDot.maxRows` activation rows
     /// (`RowDot.dotRows`/`dotQ8Rows`). Row t of the result is bit-identical to `matvec` of row t
     /// alone, in float32 and in q8 mode: every kernel repeats the single-row arithmetic per row.
