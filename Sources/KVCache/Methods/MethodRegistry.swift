@@ -7,6 +7,7 @@ public enum MethodRegistry {
         SnapKVPrefill.self,
         PyramidKVPrefill.self,
         PyramidInferPrefill.self,
+        KnormPrefill.self,
     ] }
 
     static var decoding: [any DecodingMethod.Type] { [
