@@ -8,6 +8,7 @@ public enum MethodRegistry {
         PyramidKVPrefill.self,
         PyramidInferPrefill.self,
         KnormPrefill.self,
+        TOVAPrefill.self,
     ] }
 
     static var decoding: [any DecodingMethod.Type] { [
@@ -18,6 +19,7 @@ public enum MethodRegistry {
         SlideDecoding.self,
         AdaptiveDecoding.self,
         DiscontinuousDecoding.self,
+        TOVADecoding.self,
     ] }
 
     /// Every method's description, prefill methods first (registry order).
