@@ -20,6 +20,8 @@ public enum MethodRegistry {
         AdaptiveDecoding.self,
         DiscontinuousDecoding.self,
         TOVADecoding.self,
+        RKVDecoding.self,
+        SnapKVDecoding.self,
     ] }
 
     /// Every method's description, prefill methods first (registry order).
