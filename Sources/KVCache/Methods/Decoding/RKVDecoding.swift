@@ -60,11 +60,9 @@ struct RKVDecoding: DecodingMethod {
         let all = (0..<n).sorted { positions[$0] < positions[$1] }
         var rank = [Int](repeating: 0, count: n)
         for (i, r) in all.enumerated() { rank[r] = i }
-        var keys = [Float](repeating: 0, count: n * d)
-        var unit = keys
-        try keys.withUnsafeMutableBufferPointer { kb in
-            for (i, r) in all.enumerated() { try layer.readKey(s, row: r, into: kb.baseAddress! + i * d) }
-        }
+        let keys = UnsafeMutablePointer<Float>.allocate(capacity: n * d), unit = UnsafeMutablePointer<Float>.allocate(capacity: n * d)
+        defer { keys.deallocate(); unit.deallocate() }
+        for (i, r) in all.enumerated() { try layer.readKey(s, row: r, into: keys + i * d) }
         for i in 0..<n {
             var sq: Double = 0
             for c in 0..<d { sq += Double(keys[i * d + c]) * Double(keys[i * d + c]) }
@@ -82,14 +80,11 @@ struct RKVDecoding: DecodingMethod {
                     let k = rank[rows[c]] * d
                     var best = -Float.infinity
                     for r in 0..<R {
-                        let qh = q + (s * R + r) * qd
-                        var dot: Float = 0
-                        for x in 0..<d { dot += qh[x] * keys[k + x] }
-                        best = Swift.max(best, dot * scale)
+                        best = Swift.max(best, ScoreKernels.dot(q + (s * R + r) * qd, keys + k, d) * scale)
                     }
                     logits[j] = best
                 }
-                logits.withUnsafeMutableBufferPointer { RowOrder.softmax($0.baseAddress!, m) }
+                logits.withUnsafeMutableBufferPointer { ScoreKernels.softmax($0.baseAddress!, count: m) }
                 for j in 0..<m { importance[j] += Double(logits[j]) / Double(held) }
             }
         }
@@ -103,8 +98,7 @@ struct RKVDecoding: DecodingMethod {
         for i in 0..<n {
             var last = 0
             for j in 0..<n {
-                var dot: Float = 0
-                if j != i { for c in 0..<d { dot += unit[i * d + c] * unit[j * d + c] } }
+                let dot = j == i ? 0 : ScoreKernels.dot(unit + i * d, unit + j * d, d)
                 row[j] = dot
                 if dot > 0.5 { last = j }
             }
@@ -112,7 +106,7 @@ struct RKVDecoding: DecodingMethod {
             for j in 0..<n { column[j] += Double(row[j]) }
         }
         var redundancy = column.map { Float($0 / Double(n)) }
-        redundancy.withUnsafeMutableBufferPointer { RowOrder.softmax($0.baseAddress!, n) }
+        redundancy.withUnsafeMutableBufferPointer { ScoreKernels.softmax($0.baseAddress!, count: n) }
         for (j, c) in candidates.enumerated() {
             out[c] = lambda * pooled[j] - (1 - lambda) * redundancy[rank[rows[c]]]
         }

@@ -21,7 +21,7 @@ struct SnapKVDecoding: DecodingMethod {
     }
     static func rowsAfter(kLen: Int, Pd: Int, layer: Int, step t: Int, context c: DecodingContext, state: inout DecodeMemoryState) -> Int {
         let every = (try? c.config.intParameter(interval)) ?? 512
-        let w = (try? c.config.intParameter(window)) ?? 8
+        let w = (try? c.config.intParameter(window)) ?? 64
         // the newest w rows stay even when they exceed the budget
         return (state.promptLength + t) % every == 0 && kLen > Pd + c.dw ? Swift.max(Pd + c.dw, Swift.min(w, kLen)) : kLen
     }
@@ -51,10 +51,9 @@ struct SnapKVDecoding: DecodingMethod {
     func scores(_ input: DecodeScoring, storageHead s: Int, rows: UnsafeBufferPointer<Int>, into out: UnsafeMutablePointer<Float>) throws {
         let layer = input.layer, n = input.kLen, m = rows.count, d = layer.keyWidth, R = input.shape.groupSize
         let positions = layer.positions(s)
-        var keys = [Float](repeating: 0, count: n * d)
-        try keys.withUnsafeMutableBufferPointer { kb in
-            for r in 0..<n { try layer.readKey(s, row: r, into: kb.baseAddress! + r * d) }
-        }
+        let keys = UnsafeMutablePointer<Float>.allocate(capacity: n * d)
+        defer { keys.deallocate() }
+        for r in 0..<n { try layer.readKey(s, row: r, into: keys + r * d) }
         var isCandidate = [Int](repeating: -1, count: n)
         for c in 0..<m { isCandidate[rows[c]] = c }
         var sums = [Double](repeating: 0, count: m)
@@ -67,11 +66,9 @@ struct SnapKVDecoding: DecodingMethod {
                     var visible: [Int] = []
                     for j in 0..<n where positions[j] <= qPos { visible.append(j) }
                     for (v, j) in visible.enumerated() {
-                        var dot: Float = 0
-                        for x in 0..<d { dot += qh[x] * keys[j * d + x] }
-                        p[v] = dot * scale
+                        p[v] = ScoreKernels.dot(qh, keys + j * d, d) * scale
                     }
-                    p.withUnsafeMutableBufferPointer { RowOrder.softmax($0.baseAddress!, visible.count) }
+                    p.withUnsafeMutableBufferPointer { ScoreKernels.softmax($0.baseAddress!, count: visible.count) }
                     for (v, j) in visible.enumerated() where isCandidate[j] >= 0 { sums[isCandidate[j]] += Double(p[v]) }
                 }
             }
