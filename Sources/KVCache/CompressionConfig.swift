@@ -76,7 +76,7 @@ public struct CompressionConfig: Sendable, Equatable {
     }
 
     /// Parameters every method reads from the fields above (not from `parameters`).
-    static let fieldParameters: Set<String> = ["prefill-budget", "window", "kernel", "pooling", "beta", "decoding-window",
+    public static let fieldParameters: Set<String> = ["prefill-budget", "window", "kernel", "pooling", "beta", "decoding-window",
                                                "recent", "delta", "group-reduce"]
 
     /// The integer value of a method parameter (`parameters`, else its default).

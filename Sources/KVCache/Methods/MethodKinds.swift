@@ -21,6 +21,8 @@ public struct PrefillMethodKind: RawRepresentable, Hashable, Sendable, CaseItera
     public var description: String { rawValue }
 
     var method: any PrefillMethod.Type { MethodRegistry.prefillType(named: rawValue)! }
+    /// The method's description (`scope methods`).
+    public var info: MethodInfo { method.info }
     /// The reference's class name, or the method name for a method the reference does not have.
     public var referenceName: String { method.referenceClass?.name ?? rawValue }
 
@@ -54,6 +56,8 @@ public struct DecodingMethodKind: RawRepresentable, Hashable, Sendable, CaseIter
     public var description: String { rawValue }
 
     var method: any DecodingMethod.Type { MethodRegistry.decodingType(named: rawValue)! }
+    /// The method's description (`scope methods`).
+    public var info: MethodInfo { method.info }
     /// Whether the method keeps a step counter (`S`, and `J`/`Jl` for discontinuous).
     public var usesCounters: Bool { method.usesCounters }
 
