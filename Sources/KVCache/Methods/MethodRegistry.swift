@@ -22,6 +22,7 @@ public enum MethodRegistry {
         TOVADecoding.self,
         RKVDecoding.self,
         SnapKVDecoding.self,
+        MorphKVDecoding.self,
     ] }
 
     /// Every method's description, prefill methods first (registry order).
