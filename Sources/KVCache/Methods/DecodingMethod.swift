@@ -40,10 +40,17 @@ extension DecodingMethod {
 
     /// The current query's probabilities of each candidate, reduced over the GQA group.
     func scores(_ input: DecodeScoring, storageHead s: Int, rows: UnsafeBufferPointer<Int>, into out: UnsafeMutablePointer<Float>) throws {
+        try currentQueryScores(input, storageHead: s, rows: rows, into: out)
+    }
+
+    /// The current query's probabilities of each candidate, reduced over the GQA group (by
+    /// `--group-reduce`, or by `mode` when given).
+    func currentQueryScores(_ input: DecodeScoring, storageHead s: Int, rows: UnsafeBufferPointer<Int>,
+                            mode: GroupReduce? = nil, into out: UnsafeMutablePointer<Float>) throws {
         guard let probabilities = input.probabilities else {
             throw KVCacheError.protocolViolation("\(Self.info.name): scores need the current query's probabilities")
         }
-        input.groups.reduce(storageHead: s, count: rows.count, into: out, scratch: input.scratch) { h, o in
+        input.groups.reduce(storageHead: s, count: rows.count, into: out, scratch: input.scratch, mode: mode) { h, o in
             let row = probabilities.baseAddress! + h * input.kLen
             for i in 0..<rows.count { o[i] = row[rows[i]] }
         }

@@ -24,10 +24,8 @@ struct TOVADecoding: DecodingMethod {
         return p
     }
     func capacityBound(rowsAfterPrefill rows0: Int, Pd: Int, maxNewTokens: Int, stepsDone s0: Int) -> Int? { Swift.max(rows0, Pd + dw) + 1 }
-    func scores(_ input: DecodeScoring, storageHead s: Int, rows: UnsafeBufferPointer<Int>, into out: UnsafeMutablePointer<Float>) {
-        input.groups.reduce(storageHead: s, count: rows.count, into: out, scratch: input.scratch, mode: .mean) { h, o in
-            let row = input.probabilities.baseAddress! + h * input.kLen
-            for i in 0..<rows.count { o[i] = row[rows[i]] }
-        }
+    /// The mean over the group's query heads, whatever `--group-reduce` says (TOVA averages heads).
+    func scores(_ input: DecodeScoring, storageHead s: Int, rows: UnsafeBufferPointer<Int>, into out: UnsafeMutablePointer<Float>) throws {
+        try currentQueryScores(input, storageHead: s, rows: rows, mode: .mean, into: out)
     }
 }
