@@ -13,6 +13,7 @@ struct Scope: AsyncParsableCommand {
             ModelsCommand.self,
             LongGenBenchCommand.self,
             ConformanceCommand.self,
+            MethodsCommand.self,
             FidelityCommand.self,
             BenchCommand.self,
             AnalyzeCommand.self,

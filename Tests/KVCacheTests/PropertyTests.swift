@@ -96,7 +96,10 @@ struct RandomDriver {
                     let kept = positions(layer, s)
                     let previous = before[s] + [pos]
                     if outcome.branch == .compress || outcome.branch == .uniform || outcome.branch == .pyramid {
-                        let recentWanted = config.semantics == .corrected && config.decoding == .slm ? config.decodingWindow : dr
+                        let recentWanted = outcome.recent
+                        if [.slide, .adaptive, .discontinuous, .h2o, .pyramidInfer].contains(config.decoding) {
+                            check(recentWanted == dr, "\(at): \(outcome.recent) recent rows protected, --recent \(dr)")
+                        }
                         // reference: the last slots; corrected: the newest positions (row order is not kept there)
                         let recentRows = config.semantics == .reference ? previous.suffix(recentWanted) : previous.sorted().suffix(recentWanted)
                         check(Set(recentRows).isSubset(of: Set(kept)), "\(at) head \(s): recent rows not kept")
@@ -129,7 +132,9 @@ struct PropertyTests {
         let shape = CacheShape(layers: Int.random(in: 1...4, using: &rng), queryHeads: g * r, kvHeads: g,
                                headDim: [4, 8, 12].randomElement(using: &rng)!)
         let semantics = Semantics.allCases.randomElement(using: &rng)!
-        let prefill = PrefillMethodKind.allCases.randomElement(using: &rng)!
+        // reference semantics: only the methods the SCOPE code has
+        let prefill = PrefillMethodKind.allCases.filter { semantics == .corrected || !CompressionConfig.referenceAccepts($0).isEmpty }
+            .randomElement(using: &rng)!
         let decoding = semantics == .reference
             ? CompressionConfig.referenceAccepts(prefill).randomElement(using: &rng)!
             : DecodingMethodKind.allCases.randomElement(using: &rng)!
