@@ -66,7 +66,7 @@ struct QuantizedKVModelTests {
             let q4 = try Self.meanKL(model, prompt, config: config, type: .q4_0, steps: 24)
             print("quantized KV vs f32, \(name): mean KL q8_0 \(q8), q4_0 \(q4)")
             #expect(q8 <= 1e-3, "\(name): q8_0 mean KL \(q8)")
-            #expect(q4 <= 0.1, "\(name): q4_0 mean KL \(q4)")
+            #expect(q4 <= 0.25, "\(name): q4_0 mean KL \(q4)")   // a sanity bound: q4_0 measures ≈ 0.06 on the 1,820-token prompt (docs/kv-types.md); broken rows give KL ≫ 1
             #expect(q8 < q4, "\(name): q8_0 should be closer than q4_0")
         }
     }
