@@ -47,14 +47,12 @@ public final class KVCache {
     ///   - counters: the run's shared reference counters. In reference semantics pass the same
     ///     object to every sequence of a run to reproduce the carry-over (Q7); nil gives this cache
     ///     its own fresh counters. Ignored in corrected semantics.
-    ///   - elementType: storage of K and V rows (`.f32` default; `.f16` needs an even head dimension).
+    ///   - elementType: storage of K and V rows (`.f32` default; `.f16` needs an even head dimension,
+    ///     `.q8_0`/`.q4_0` a multiple of 32).
     public init(shape: CacheShape, config: CompressionConfig, maxNewTokens: Int, counters: ReferenceCounters? = nil,
                 elementType: KVElementType = .f32) throws {
         try shape.validate()
-        if elementType == .f16 && shape.headDim % 2 != 0 {
-            throw KVCacheError.invalidConfig("an f16 KV cache needs an even head dimension, got \(shape.headDim)")
-        }
-        let storageDim = elementType == .f16 ? shape.headDim / 2 : shape.headDim
+        if let reason = elementType.unsupportedReason(headDim: shape.headDim) { throw KVCacheError.invalidConfig(reason) }
         try config.validate()
         if maxNewTokens < 0 { throw KVCacheError.invalidConfig("max new tokens must not be negative, got \(maxNewTokens)") }
         self.shape = shape
@@ -67,12 +65,12 @@ public final class KVCache {
         prefillMethod = config.prefill.method.init(config: config)
         decodingMethod = config.decoding.method.init(DecodingContext(config: config, delta: delta, layers: shape.layers))
         groups = GroupReducer(perQueryHead: reference, groupSize: shape.groupSize, mode: config.groupReduce)
-        let acc = ByteAccountant(headDim: storageDim)
+        let acc = ByteAccountant(headDim: shape.headDim, elementType: elementType)
         accountant = acc
         let initial = 64
         layers = (0..<shape.layers).map { _ in
             LayerKV(kvHeads: shape.kvHeads, groupSize: shape.groupSize, perQueryHead: reference,
-                    headDim: storageDim, initialCapacity: initial, accountant: acc, elementType: elementType)
+                    valuesPerRow: shape.headDim, initialCapacity: initial, accountant: acc, elementType: elementType)
         }
         prefixRows = Array(repeating: -1, count: shape.layers)
         layerCounters = Array(repeating: ReferenceCounters.Counters(), count: shape.layers)
@@ -94,7 +92,7 @@ public final class KVCache {
 
     // MARK: accounting
 
-    /// Bytes of K and V rows stored now (`rows × 2 × headDim × 4`; positions not counted).
+    /// Bytes of K and V rows stored now (`rows × 2 × rowBytes` of the element type; positions not counted).
     public var bytesCurrent: Int { accountant.rows * accountant.rowBytes }
     /// Largest `bytesCurrent` so far, including the transient full-prompt layer at prefill and the
     /// appended row before each decoding compression.

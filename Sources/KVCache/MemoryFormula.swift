@@ -2,7 +2,8 @@
 /// can check the cache against them (and `kv_bytes_peak` can be checked against a configuration).
 ///
 /// Rows are counted per storage head: `storageHeads = queryHeads` (reference) or `kvHeads`
-/// (corrected); bytes = rows × storageHeads × 2 × headDim × 4. The model protocol is assumed:
+/// (corrected); bytes = rows × storageHeads × 2 × `elementType.rowBytes(headDim:)` (headDim × 4
+/// for float32, the llama.cpp row size for the other types). The model protocol is assumed:
 /// prefill layer by layer (a layer holds all `n` prompt rows until its `finishPrefill`, later
 /// layers hold nothing yet), then `decodeSteps` steps, each appending one row to every layer in
 /// order and compressing it right away. Reference semantics assume fresh `ReferenceCounters`.
@@ -30,15 +31,15 @@ public enum KVMemory {
 
     /// The exact `KVCache.bytesPeak` for this configuration: the maximum over the prefill
     /// (`Σ_{j<l} rowsAfterPrefill_j + n` at layer l) and every decoding call (all layers' rows plus
-    /// the one just appended), times storage heads and row bytes.
+    /// the one just appended), times storage heads and the row bytes of `elementType`.
     public static func expectedPeakBytes(shape: CacheShape, config: CompressionConfig, promptLength n: Int,
-                                         decodeSteps: Int, maxNewTokens: Int) -> Int {
+                                         decodeSteps: Int, maxNewTokens: Int, elementType: KVElementType = .f32) -> Int {
         var peakRows = 0
         simulate(shape: shape, config: config, promptLength: n, decodeSteps: decodeSteps, maxNewTokens: maxNewTokens) {
             peakRows = Swift.max(peakRows, $0)
         } final: { _ in }
         let storageHeads = config.semantics == .reference ? shape.queryHeads : shape.kvHeads
-        return peakRows * storageHeads * 2 * shape.headDim * MemoryLayout<Float>.size
+        return peakRows * storageHeads * 2 * elementType.rowBytes(headDim: shape.headDim)
     }
 
     /// Walks the length recurrence, reporting the total rows per storage head at every peak candidate.

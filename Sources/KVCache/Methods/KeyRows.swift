@@ -1,21 +1,23 @@
 /// The `keys` statistic: methods read stored key rows (post-RoPE) as float32 through this, whatever
-/// the storage element type.
+/// the storage element type (f32 rows, f16 halves, or q8_0/q4_0 blocks decoded by the formats' scalar
+/// reference).
 extension LayerKV {
-    /// Floats in one key row of the model (`headDim` storage slots hold two halves each for `.f16`).
-    var keyWidth: Int { elementType == .f32 ? headDim : 2 * headDim }
+    /// Floats in one key row of the model (the head dimension, whatever the storage).
+    var keyWidth: Int { rowValues }
 
     /// Writes key row `row` (physical) of storage head `s` as `keyWidth` floats into `out`.
     func readKey(_ s: Int, row: Int, into out: UnsafeMutablePointer<Float>) throws {
         let base = keys(s) + row * headDim
-        if elementType == .f32 {
-            out.update(from: base, count: headDim)
-        } else if elementType == .f16 {
+        switch elementType {
+        case .f32:
+            out.update(from: base, count: rowValues)
+        case .f16:
             let halves = UnsafeRawPointer(base)
-            for i in 0..<(2 * headDim) {
+            for i in 0..<rowValues {
                 out[i] = Float(Float16(bitPattern: halves.load(fromByteOffset: 2 * i, as: UInt16.self)))
             }
-        } else {
-            throw KVCacheError.invalidConfig("this method reads key rows, which it cannot do with --kv-type \(elementType.rawValue)")
+        case .q8_0, .q4_0:
+            KVBlockQuantizer.dequantizeRow(elementType, UnsafeRawPointer(base), count: rowValues, into: out)
         }
     }
 
