@@ -17,16 +17,8 @@ struct Scope: AsyncParsableCommand {
             FidelityCommand.self,
             BenchCommand.self,
             AnalyzeCommand.self,
-        ] + serveCommands
+            ServeCommand.self,
+        ]
     )
 }
 
-
-/// `scope serve`, in builds with SCOPE_SERVE=1 (Package.swift).
-extension Scope {
-    #if SCOPE_SERVE
-    static var serveCommands: [ParsableCommand.Type] { [ServeCommand.self] }
-    #else
-    static var serveCommands: [ParsableCommand.Type] { [] }
-    #endif
-}
