@@ -9,7 +9,7 @@ struct MethodRegistryTests {
     /// The backticked names of the README line starting with `prefix`.
     static func readmeNames(_ prefix: String) throws -> [String] {
         let text = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
-        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) else { return [] }
+        let line = try #require(text.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }), "README.md has no line starting with \(prefix)")
         return line.split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
     }
 
