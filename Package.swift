@@ -30,6 +30,15 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `scope serve` (Sources/Server): Hummingbird 2, graceful shutdown, logs, Prometheus metrics.
+        // Hummingbird without its default traits: no swift-configuration support (the server is configured
+        // by its command line) and no full-Foundation form coding. Nothing here builds TLS (BoringSSL):
+        // ServerTests drive the server with a small SwiftNIO client instead of AsyncHTTPClient.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // File format: header, metadata, tensor infos, block layouts, scalar reference dequantizers.
@@ -56,11 +65,27 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Heavy-hitter and attention-map analyses.
         .target(name: "Analysis", dependencies: ["Generation", "Plot"]),
+        // The server's request bodies: JSON decoding, field checks, `kv_compression`, prompt preparation
+        // (no HTTP; fuzzed by Fuzz/FuzzServerRequest).
+        .target(name: "ServerRequests", dependencies: ["Generation", "Tokenizer", "KVCache"], swiftSettings: nativeFlags),
+        // The OpenAI-compatible HTTP server of `scope serve`, over the batched scheduler.
+        .target(
+            name: "Server",
+            dependencies: [
+                "ServerRequests", "Generation", "Tokenizer", "KVCache", "Model",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: nativeFlags),
         .executableTarget(
             name: "ScopeCLI",
             dependencies: [
-                "GGUF", "Kernels", "Tokenizer", "KVCache", "Model", "Generation", "LongGenBench", "Plot", "Analysis",
+                "GGUF", "Kernels", "Tokenizer", "KVCache", "Model", "Generation", "LongGenBench", "Plot", "Analysis", "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: nativeFlags
         ),
@@ -76,6 +101,17 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Plot", "Model", "GGUF", "KVCache", "Tokenizer", "ScopeTestSupport"]),
         // The `scope` command (run as a process) and the context rule it enforces.
         .testTarget(name: "ScopeCLITests", dependencies: ["Generation", "KVCache", "LongGenBench", "ScopeTestSupport"]),
+        // The server on an ephemeral loopback port, driven over HTTP.
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Server", "ServerRequests", "Generation", "Model", "Tokenizer", "KVCache", "GGUF", "ScopeTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
     ]
 )
 
@@ -105,52 +141,12 @@ if Context.environment["SCOPE_FUZZ"] == "1" {
         ("FuzzTokenizer", ["Tokenizer"]),
         ("FuzzChatTemplate", ["Tokenizer"]),
         ("FuzzLongGenBench", ["LongGenBench"]),
+        ("FuzzServerRequest", ["ServerRequests", "Generation", "KVCache", "Tokenizer"]),
     ]
     for target in fuzzTargets {
         package.targets.append(
             .executableTarget(
                 name: target.name, dependencies: target.dependencies + ["FuzzSupport"], path: "Fuzz/\(target.name)"))
         package.products.append(.executable(name: target.name, targets: [target.name]))
-    }
-}
-
-// `scope serve` (Sources/Server, Tests/ServerTests): an OpenAI-compatible HTTP server over the batched
-// scheduler, on Hummingbird 2. Declared only when SCOPE_SERVE=1 until CI builds and tests it (its
-// dependencies roughly double a fresh build):  SCOPE_SERVE=1 swift build -c release
-if Context.environment["SCOPE_SERVE"] == "1" {
-    package.dependencies += [
-        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
-        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
-        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
-        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
-    ]
-    package.targets.append(
-        .target(
-            name: "Server",
-            dependencies: [
-                "Generation", "Tokenizer", "KVCache", "Model",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-            ],
-            swiftSettings: nativeFlags))
-    package.targets.append(
-        .testTarget(
-            name: "ServerTests",
-            dependencies: [
-                "Server", "Generation", "Model", "Tokenizer", "KVCache", "GGUF", "ScopeTestSupport",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]))
-    if let cli = package.targets.first(where: { $0.name == "ScopeCLI" }) {
-        cli.dependencies += ["Server", .product(name: "Logging", package: "swift-log")]
-        cli.swiftSettings = (cli.swiftSettings ?? []) + [.define("SCOPE_SERVE")]
     }
 }

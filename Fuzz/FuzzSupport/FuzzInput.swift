@@ -32,6 +32,21 @@ public enum FuzzInput {
         fatalError("fuzz property violated: \(property)\n\(detail())")
     }
 
+    /// The GGUF file whose tokenizer a target uses: `$SCOPE_MODEL`, else the cached default model
+    /// (SmolLM2-135M-Instruct Q4_1, byte-level BPE), else the committed fixture vocabulary
+    /// `Tests/TokenizerTests/Fixtures/vocab/bpe-smollm.gguf` (same kind, 17 KB, no chat template).
+    /// Traps when none is readable: that is a harness fault.
+    public static func tokenizerGGUFPath() -> String {
+        let env = getenv("SCOPE_MODEL").map { String(cString: $0) }
+        let home = getenv("HOME").map { String(cString: $0) } ?? "/root"
+        let cache = getenv("XDG_CACHE_HOME").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.cache"
+        let fixture = String(#filePath.dropLast("Fuzz/FuzzSupport/FuzzInput.swift".count))
+            + "Tests/TokenizerTests/Fixtures/vocab/bpe-smollm.gguf"
+        let candidates = [env, cache + "/scope/models/SmolLM2-135M-Instruct.Q4_1.gguf", fixture]
+        for case let path? in candidates where access(path, R_OK) == 0 { return path }
+        fatalError("fuzz harness: neither the default model nor the fixture vocabulary \(fixture) is readable")
+    }
+
     /// Splits the input at the first occurrence of `separator` (a byte): (before, after), or (all, nil).
     public static func split(_ bytes: UnsafeRawBufferPointer, at separator: UInt8) -> (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) {
         guard let i = bytes.firstIndex(of: separator) else { return (bytes, nil) }

@@ -3,26 +3,18 @@ import FuzzSupport
 import Tokenizer
 
 /// The tokenizer under test: the default model's (SmolLM2, byte-level BPE with the `smollm`
-/// pre-tokenizer) when `$SCOPE_MODEL` or the cached default model exists, else the committed fixture
-/// vocabulary `Tests/TokenizerTests/Fixtures/vocab/bpe-smollm.gguf` (same kind, 17 KB). Neither decodes
-/// with `clean_spaces`, so the round trip below is exact up to bytes the vocabulary cannot express.
+/// pre-tokenizer) or the committed fixture vocabulary of the same kind (`FuzzInput.tokenizerGGUFPath`).
+/// Neither decodes with `clean_spaces`, so the round trip below is exact up to bytes the vocabulary
+/// cannot express.
 let tokenizerUnderTest: Tokenizer = {
-    let env = ProcessInfo.processInfo.environment
-    let home = env["HOME"] ?? "/root"
-    let cache = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.cache"
-    let fixture = String(#filePath.dropLast("Fuzz/FuzzTokenizer/FuzzTokenizer.swift".count))
-        + "Tests/TokenizerTests/Fixtures/vocab/bpe-smollm.gguf"
-    let candidates = [env["SCOPE_MODEL"], cache + "/scope/models/SmolLM2-135M-Instruct.Q4_1.gguf", fixture]
-    for case let path? in candidates where FileManager.default.isReadableFile(atPath: path) {
-        do {
-            let t = try Tokenizer(ggufPath: path)
-            FileHandle.standardError.write(Data("FuzzTokenizer: tokenizer of \(path) (\(t.vocabularySize) tokens)\n".utf8))
-            return t
-        } catch {
-            fatalError("FuzzTokenizer: cannot build the tokenizer of \(path): \(error)")
-        }
+    let path = FuzzInput.tokenizerGGUFPath()
+    do {
+        let t = try Tokenizer(ggufPath: path)
+        FileHandle.standardError.write(Data("FuzzTokenizer: tokenizer of \(path) (\(t.vocabularySize) tokens)\n".utf8))
+        return t
+    } catch {
+        fatalError("FuzzTokenizer: cannot build the tokenizer of \(path): \(error)")
     }
-    fatalError("FuzzTokenizer: neither the default model nor the fixture vocabulary \(fixture) is readable")
 }()
 
 /// Bytes that have a single-byte token. Byte-level BPE starts from one symbol per byte; a byte without a

@@ -50,9 +50,8 @@ public final class BatchScheduler: Sendable {
     public func worstCaseKVBytes(_ request: SequenceRequest) -> Int {
         let n = request.prompt.count
         let generated = max(0, min(request.maxTokens, model.config.contextLength - n))
-        let float32 = KVMemory.expectedPeakBytes(shape: model.cacheShape, config: request.compression, promptLength: n,
-                                                 decodeSteps: max(0, generated - 1), maxNewTokens: request.maxTokens)
-        return float32 / MemoryLayout<Float>.size * kvType.byteCount
+        return KVMemory.expectedPeakBytes(shape: model.cacheShape, config: request.compression, promptLength: n,
+                                          decodeSteps: max(0, generated - 1), maxNewTokens: request.maxTokens, elementType: kvType)
     }
 
     /// Validates and enqueues a request; returns at once.

@@ -50,8 +50,8 @@ public enum ContextLimit {
             throw ContextLimitError("prompt (\(n) tokens) + max new tokens (\(T)) = \(n + T) exceeds the model's context of \(c) tokens; "
                                     + "\(cacheNote); use at most \(c - n) new tokens or a shorter prompt")
         }
-        let f32Bytes = KVMemory.expectedPeakBytes(shape: shape, config: config, promptLength: n,
-                                                  decodeSteps: Swift.max(0, T - 1), maxNewTokens: T)
-        return ContextPlan(positions: n + T, worstCaseKVBytes: f32Bytes / 4 * elementType.byteCount)
+        let bytes = KVMemory.expectedPeakBytes(shape: shape, config: config, promptLength: n,
+                                               decodeSteps: Swift.max(0, T - 1), maxNewTokens: T, elementType: elementType)
+        return ContextPlan(positions: n + T, worstCaseKVBytes: bytes)
     }
 }

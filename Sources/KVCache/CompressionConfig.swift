@@ -7,56 +7,6 @@ public enum Semantics: String, Sendable, CaseIterable {
     case corrected
 }
 
-/// The prefill (prompt) compression method.
-public enum PrefillMethodKind: String, Sendable, CaseIterable {
-    case fullKV = "fullkv"
-    case streamingLLM = "streamingllm"
-    case h2o
-    case snapKV = "snapkv"
-    case pyramidKV = "pyramidkv"
-    case pyramidInfer = "pyramidinfer"
-
-    /// Parses a CLI/vector name, case-insensitively; `allkv` is an alias of `fullkv`.
-    public init?(name: String) {
-        let lower = name.lowercased()
-        if lower == "allkv" { self = .fullKV; return }
-        guard let value = PrefillMethodKind(rawValue: lower) else { return nil }
-        self = value
-    }
-
-    /// The reference's class name (ALLKV, StreamingLLM, H2O, SnapKV, PyramidKV, PyramidInfer).
-    public var referenceName: String {
-        switch self {
-        case .fullKV: return "ALLKV"
-        case .streamingLLM: return "StreamingLLM"
-        case .h2o: return "H2O"
-        case .snapKV: return "SnapKV"
-        case .pyramidKV: return "PyramidKV"
-        case .pyramidInfer: return "PyramidInfer"
-        }
-    }
-}
-
-/// The decoding-phase compression method (SCOPE's `decoding_metric`).
-public enum DecodingMethodKind: String, Sendable, CaseIterable {
-    case none
-    case h2o
-    case slm
-    case pyramidInfer = "pyramidinfer"
-    case slide
-    case adaptive
-    case discontinuous
-
-    /// Parses a CLI/vector name case-insensitively (`None` in the vectors is `none`).
-    public init?(name: String) {
-        guard let value = DecodingMethodKind(rawValue: name.lowercased()) else { return nil }
-        self = value
-    }
-
-    /// Whether the method keeps a step counter (`S`, and `J`/`Jl` for discontinuous).
-    public var usesCounters: Bool { self == .adaptive || self == .discontinuous }
-}
-
 /// SnapKV/PyramidKV pooling of the window scores along the key axis.
 public enum Pooling: String, Sendable, CaseIterable {
     case max
@@ -102,10 +52,14 @@ public struct CompressionConfig: Sendable, Equatable {
     public var delta: Int?
     /// Group reduction for the GQA-native cache (corrected semantics only).
     public var groupReduce: GroupReduce
+    /// Values of method parameters that have no field above (`--param NAME=VALUE`, `--interval`),
+    /// by parameter name; a method reads them with `intParameter`/`doubleParameter`.
+    public var parameters: [String: String]
 
     public init(semantics: Semantics = .corrected, prefill: PrefillMethodKind = .fullKV, decoding: DecodingMethodKind = .none,
                 prefillBudget: Int = 2048, window: Int? = nil, kernel: Int = 7, pooling: Pooling = .max, beta: Int = 20,
-                decodingWindow: Int = 512, recent: Int = 256, delta: Int? = nil, groupReduce: GroupReduce = .mean) {
+                decodingWindow: Int = 512, recent: Int = 256, delta: Int? = nil, groupReduce: GroupReduce = .mean,
+                parameters: [String: String] = [:]) {
         self.semantics = semantics
         self.prefill = prefill
         self.decoding = decoding
@@ -118,6 +72,25 @@ public struct CompressionConfig: Sendable, Equatable {
         self.recent = recent
         self.delta = delta
         self.groupReduce = groupReduce
+        self.parameters = parameters
+    }
+
+    /// Parameters every method reads from the fields above (not from `parameters`).
+    public static let fieldParameters: Set<String> = ["prefill-budget", "window", "kernel", "pooling", "beta", "decoding-window",
+                                               "recent", "delta", "group-reduce"]
+
+    /// The integer value of a method parameter (`parameters`, else its default).
+    public func intParameter(_ p: MethodParameter) throws -> Int {
+        let text = parameters[p.name] ?? p.defaultValue
+        guard let v = Int(text) else { throw KVCacheError.invalidConfig("--param \(p.name)=\(text): not an integer") }
+        return v
+    }
+
+    /// The numeric value of a method parameter (`parameters`, else its default).
+    public func doubleParameter(_ p: MethodParameter) throws -> Double {
+        let text = parameters[p.name] ?? p.defaultValue
+        guard let v = Double(text), v.isFinite else { throw KVCacheError.invalidConfig("--param \(p.name)=\(text): not a finite number") }
+        return v
     }
 
     /// No compression at all (FullKV prefill, no decoding method).
@@ -126,23 +99,19 @@ public struct CompressionConfig: Sendable, Equatable {
     /// The effective prefill window `w`.
     public var effectiveWindow: Int {
         if let window { return window }
-        return prefill == .streamingLLM ? prefillBudget / 2 : 8
+        return prefill.method.defaultWindow(budget: prefillBudget)
     }
 
     /// The decoding metrics the reference class of each prefill method accepts (methods.md §3.3).
+    /// Empty for a method the reference does not have.
     public static func referenceAccepts(_ prefill: PrefillMethodKind) -> [DecodingMethodKind] {
-        switch prefill {
-        case .fullKV, .snapKV, .pyramidKV: return [.none, .slide, .adaptive, .discontinuous]
-        case .h2o: return [.none, .h2o, .slide, .adaptive, .discontinuous]
-        case .streamingLLM: return [.none, .slm]
-        case .pyramidInfer: return [.none, .pyramidInfer]
-        }
+        prefill.method.referenceClass?.accepts ?? []
     }
 
     /// The `δ` in effect for a run generating at most `maxNewTokens` tokens.
     public func resolvedDelta(maxNewTokens: Int) -> Int {
         if let delta { return delta }
-        if semantics == .reference && (prefill == .snapKV || prefill == .pyramidKV) { return 15 }
+        if semantics == .reference, let d = prefill.method.referenceClass?.defaultDelta { return d }
         let span = decodingWindow - recent
         guard span > 0 else { return 1 }
         return Swift.max(1, (maxNewTokens - recent) / span)
@@ -165,23 +134,19 @@ public struct CompressionConfig: Sendable, Equatable {
                 throw bad("--window (\(w)) must be smaller than --prefill-budget (\(prefillBudget))")
             }
         }
-        if prefill == .snapKV || prefill == .pyramidKV {
-            if kernel < 1 || kernel % 2 == 0 {
-                throw bad("--kernel must be a positive odd number, got \(kernel) (an even kernel makes the reference gather go out of range, Q24)")
-            }
-        }
-        if prefill == .pyramidKV || prefill == .pyramidInfer {
-            if beta < 1 { throw bad("--beta must be at least 1, got \(beta)") }
-        }
+        if compressesPrompt { try prefill.method.validate(self) }
         if decoding != .none {
-            if recent < 0 { throw bad("--recent must not be negative, got \(recent)") }
-            if decoding != .adaptive && decoding != .discontinuous && decodingWindow <= recent {
-                throw bad("--decoding-window (\(decodingWindow)) must be larger than --recent (\(recent))")
-            }
+            try decoding.method.validate(self)
             if let delta, delta < 1 { throw bad("--delta must be at least 1, got \(delta)") }
-            if semantics == .reference && prefill != .fullKV && prefillBudget < 1 {
-                throw bad("--prefill-budget must be at least 1 (it is the decoding prefix in reference semantics), got \(prefillBudget)")
-            }
+        }
+        let declared = Set((prefill.method.info.parameters + decoding.method.info.parameters).map(\.name))
+        for name in parameters.keys.sorted() where !declared.contains(name) || CompressionConfig.fieldParameters.contains(name) {
+            let accepted = declared.subtracting(CompressionConfig.fieldParameters).sorted()
+            throw bad("--param \(name): not a parameter of prefill \(prefill.rawValue) or decoding \(decoding.rawValue)" +
+                      (accepted.isEmpty ? " (they take none beyond the usual flags)" : " (accepted: \(accepted.joined(separator: ", ")))"))
+        }
+        if semantics == .reference && prefill.method.referenceClass == nil {
+            throw bad("reference semantics: the SCOPE code has no prefill method \(prefill.rawValue); use --semantics corrected")
         }
         if semantics == .reference {
             let accepted = CompressionConfig.referenceAccepts(prefill)

@@ -20,18 +20,24 @@ public final class KVCache {
     /// Shared class-level counters (reference semantics only).
     public let referenceCounters: ReferenceCounters?
 
-    let prefillPolicy: PrefillPolicy
-    let decodingPolicy: DecodingPolicy
+    /// Reference semantics: per-query-head storage, top-k cache order, shared class counters,
+    /// slot-range prefixes. Decided once here; everything below reads this flag or `groups`.
+    let reference: Bool
+    let prefillMethod: any PrefillMethod
+    let decodingMethod: any DecodingMethod
+    let groups: GroupReducer
     private let accountant: ByteAccountant
     private var prefixRows: [Int]
     private var layerCounters: [ReferenceCounters.Counters]
     private var pending: [(kLen: Int, plan: DecodePlan, counters: ReferenceCounters.Counters)?]
+    private var queryRings: [QueryRing]
     private var topK = TopKWorkspace()
     private var candidateScores: [Float] = []
     private var headScores: [Float] = []
     private var poolSums: [Double] = []
     private var keep: [Int] = []
     private var slots: [Int] = []
+    private var rows: [Int] = []
     private var evict: [Int] = []
 
     /// Seconds spent in scoring, selection and compaction (prefill and decoding).
@@ -41,14 +47,12 @@ public final class KVCache {
     ///   - counters: the run's shared reference counters. In reference semantics pass the same
     ///     object to every sequence of a run to reproduce the carry-over (Q7); nil gives this cache
     ///     its own fresh counters. Ignored in corrected semantics.
-    ///   - elementType: storage of K and V rows (`.f32` default; `.f16` needs an even head dimension).
+    ///   - elementType: storage of K and V rows (`.f32` default; `.f16` needs an even head dimension,
+    ///     `.q8_0`/`.q4_0` a multiple of 32).
     public init(shape: CacheShape, config: CompressionConfig, maxNewTokens: Int, counters: ReferenceCounters? = nil,
                 elementType: KVElementType = .f32) throws {
         try shape.validate()
-        if elementType == .f16 && shape.headDim % 2 != 0 {
-            throw KVCacheError.invalidConfig("an f16 KV cache needs an even head dimension, got \(shape.headDim)")
-        }
-        let storageDim = elementType == .f16 ? shape.headDim / 2 : shape.headDim
+        if let reason = elementType.unsupportedReason(headDim: shape.headDim) { throw KVCacheError.invalidConfig(reason) }
         try config.validate()
         if config.semantics == .reference && !shape.layerWindows.isEmpty {
             throw KVCacheError.invalidConfig("reference semantics are not defined for a model with sliding-window layers (Gemma 3): the reference code has no such layers; use corrected semantics")
@@ -58,26 +62,40 @@ public final class KVCache {
         self.config = config
         self.maxNewTokens = maxNewTokens
         let reference = config.semantics == .reference
+        self.reference = reference
         delta = config.resolvedDelta(maxNewTokens: maxNewTokens)
         referenceCounters = reference ? (counters ?? ReferenceCounters()) : nil
-        prefillPolicy = PrefillPolicy(config: config)
-        decodingPolicy = DecodingPolicy(method: config.decoding, dw: config.decodingWindow, dr: config.recent,
-                                        delta: delta, layers: shape.layers, reference: reference)
-        let acc = ByteAccountant(headDim: storageDim)
+        prefillMethod = config.prefill.method.init(config: config)
+        decodingMethod = config.decoding.method.init(DecodingContext(config: config, delta: delta, layers: shape.layers))
+        groups = GroupReducer(perQueryHead: reference, groupSize: shape.groupSize, mode: config.groupReduce)
+        let acc = ByteAccountant(headDim: shape.headDim, elementType: elementType)
         accountant = acc
         let initial = 64
         layers = (0..<shape.layers).map { _ in
             LayerKV(kvHeads: shape.kvHeads, groupSize: shape.groupSize, perQueryHead: reference,
-                    headDim: storageDim, initialCapacity: initial, accountant: acc, elementType: elementType)
+                    valuesPerRow: shape.headDim, initialCapacity: initial, accountant: acc, elementType: elementType)
         }
         prefixRows = Array(repeating: -1, count: shape.layers)
         layerCounters = Array(repeating: ReferenceCounters.Counters(), count: shape.layers)
         pending = Array(repeating: nil, count: shape.layers)
+        let ring = QueryRing(capacity: decodingMethod.queryWindow, width: shape.queryHeads * shape.headDim)
+        queryRings = Array(repeating: ring, count: shape.layers)
+    }
+
+    // MARK: recent queries
+
+    /// How many recent queries per layer the decoding method reads (0: do not call `recordQuery`).
+    public var queryWindow: Int { decodingMethod.queryWindow }
+
+    /// Records one post-RoPE query (`queryHeads × headDim` floats) of `layer` at `position`: every
+    /// decoding step's, and the last `queryWindow` prompt queries, before that layer's `finish…` call.
+    public func recordQuery(layer: Int, _ q: UnsafePointer<Float>, position: Int32) {
+        queryRings[layer].append(q, position: position)
     }
 
     // MARK: accounting
 
-    /// Bytes of K and V rows stored now (`rows × 2 × headDim × 4`; positions not counted).
+    /// Bytes of K and V rows stored now (`rows × 2 × rowBytes` of the element type; positions not counted).
     public var bytesCurrent: Int { accountant.rows * accountant.rowBytes }
     /// Largest `bytesCurrent` so far, including the transient full-prompt layer at prefill and the
     /// appended row before each decoding compression.
@@ -91,17 +109,15 @@ public final class KVCache {
 
     /// The counters a layer's decoding calls use (shared class counters in reference semantics).
     public func counters(layer: Int) -> ReferenceCounters.Counters {
-        if let rc = referenceCounters, ReferenceCounters.hasCounters(config.prefill) { return rc[config.prefill] }
+        if reference, let rc = referenceCounters, ReferenceCounters.hasCounters(config.prefill) { return rc[config.prefill] }
         return layerCounters[layer]
     }
 
     /// The decoding prefix `Pd` of a layer: the configured `P` (ALLKV: the last prompt length) in
     /// reference semantics; the rows kept at prefill in corrected semantics (-1 before prefill).
     public func decodingPrefix(layer: Int) -> Int {
-        if let rc = referenceCounters {
-            return config.prefill == .fullKV ? rc.allkvPromptLength : config.prefillBudget
-        }
-        return prefixRows[layer]
+        guard reference, let rc = referenceCounters else { return prefixRows[layer] }
+        return config.prefill.method.referenceClass?.prefixIsPromptLength == true ? rc.allkvPromptLength : config.prefillBudget
     }
 
     // MARK: prefill
@@ -110,8 +126,8 @@ public final class KVCache {
     public func prefillRequest(layer: Int) -> PrefillScoreRequest {
         let n = layers[layer].maxCount
         if isWindowed(layer: layer) { return PrefillScoreRequest(kind: .none, window: 0, promptLength: n) }
-        let plan = prefillPolicy.plan(n: n, layer: layer, layers: shape.layers)
-        return prefillPolicy.request(for: plan, n: n)
+        let plan = prefillMethod.plan(n: n, layer: layer, layers: shape.layers)
+        return prefillMethod.request(for: plan, n: n)
     }
 
     /// Runs the prefill method on this layer's prompt rows and compacts them.
@@ -128,41 +144,33 @@ public final class KVCache {
             storage.setCapacity(window + 1)
             return PrefillOutcome(branch: .none, k: nil, budget: nil, cacheLength: storage.maxCount, counters: nil)
         }
-        if let rc = referenceCounters {
-            switch config.prefill {
-            case .fullKV:
-                rc.allkvPromptLength = n
-                rc[.fullKV].S = 0; rc[.fullKV].J = 0
-            case .h2o:
-                rc[.h2o].S = 0; rc[.h2o].J = 0
-            default: break
-            }
+        if reference, let rc = referenceCounters, let cls = config.prefill.method.referenceClass, cls.resetsCounters {
+            if cls.prefixIsPromptLength { rc.allkvPromptLength = n }
+            rc[config.prefill].S = 0; rc[config.prefill].J = 0
         }
-        let plan = prefillPolicy.plan(n: n, layer: l, layers: shape.layers)
+        let plan = prefillMethod.plan(n: n, layer: l, layers: shape.layers)
         if let k = plan.k {
-            let w = prefillPolicy.w
+            let w = prefillMethod.window
             let m = n - w
             if k > m || k < 0 {
                 let message = "\(config.prefill.referenceName) prefill, layer \(l): topk(\(k)) over \(m) candidates (n=\(n), w=\(w))"
-                if referenceCounters != nil { throw KVCacheError.referenceRaises(message) }
-                throw KVCacheError.invalidConfig(message)
+                throw reference ? KVCacheError.referenceRaises(message) : KVCacheError.invalidConfig(message)
             }
-            let request = prefillPolicy.request(for: plan, n: n)
+            let request = prefillMethod.request(for: plan, n: n)
             try checkScores(scores, request: request, layer: l)
-            let empty = PrefillScores(request: PrefillScoreRequest(kind: .none, window: w, promptLength: n), queryHeads: shape.queryHeads)
-            let given = scores ?? empty
+            let given = scores ?? PrefillScores(request: PrefillScoreRequest(kind: .none, window: w, promptLength: n), queryHeads: shape.queryHeads)
             grow(&candidateScores, m)
             grow(&headScores, m)
             grow(&poolSums, m)
             for s in 0..<storage.storageHeads {
                 keep.removeAll(keepingCapacity: true)
-                candidateScores.withUnsafeMutableBufferPointer { cs in
-                    headScores.withUnsafeMutableBufferPointer { hs in
-                        poolSums.withUnsafeMutableBufferPointer { ps in
-                            reduceGroup(storageHead: s, count: m, into: cs.baseAddress!, scratch: hs.baseAddress!) { h, out in
-                                prefillPolicy.candidateScores(head: h, scores: given, n: n, out: out, sums: ps.baseAddress!)
-                            }
-                            topK.select(scores: cs.baseAddress!, count: m, k: k, ranked: referenceCounters != nil, into: &keep)
+                try candidateScores.withUnsafeMutableBufferPointer { cs in
+                    try headScores.withUnsafeMutableBufferPointer { hs in
+                        try poolSums.withUnsafeMutableBufferPointer { ps in
+                            let input = PrefillScoring(scores: given, promptLength: n, candidates: m, layer: storage, groups: groups,
+                                                       scratch: hs.baseAddress!, sums: ps.baseAddress!)
+                            try prefillMethod.scores(input, storageHead: s, into: cs.baseAddress!)
+                            topK.select(scores: cs.baseAddress!, count: m, k: k, ranked: reference, into: &keep)
                         }
                     }
                 }
@@ -172,7 +180,7 @@ public final class KVCache {
         }
         prefixRows[l] = storage.maxCount
         storage.setCapacity(decodeCapacity(layer: l))
-        let c = referenceCounters != nil && ReferenceCounters.hasCounters(config.prefill) ? counters(layer: l) : nil
+        let c = reference && ReferenceCounters.hasCounters(config.prefill) ? counters(layer: l) : nil
         return PrefillOutcome(branch: plan.branch, k: plan.k, budget: plan.budget, cacheLength: storage.maxCount, counters: c)
     }
 
@@ -184,7 +192,7 @@ public final class KVCache {
         guard let kLen = try? uniformCount(l), prefixRows[l] >= 0, !isWindowed(layer: l) else { return false }
         let decided = decide(layer: l, kLen: kLen)
         pending[l] = decided
-        return decided.plan.needsScores
+        return decided.plan.needsScores && decodingMethod.usesCurrentProbabilities
     }
 
     /// Runs the decoding method on this layer after the new token's row was appended.
@@ -199,7 +207,8 @@ public final class KVCache {
         if prefixRows[l] < 0 { throw KVCacheError.protocolViolation("finishDecodeStep before finishPrefill on layer \(l)") }
         if isWindowed(layer: l) {
             slideWindow(layer: l)
-            return DecodeOutcome(kLen: kLen, branch: .none, dws: nil, budget: nil, counters: nil, cacheLengthAfter: storage.maxCount)
+            return DecodeOutcome(kLen: kLen, branch: .none, dws: nil, budget: nil, counters: nil, cacheLengthAfter: storage.maxCount,
+                                 recent: storage.maxCount)
         }
         let decided: (kLen: Int, plan: DecodePlan, counters: ReferenceCounters.Counters)
         if let p = pending[l], p.kLen == kLen { decided = p } else { decided = decide(layer: l, kLen: kLen) }
@@ -207,9 +216,9 @@ public final class KVCache {
         commit(counters: decided.counters, layer: l)
         let plan = decided.plan
         var outcome = DecodeOutcome(kLen: kLen, branch: plan.branch, dws: plan.dws, budget: plan.budget,
-                                    counters: usesCounters ? decided.counters : nil, cacheLengthAfter: kLen)
+                                    counters: usesCounters ? decided.counters : nil, cacheLengthAfter: kLen, recent: plan.recent)
         guard plan.compresses else { return outcome }
-        if plan.needsScores {
+        if plan.needsScores && decodingMethod.usesCurrentProbabilities {
             guard let probabilities else {
                 throw KVCacheError.protocolViolation("layer \(l): decoding method \(config.decoding.rawValue) needs the current query's probabilities (wantsDecodeProbabilities was true)")
             }
@@ -217,35 +226,8 @@ public final class KVCache {
                 throw KVCacheError.protocolViolation("layer \(l): probabilities hold \(probabilities.count) values, expected queryHeads × k_len = \(shape.queryHeads) × \(kLen)")
             }
         }
-        if referenceCounters == nil {
-            evictCorrected(storage, plan: plan, kLen: kLen, probabilities: probabilities)
-            outcome.cacheLengthAfter = storage.maxCount
-            return outcome
-        }
-        let m = plan.candidates.count
-        grow(&candidateScores, m)
-        grow(&headScores, m)
         for s in 0..<storage.storageHeads {
-            keep.removeAll(keepingCapacity: true)
-            if plan.k > 0 {
-                if plan.needsScores, let probabilities {
-                    candidateScores.withUnsafeMutableBufferPointer { cs in
-                        headScores.withUnsafeMutableBufferPointer { hs in
-                            reduceGroup(storageHead: s, count: m, into: cs.baseAddress!, scratch: hs.baseAddress!) { h, out in
-                                let row = probabilities.baseAddress! + h * kLen
-                                let lo = plan.candidates.lowerBound
-                                for i in 0..<m { out[i] = row[storage.physicalRow(s, slot: lo + i)] }
-                            }
-                            topK.select(scores: cs.baseAddress!, count: m, k: plan.k, ranked: referenceCounters != nil,
-                                        offset: plan.candidates.lowerBound, into: &keep)
-                        }
-                    }
-                } else {
-                    for j in plan.candidates.prefix(plan.k) { keep.append(j) }
-                }
-            }
-            for j in (kLen - plan.recent)..<kLen { keep.append(j) }
-            keep.withUnsafeBufferPointer { storage.compact(s, keepingPrefix: plan.prefix, then: $0) }
+            try select(storage, layer: l, storageHead: s, plan: plan, kLen: kLen, probabilities: probabilities)
         }
         outcome.cacheLengthAfter = storage.maxCount
         if storage.maxCount > storage.capacity { storage.reserve(storage.maxCount) }
@@ -254,79 +236,86 @@ public final class KVCache {
 
     // MARK: helpers
 
-    /// Corrected semantics: the same kept set as the slot rules, found by position instead of slot
+    /// One storage head's decoding selection: lists the candidate rows, ranks them with the
+    /// method's scores when it keeps fewer than all (or the reference re-ranks a full set), and
+    /// applies the kept set. Reference: candidates are the plan's slot range and the kept slots are
+    /// written in top-k order after the prefix. Corrected: the same kept set found by position
     /// (recent rows = positions newer than `newest − recent`; decoding positions are consecutive),
-    /// then evicted in O(evicted) by moving tail rows into the holes.
-    private func evictCorrected(_ storage: LayerKV, plan: DecodePlan, kLen: Int, probabilities: UnsafeBufferPointer<Float>?) {
-        let regionStart = plan.candidates.isEmpty ? plan.prefix : plan.candidates.lowerBound
-        for s in 0..<storage.storageHeads {
+    /// evicted in O(evicted) by moving tail rows into the holes.
+    private func select(_ storage: LayerKV, layer l: Int, storageHead s: Int, plan: DecodePlan, kLen: Int,
+                        probabilities: UnsafeBufferPointer<Float>?) throws {
+        slots.removeAll(keepingCapacity: true)
+        rows.removeAll(keepingCapacity: true)
+        if reference {
+            for j in plan.candidates { slots.append(j); rows.append(storage.physicalRow(s, slot: j)) }
+        } else {
             let pos = storage.positions(s)
-            let cutoff = Int(pos[kLen - 1]) - plan.recent
-            slots.removeAll(keepingCapacity: true)
-            for j in regionStart..<kLen where Int(pos[j]) <= cutoff { slots.append(j) }
-            let m = slots.count
-            evict.removeAll(keepingCapacity: true)
-            if plan.k == 0 {
-                evict.append(contentsOf: slots)
-            } else if plan.k < m, let probabilities {
+            let cutoff = plan.recentByRank ? rankCutoff(pos, count: kLen, recent: plan.recent) : Int(pos[kLen - 1]) - plan.recent
+            let regionStart = plan.candidates.isEmpty ? plan.prefix : plan.candidates.lowerBound
+            for j in regionStart..<kLen where Int(pos[j]) <= cutoff { slots.append(j); rows.append(j) }
+        }
+        let m = slots.count
+        let k = reference ? plan.k : Swift.max(0, Swift.min(plan.keepTotal.map { $0 - (kLen - m) } ?? plan.k, m))
+        keep.removeAll(keepingCapacity: true)
+        if k > 0 && (k < m || reference) {
+            if plan.needsScores {
                 grow(&candidateScores, m)
                 grow(&headScores, m)
-                keep.removeAll(keepingCapacity: true)
-                candidateScores.withUnsafeMutableBufferPointer { cs in
-                    headScores.withUnsafeMutableBufferPointer { hs in
-                        slots.withUnsafeBufferPointer { sl in
-                            reduceGroup(storageHead: s, count: m, into: cs.baseAddress!, scratch: hs.baseAddress!) { h, out in
-                                let row = probabilities.baseAddress! + h * kLen
-                                for i in 0..<m { out[i] = row[sl[i]] }
-                            }
+                let ring = queryRings[l]
+                try candidateScores.withUnsafeMutableBufferPointer { cs in
+                    try headScores.withUnsafeMutableBufferPointer { hs in
+                        try rows.withUnsafeBufferPointer { r in
+                            let input = DecodeScoring(probabilities: probabilities, queries: ring, shape: shape, kLen: kLen, layer: storage,
+                                                      groups: groups, scratch: hs.baseAddress!)
+                            try decodingMethod.scores(input, storageHead: s, rows: r, into: cs.baseAddress!)
                         }
-                        topK.select(scores: cs.baseAddress!, count: m, k: plan.k, ranked: false, into: &keep)
+                        topK.select(scores: cs.baseAddress!, count: m, k: k, ranked: reference, into: &keep)
                     }
                 }
-                var next = 0
-                for i in 0..<m {
-                    if next < keep.count && keep[next] == i { next += 1 } else { evict.append(slots[i]) }
-                }
+            } else {
+                for i in 0..<k { keep.append(i) }
+            }
+        } else if k > 0 {
+            for i in 0..<m { keep.append(i) }
+        }
+        if reference {
+            for i in keep.indices { keep[i] = slots[keep[i]] }
+            for j in (kLen - plan.recent)..<kLen { keep.append(j) }
+            keep.withUnsafeBufferPointer { storage.compact(s, keepingPrefix: plan.prefix, then: $0) }
+        } else {
+            evict.removeAll(keepingCapacity: true)
+            var next = 0
+            for i in 0..<m {
+                if next < keep.count && keep[next] == i { next += 1 } else { evict.append(slots[i]) }
             }
             storage.remove(s, rows: evict)
         }
     }
 
-    private var usesCounters: Bool { config.decoding.usesCounters }
+    private var usesCounters: Bool { type(of: decodingMethod).usesCounters }
+
+    /// The largest position that is not among the `recent` newest of `count` rows.
+    private func rankCutoff(_ pos: UnsafePointer<Int32>, count: Int, recent: Int) -> Int {
+        if recent <= 0 { return Int.max }
+        if recent >= count { return Int.min }
+        var sorted = (0..<count).map { Int(pos[$0]) }
+        sorted.sort(by: >)
+        return sorted[recent]
+    }
 
     private func decide(layer l: Int, kLen: Int) -> (kLen: Int, plan: DecodePlan, counters: ReferenceCounters.Counters) {
         var c = counters(layer: l)
-        let plan = decodingPolicy.plan(layer: l, kLen: kLen, Pd: decodingPrefix(layer: l), counters: &c)
+        let position = kLen > 0 ? Int(layers[l].positions(0)[kLen - 1]) : 0   // the row just appended is the last physical row
+        var plan = decodingMethod.plan(layer: l, kLen: kLen, Pd: decodingPrefix(layer: l), position: position, counters: &c)
+        plan.ranksCandidates = reference
         return (kLen, plan, c)
     }
 
     private func commit(counters c: ReferenceCounters.Counters, layer l: Int) {
-        if let rc = referenceCounters, ReferenceCounters.hasCounters(config.prefill) {
+        if reference, let rc = referenceCounters, ReferenceCounters.hasCounters(config.prefill) {
             rc[config.prefill] = c
         } else {
             layerCounters[l] = c
-        }
-    }
-
-    /// Scores of storage head `s`: its own query head's (reference), or the group's reduced (corrected).
-    private func reduceGroup(storageHead s: Int, count m: Int, into out: UnsafeMutablePointer<Float>,
-                             scratch: UnsafeMutablePointer<Float>, _ scoresOf: (Int, UnsafeMutablePointer<Float>) -> Void) {
-        if referenceCounters != nil || shape.groupSize == 1 {
-            scoresOf(s, out)   // reference: storage head s is query head s; R = 1: the only query head
-            return
-        }
-        let r = shape.groupSize
-        scoresOf(s * r, out)
-        for h in (s * r + 1)..<(s * r + r) {
-            scoresOf(h, scratch)
-            switch config.groupReduce {
-            case .mean: for j in 0..<m { out[j] += scratch[j] }
-            case .max: for j in 0..<m where scratch[j] > out[j] { out[j] = scratch[j] }
-            }
-        }
-        if config.groupReduce == .mean {
-            let inv = 1 / Float(r)
-            for j in 0..<m { out[j] *= inv }
         }
     }
 
@@ -362,20 +351,8 @@ public final class KVCache {
     private func decodeCapacity(layer l: Int) -> Int {
         let rows0 = layers[l].maxCount
         let unbounded = rows0 + maxNewTokens + 1
-        let Pd = decodingPrefix(layer: l)
-        let dw = config.decodingWindow, dr = config.recent
-        let bound: Int
-        switch config.decoding {
-        case .none: bound = unbounded
-        case .slide, .h2o, .slm, .pyramidInfer: bound = Swift.max(rows0, Pd + dw) + 1
-        case .adaptive, .discontinuous:
-            let perDws = referenceCounters != nil ? delta * shape.layers : delta
-            let s0 = counters(layer: l).S
-            let calls = referenceCounters != nil ? maxNewTokens * shape.layers : maxNewTokens
-            let dwsMax = dr + (s0 + calls) / perDws
-            let slack = config.decoding == .discontinuous ? delta + 1 : 0
-            bound = Swift.max(rows0, Pd + dwsMax + slack) + 1
-        }
+        let bound = decodingMethod.capacityBound(rowsAfterPrefill: rows0, Pd: decodingPrefix(layer: l), maxNewTokens: maxNewTokens,
+                                                 stepsDone: counters(layer: l).S) ?? unbounded
         return Swift.min(unbounded, bound)
     }
 }
@@ -399,4 +376,6 @@ public struct DecodeOutcome: Sendable, Equatable {
     /// Counters after the call (adaptive/discontinuous).
     public var counters: ReferenceCounters.Counters?
     public var cacheLengthAfter: Int
+    /// Newest rows (reference: last slots; corrected: newest positions) the call always kept.
+    public var recent: Int
 }

@@ -20,8 +20,12 @@ public final class LayerKV {
     /// Number of independent row lists in this layer.
     public let storageHeads: Int
     /// Float32 slots per stored row: the head dimension for `.f32` storage, half of it for `.f16`
-    /// (two halves packed per slot; read such rows as raw IEEE half bytes).
+    /// (two halves packed per slot; read such rows as raw IEEE half bytes), and
+    /// `elementType.storageSlots(headDim:)` for the block formats (read rows as raw blocks: row `j`
+    /// starts at byte `4 × headDim × j`).
     public let headDim: Int
+    /// Values (model head dimension) per stored K or V row.
+    public let rowValues: Int
     /// Element type of the stored K and V rows.
     public let elementType: KVElementType
     /// Query heads per KV head in the model.
@@ -50,12 +54,14 @@ public final class LayerKV {
     private var scratchRows = 0
     private var scratchPositions: UnsafeMutablePointer<Int32>?
 
-    /// `headDim` is the storage width in float32 slots (see `headDim`); with `.f16` a row holds
-    /// `2 × headDim` halves.
-    init(kvHeads: Int, groupSize: Int, perQueryHead: Bool, headDim: Int, initialCapacity: Int, accountant: ByteAccountant,
+    /// `valuesPerRow` is the model's head dimension (`elementType.unsupportedReason` must be nil);
+    /// the storage width in float32 slots follows from the element type (see `headDim`).
+    init(kvHeads: Int, groupSize: Int, perQueryHead: Bool, valuesPerRow: Int, initialCapacity: Int, accountant: ByteAccountant,
          elementType: KVElementType = .f32) {
         self.storageHeads = perQueryHead ? kvHeads * groupSize : kvHeads
+        let headDim = elementType.storageSlots(headDim: valuesPerRow)
         self.headDim = headDim
+        self.rowValues = valuesPerRow
         self.elementType = elementType
         self.groupSize = groupSize
         self.perQueryHead = perQueryHead
@@ -104,23 +110,27 @@ public final class LayerKV {
     /// Absolute token position of each row of a storage head.
     @inline(__always) public func positions(_ head: Int) -> UnsafePointer<Int32> { UnsafePointer(positionRows[head]) }
 
-    /// Appends one token's key and value (each `headDim` floats; `2 × headDim` for `.f16`, converted
-    /// on store) to every storage head fed by `kvHead`.
+    /// Appends one token's key and value (each `rowValues` floats, converted to `elementType` on
+    /// store) to every storage head fed by `kvHead`.
     /// Growth is amortised (capacity doubles when full).
     public func append(kvHead: Int, key: UnsafePointer<Float>, value: UnsafePointer<Float>, position: Int32) {
         precondition(kvHead >= 0 && kvHead * (perQueryHead ? groupSize : 1) < storageHeads, "kvHead \(kvHead) out of range")
         for head in storageHeads(forKVHead: kvHead) {
             let row = counts[head]
             if row == capacity { reserve(Swift.max(capacity * 2, 16)) }
-            if elementType == .f16 {
-                let kh = UnsafeMutableRawPointer(keyRows[head] + row * headDim), vh = UnsafeMutableRawPointer(valueRows[head] + row * headDim)
-                for i in 0..<(2 * headDim) {
+            let kh = UnsafeMutableRawPointer(keyRows[head] + row * headDim), vh = UnsafeMutableRawPointer(valueRows[head] + row * headDim)
+            switch elementType {
+            case .f32:
+                (keyRows[head] + row * headDim).update(from: key, count: headDim)
+                (valueRows[head] + row * headDim).update(from: value, count: headDim)
+            case .f16:
+                for i in 0..<rowValues {
                     kh.storeBytes(of: Float16(key[i]).bitPattern, toByteOffset: 2 * i, as: UInt16.self)
                     vh.storeBytes(of: Float16(value[i]).bitPattern, toByteOffset: 2 * i, as: UInt16.self)
                 }
-            } else {
-                (keyRows[head] + row * headDim).update(from: key, count: headDim)
-                (valueRows[head] + row * headDim).update(from: value, count: headDim)
+            case .q8_0, .q4_0:
+                KVBlockQuantizer.quantizeRow(elementType, key, count: rowValues, into: kh)
+                KVBlockQuantizer.quantizeRow(elementType, value, count: rowValues, into: vh)
             }
             positionRows[head][row] = position
             counts[head] = row + 1

@@ -23,10 +23,7 @@ public final class ReferenceCounters {
 
     /// Whether the reference class of `method` has class-level counters.
     public static func hasCounters(_ method: PrefillMethodKind) -> Bool {
-        switch method {
-        case .snapKV, .pyramidKV, .h2o, .fullKV: return true
-        case .streamingLLM, .pyramidInfer: return false
-        }
+        method.method.referenceClass?.hasCounters ?? false
     }
 
     /// The counters of a class (zero when never touched).

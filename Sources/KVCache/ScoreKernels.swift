@@ -73,20 +73,25 @@ public enum ScoreKernels {
     private static func softmaxRow(query q: UnsafePointer<Float>, keys: UnsafePointer<Float>, keyStride: Int, visible: Int,
                                    headDim d: Int, scale: Float, logits: UnsafeMutablePointer<Float>,
                                    _ emit: (Int, Float) -> Void) {
+        for j in 0..<visible { logits[j] = dot(q, keys + j * keyStride, d) * scale }
+        softmax(logits, count: visible)
+        for j in 0..<visible { emit(j, logits[j]) }
+    }
+
+    /// In-place softmax of `x[0..<n]` (max subtracted, float64 sum): the one softmax of the
+    /// selection code (these kernels and the methods that score from queries and keys).
+    static func softmax(_ x: UnsafeMutablePointer<Float>, count n: Int) {
+        guard n > 0 else { return }
         var maxLogit = -Float.infinity
-        for j in 0..<visible {
-            let x = dot(q, keys + j * keyStride, d) * scale
-            logits[j] = x
-            if x > maxLogit { maxLogit = x }
-        }
+        for j in 0..<n where x[j] > maxLogit { maxLogit = x[j] }
         var total: Double = 0
-        for j in 0..<visible {
-            let e = Double(expf(logits[j] - maxLogit))
-            logits[j] = Float(e)
+        for j in 0..<n {
+            let e = Double(expf(x[j] - maxLogit))
+            x[j] = Float(e)
             total += e
         }
         let inv = 1 / total
-        for j in 0..<visible { emit(j, Float(Double(logits[j]) * inv)) }
+        for j in 0..<n { x[j] = Float(Double(x[j]) * inv) }
     }
 
     @inline(__always)

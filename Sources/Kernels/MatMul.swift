@@ -43,12 +43,13 @@ public enum MatMul {
         let tokenTiles = n == 1 ? 1 : (n + tokenTile - 1) / tokenTile
         var firstTask: [Int] = [0]
         for w in ws { firstTask.append(firstTask.last! + (w.rows + rowsPerTask - 1) / rowsPerTask * tokenTiles) }
-        let needsSums = ws.contains { $0.type == .q4_1 }
+        let q8 = n == 1 && activations == .q8 && cols % 32 == 0 && ws.contains { RowDot.hasQ8Kernel($0.type) }
+            ? Q8Activations(x, count: cols) : nil
+        // Float32 block sums of x for Q4_1 rows, unless they all take the 8-bit activations.
+        let needsSums = ws.contains { $0.type == .q4_1 } && q8 == nil
         let sums = UnsafeMutablePointer<Float>.allocate(capacity: max(1, n * cols / 32))
         defer { sums.deallocate() }
         if n == 1 && needsSums { RowDot.blockSums(x, count: cols, into: sums) }
-        let q8 = n == 1 && activations == .q8 && cols % 32 == 0 && ws.contains { RowDot.hasQ8Kernel($0.type) }
-            ? Q8Activations(x, count: cols) : nil
         pool.parallelFor(firstTask.last!) { task in
             var m = 0
             while task >= firstTask[m + 1] { m += 1 }

@@ -4,7 +4,7 @@ extension MatMul {
     /// `n` independent matrix–vector products sharing the weights (batched decode): `ys[i]` row t
     /// gets `ws[i]·x_t` for the `n` activation rows of `x` (`[n, cols]`; `ys[i]` is `[n, ws[i].rows]`).
     ///
-    /// Tasks of 64 weight rows, as in the decode path; each weight row is streamed from memory once
+    /// Tasks of 16 or 32 weight rows (`rowsPerTask`); each weight row is streamed from memory once
     /// and, for Q4_1/Q8_0, decoded once for up to `RowDot.maxRows` activation rows
     /// (`RowDot.dotRows`/`dotQ8Rows`). Row t of the result is bit-identical to `matvec` of row t
     /// alone, in float32 and in q8 mode: every kernel repeats the single-row arithmetic per row.
@@ -13,20 +13,29 @@ extension MatMul {
         guard n > 0, let cols = ws.first?.cols else { return }
         precondition(ws.count == ys.count && ws.allSatisfy { $0.cols == cols }, "matvecRows: mismatched matrices")
         if n == 1 { matmul(ws, x, n: 1, ys, pool: pool, activations: activations); return }
+        // Each task does n times the arithmetic of a decode task: smaller tasks keep the threads'
+        // shares even on the small matrices (576 rows are 9 tasks of 64 but 36 of 16).
+        let taskRows = rowsPerTask(rows: n)
         var firstTask: [Int] = [0]
-        for w in ws { firstTask.append(firstTask.last! + (w.rows + vectorChunkRows - 1) / vectorChunkRows) }
+        for w in ws { firstTask.append(firstTask.last! + (w.rows + taskRows - 1) / taskRows) }
         let nb = cols / 32
-        let sums = UnsafeMutablePointer<Float>.allocate(capacity: max(1, n * nb))
-        defer { sums.deallocate() }
-        if ws.contains(where: { $0.type == .q4_1 }) {
-            for t in 0..<n { RowDot.blockSums(x + t * cols, count: cols, into: sums + t * nb) }
-        }
         // 8-bit activations as the decode path makes them: all rows quantized together (blocks of 32
         // never straddle rows) for the shared-decode kernels, one object per row for the others.
         let useQ8 = activations == .q8 && cols % 32 == 0
         let q8Types = ws.map { useQ8 && RowDot.hasQ8Kernel($0.type) }
+        // Float32 block sums of x, for Q4_1 rows that take float32 activations.
+        let sums = UnsafeMutablePointer<Float>.allocate(capacity: max(1, n * nb))
+        defer { sums.deallocate() }
+        if zip(ws, q8Types).contains(where: { $0.type == .q4_1 && !$1 }) {
+            for t in 0..<n { RowDot.blockSums(x + t * cols, count: cols, into: sums + t * nb) }
+        }
         #if SCOPE_AVX2
-        let q8All = zip(ws, q8Types).contains { $1 && RowDot.hasRowsKernel($0.type) } ? Q8Activations(x, count: n * cols) : nil
+        let q8All = zip(ws, q8Types).contains { $1 && RowDot.hasRowsKernel($0.type) } ? Q8Activations(x, count: n * cols, rows: n) : nil
+        // The loop reads the activations through a plain view: binding the object per weight row
+        // would retain and release it on both threads, whose reference-count writes then contend
+        // for one cache line (about 9% of a batched step in a profile).
+        let q8View = q8All.map(Q8View.init)
+        defer { withExtendedLifetime(q8All) {} }
         #endif
         let q8Each = zip(ws, q8Types).contains { $1 && !RowDot.hasRowsKernel($0.type) }
             ? (0..<n).map { Q8Activations(x + $0 * cols, count: cols) } : []
@@ -34,15 +43,15 @@ extension MatMul {
             var m = 0
             while task >= firstTask[m + 1] { m += 1 }
             let w = ws[m], y = ys[m], rows = w.rows
-            let start = (task - firstTask[m]) * vectorChunkRows, end = min(rows, start + vectorChunkRows)
+            let start = (task - firstTask[m]) * taskRows, end = min(rows, start + taskRows)
             if q8Types[m] {
                 for r in start..<end {
                     prefetchAhead(w, r)
                     let row = w.row(r)
                     #if SCOPE_AVX2
-                    if RowDot.hasRowsKernel(w.type), let q8All {
+                    if RowDot.hasRowsKernel(w.type), let q8View {
                         for t0 in stride(from: 0, to: n, by: RowDot.maxRows) {
-                            RowDot.dotQ8Rows(w.type, row, q8All, first: t0, count: cols, rows: min(RowDot.maxRows, n - t0),
+                            RowDot.dotQ8Rows(w.type, row, q8View, first: t0, count: cols, rows: min(RowDot.maxRows, n - t0),
                                              into: y + t0 * rows + r, stride: rows)
                         }
                         continue
@@ -79,4 +88,8 @@ extension MatMul {
             }
         }
     }
+
+    /// Weight rows per `matvecRows` task for `n` activation rows: 64 (`vectorChunkRows`) for one
+    /// row, 32 for two or three, 16 from four.
+    static func rowsPerTask(rows n: Int) -> Int { n >= 4 ? 16 : n >= 2 ? 32 : vectorChunkRows }
 }

@@ -21,15 +21,26 @@ public final class Q8Activations: @unchecked Sendable {
     public let qs: UnsafeMutablePointer<Int8>
     public let scales: UnsafeMutablePointer<Float>
     public let sums: UnsafeMutablePointer<Float>
+    /// Rows quantized together (`count / rowCount` values each), and for several rows their block
+    /// sums again, block-major: `sumsByBlock[b·rowCount + t]` = `sums` of block b of row t (the
+    /// eight-row kernel loads one block's sums of eight rows at once).
+    public let rowCount: Int
+    public let sumsByBlock: UnsafeMutablePointer<Float>?
 
-    /// Quantizes `count` floats (a multiple of 32).
-    public init(_ x: UnsafePointer<Float>, count: Int) {
+    /// Quantizes `count` floats (a multiple of 32), `rows` rows of `count / rows` values (a multiple of 32).
+    public init(_ x: UnsafePointer<Float>, count: Int, rows: Int = 1) {
         precondition(count % 32 == 0, "Q8 activations need a multiple of 32 values, got \(count)")
+        precondition(rows >= 1 && count % (32 * rows) == 0, "Q8 activations: \(count) values do not split into \(rows) rows of whole blocks")
         self.count = count
         let nb = count / 32
         qs = .allocate(capacity: max(1, count))
         scales = .allocate(capacity: max(1, nb))
         sums = .allocate(capacity: max(1, nb))
+        rowCount = rows
+        sumsByBlock = rows > 1 ? .allocate(capacity: max(1, nb)) : nil
+        #if SCOPE_AVX2
+        for b in 0..<nb { Self.quantizeBlock(x + 32 * b, qs + 32 * b, &scales[b], &sums[b]) }
+        #else
         for b in 0..<nb {
             var amax: Float = 0
             for j in 0..<32 { amax = max(amax, abs(x[32 * b + j])) }
@@ -44,12 +55,64 @@ public final class Q8Activations: @unchecked Sendable {
             scales[b] = d
             sums[b] = d * Float(s)
         }
+        #endif
+        if let sumsByBlock {
+            let perRow = nb / rows
+            for t in 0..<rows { for b in 0..<perRow { sumsByBlock[b * rows + t] = sums[t * perRow + b] } }
+        }
     }
 
-    deinit { qs.deallocate(); scales.deallocate(); sums.deallocate() }
+    deinit { qs.deallocate(); scales.deallocate(); sums.deallocate(); sumsByBlock?.deallocate() }
 
     /// The dequantized value of element `i` (`q·d`).
     public func value(_ i: Int) -> Float { Float(qs[i]) * scales[i / 32] }
+
+    #if SCOPE_AVX2
+    /// One block of 32 with the scalar rule's exact results: the maximum of |x| (order-free), the
+    /// same scalar `d` and `1/d`, `x·(1/d)` per lane, and rounding half away from zero done exactly
+    /// as `t = trunc(v)`, `q = t + trunc(2·(v − t))` (`v − t` and the doubling are exact; the
+    /// second term is ±1 exactly when |v − t| ≥ 0.5), without a libm call per value.
+    @inline(__always)
+    static func quantizeBlock(_ x: UnsafePointer<Float>, _ q: UnsafeMutablePointer<Int8>, _ scale: inout Float, _ sum: inout Float) {
+        let signMask = _mm256_set1_ps(-0.0)
+        let v0 = _mm256_loadu_ps(x), v1 = _mm256_loadu_ps(x + 8), v2 = _mm256_loadu_ps(x + 16), v3 = _mm256_loadu_ps(x + 24)
+        let m = _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(signMask, v0), _mm256_andnot_ps(signMask, v1)),
+                              _mm256_max_ps(_mm256_andnot_ps(signMask, v2), _mm256_andnot_ps(signMask, v3)))
+        let amax = m.max()
+        let d = amax / 127
+        let id: Float = d != 0 ? 1 / d : 0
+        let idv = _mm256_set1_ps(id), two = _mm256_set1_ps(2)
+        @inline(__always) func round(_ v: __m256) -> __m256i {
+            let s = _mm256_mul_ps(v, idv)
+            let t = _mm256_cvttps_epi32(s)
+            let frac = _mm256_sub_ps(s, _mm256_cvtepi32_ps(t))
+            return _mm256_add_epi32(t, _mm256_cvttps_epi32(_mm256_mul_ps(frac, two)))
+        }
+        let i0 = round(v0), i1 = round(v1), i2 = round(v2), i3 = round(v3)
+        let total = unsafeBitCast(_mm256_add_epi32(_mm256_add_epi32(i0, i1), _mm256_add_epi32(i2, i3)), to: SIMD8<Int32>.self)
+        // Pack to bytes (values are within ±127, no saturation), then undo the per-128-bit-lane interleave.
+        let bytes = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3))
+        let ordered = _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7))
+        UnsafeMutableRawPointer(q).storeBytes(of: unsafeBitCast(ordered, to: SIMD32<Int8>.self), as: SIMD32<Int8>.self)
+        scale = d
+        sum = d * Float(total.wrappedSum())
+    }
+    #endif
+}
+
+/// The arrays of a `Q8Activations`, without the object: what kernels inside parallel loops take, so
+/// that threads do not write the object's reference count. Valid while the object lives.
+public struct Q8View: @unchecked Sendable {
+    public let qs: UnsafePointer<Int8>
+    public let scales: UnsafePointer<Float>
+    public let sums: UnsafePointer<Float>
+    public let rowCount: Int
+    public let sumsByBlock: UnsafePointer<Float>?
+
+    public init(_ a: Q8Activations) {
+        qs = UnsafePointer(a.qs); scales = UnsafePointer(a.scales); sums = UnsafePointer(a.sums)
+        rowCount = a.rowCount; sumsByBlock = a.sumsByBlock.map { UnsafePointer($0) }
+    }
 }
 
 extension RowDot {
@@ -66,26 +129,10 @@ extension RowDot {
     @inline(__always)
     static func dotQ4_1Q8(_ row: UnsafeRawPointer, _ a: Q8Activations) -> Float {
         let nb = a.count / 32
-        var minTerm: Float = 0
         #if SCOPE_AVX2
-        var acc = _mm256_setzero_ps()
-        let mask = _mm_set1_epi8(0x0F)
-        let ones = _mm256_set1_epi16(1)
-        let aq = UnsafeRawPointer(a.qs)
-        for b in 0..<nb {
-            let blk = row + b * 20
-            let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
-            let m = Float(Float16(bitPattern: blk.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
-            let raw = _mm_loadu_si128((blk + 4).assumingMemoryBound(to: __m128i.self))
-            let lo = _mm_and_si128(raw, mask), hi = _mm_and_si128(_mm_srli_epi16(raw, 4), mask)
-            let w = unsafeBitCast((lo, hi), to: __m256i.self)
-            let q = unsafeBitCast(aq.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self), to: __m256i.self)
-            let p = _mm256_madd_epi16(_mm256_maddubs_epi16(w, q), ones)
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(d * a.scales[b]), _mm256_cvtepi32_ps(p), acc)
-            minTerm += m * a.sums[b]
-        }
-        return acc.sum() + minTerm
+        return dotQ4_1Q8(row, UnsafeRawPointer(a.qs), a.scales, a.sums, nb)
         #else
+        var minTerm: Float = 0
         var acc = SIMD8<Float>()
         let aq = UnsafeRawPointer(a.qs)
         for b in 0..<nb {
@@ -107,18 +154,7 @@ extension RowDot {
     static func dotQ8_0Q8(_ row: UnsafeRawPointer, _ a: Q8Activations) -> Float {
         let nb = a.count / 32
         #if SCOPE_AVX2
-        var acc = _mm256_setzero_ps()
-        let ones = _mm256_set1_epi16(1)
-        let aq = UnsafeRawPointer(a.qs)
-        for b in 0..<nb {
-            let blk = row + b * 34
-            let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
-            let w = unsafeBitCast(blk.loadUnaligned(fromByteOffset: 2, as: SIMD32<Int8>.self), to: __m256i.self)
-            let q = unsafeBitCast(aq.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self), to: __m256i.self)
-            let p = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(q, w)), ones)
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(d * a.scales[b]), _mm256_cvtepi32_ps(p), acc)
-        }
-        return acc.sum()
+        return dotQ8_0Q8(row, UnsafeRawPointer(a.qs), a.scales, nb)
         #else
         var acc = SIMD8<Float>()
         let aq = UnsafeRawPointer(a.qs)
@@ -133,3 +169,47 @@ extension RowDot {
         #endif
     }
 }
+
+#if SCOPE_AVX2
+extension RowDot {
+    /// The AVX2 Q4_1 × Q8 kernel on raw activation arrays (`nb` blocks: bytes `aq`, scales, sums):
+    /// one row of `dotQ8` and the single-row remainder of `dotQ8Rows`.
+    @inline(__always)
+    static func dotQ4_1Q8(_ row: UnsafeRawPointer, _ aq: UnsafeRawPointer, _ scales: UnsafePointer<Float>,
+                          _ sums: UnsafePointer<Float>, _ nb: Int) -> Float {
+        var minTerm: Float = 0
+        var acc = _mm256_setzero_ps()
+        let mask = _mm_set1_epi8(0x0F)
+        let ones = _mm256_set1_epi16(1)
+        for b in 0..<nb {
+            let blk = row + b * 20
+            let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
+            let m = Float(Float16(bitPattern: blk.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
+            let raw = _mm_loadu_si128((blk + 4).assumingMemoryBound(to: __m128i.self))
+            let lo = _mm_and_si128(raw, mask), hi = _mm_and_si128(_mm_srli_epi16(raw, 4), mask)
+            let w = unsafeBitCast((lo, hi), to: __m256i.self)
+            let q = unsafeBitCast(aq.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self), to: __m256i.self)
+            let p = _mm256_madd_epi16(_mm256_maddubs_epi16(w, q), ones)
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[b]), _mm256_cvtepi32_ps(p), acc)
+            minTerm += m * sums[b]
+        }
+        return acc.sum() + minTerm
+    }
+
+    /// The AVX2 Q8_0 × Q8 kernel on raw activation arrays (`nb` blocks: bytes `aq`, scales).
+    @inline(__always)
+    static func dotQ8_0Q8(_ row: UnsafeRawPointer, _ aq: UnsafeRawPointer, _ scales: UnsafePointer<Float>, _ nb: Int) -> Float {
+        var acc = _mm256_setzero_ps()
+        let ones = _mm256_set1_epi16(1)
+        for b in 0..<nb {
+            let blk = row + b * 34
+            let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
+            let w = unsafeBitCast(blk.loadUnaligned(fromByteOffset: 2, as: SIMD32<Int8>.self), to: __m256i.self)
+            let q = unsafeBitCast(aq.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self), to: __m256i.self)
+            let p = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(q, w)), ones)
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[b]), _mm256_cvtepi32_ps(p), acc)
+        }
+        return acc.sum()
+    }
+}
+#endif

@@ -31,15 +31,18 @@ extension RowDot {
                                count cols: Int, rows n: Int, into out: UnsafeMutablePointer<Float>, stride: Int) {
         let nb = cols / 32
         var t = 0
-        // Groups of four rows keep their accumulators in registers; the rest go through the general loop.
+        // Groups of four, then two rows keep their accumulators in registers; a last row runs the single-row kernel.
         while t < n {
             let xt = x + t * cols, st = sums + t * nb, o = out + t * stride
             if n - t >= 4 {
                 if type == .q4_1 { dotQ4_1Rows4(row, xt, st, cols, o, stride) } else { dotQ8_0Rows4(row, xt, cols, o, stride) }
                 t += 4
+            } else if n - t >= 2 {
+                if type == .q4_1 { dotQ4_1Rows2(row, xt, st, cols, o, stride) } else { dotQ8_0Rows2(row, xt, cols, o, stride) }
+                t += 2
             } else {
-                if type == .q4_1 { dotQ4_1Rows(row, xt, st, cols, n - t, o, stride) } else { dotQ8_0Rows(row, xt, cols, n - t, o, stride) }
-                t = n
+                o[0] = type == .q4_1 ? dotQ4_1(row, xt, st, cols) : dotQ8_0(row, xt, cols)
+                t += 1
             }
         }
     }
@@ -57,7 +60,7 @@ extension RowDot {
         acc1 = _mm256_fmadd_ps(d, u, acc1)
     }
 
-    /// `dotQ4_1Rows` for exactly four rows, accumulators in registers.
+    /// `dotRows` of Q4_1 weights for exactly four rows, accumulators in registers.
     @inline(__always)
     static func dotQ4_1Rows4(_ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ sums: UnsafePointer<Float>, _ cols: Int,
                              _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
@@ -88,7 +91,7 @@ extension RowDot {
         out[2 * stride] = _mm256_add_ps(a2, b2).sum() + m2; out[3 * stride] = _mm256_add_ps(a3, b3).sum() + m3
     }
 
-    /// `dotQ8_0Rows` for exactly four rows, accumulators in registers.
+    /// `dotRows` of Q8_0 weights for exactly four rows, accumulators in registers.
     @inline(__always)
     static func dotQ8_0Rows4(_ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ cols: Int,
                              _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
@@ -113,31 +116,86 @@ extension RowDot {
         out[2 * stride] = _mm256_add_ps(a2, b2).sum(); out[3 * stride] = _mm256_add_ps(a3, b3).sum()
     }
 
+    /// `dotRows` of Q4_1 weights for exactly two rows, accumulators in registers.
+    @inline(__always)
+    static func dotQ4_1Rows2(_ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ sums: UnsafePointer<Float>, _ cols: Int,
+                             _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
+        let nb = cols / 32
+        let mask = _mm_set1_epi8(0x0F)
+        var a0 = _mm256_setzero_ps(), b0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps()
+        var m0: Float = 0, m1: Float = 0
+        for b in 0..<nb {
+            let blk = row + b * 20
+            let dScalar = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
+            let m = Float(Float16(bitPattern: blk.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
+            let raw = _mm_loadu_si128((blk + 4).assumingMemoryBound(to: __m128i.self))
+            let lo = _mm_and_si128(raw, mask)
+            let hi = _mm_and_si128(_mm_srli_epi16(raw, 4), mask)
+            let w0 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(lo))
+            let w1 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(lo, lo)))
+            let w2 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(hi))
+            let w3 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(hi, hi)))
+            let d = _mm256_set1_ps(dScalar)
+            m0 += m * sums[b]; m1 += m * sums[nb + b]
+            blockProduct(w0, w1, w2, w3, d, x + b * 32, &a0, &b0)
+            blockProduct(w0, w1, w2, w3, d, x + cols + b * 32, &a1, &b1)
+        }
+        out[0] = _mm256_add_ps(a0, b0).sum() + m0; out[stride] = _mm256_add_ps(a1, b1).sum() + m1
+    }
+
+    /// `dotRows` of Q8_0 weights for exactly two rows, accumulators in registers.
+    @inline(__always)
+    static func dotQ8_0Rows2(_ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ cols: Int,
+                             _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
+        let nb = cols / 32
+        var a0 = _mm256_setzero_ps(), b0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps()
+        for b in 0..<nb {
+            let blk = row + b * 34
+            let d = _mm256_set1_ps(Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self))))
+            let q0 = _mm_loadu_si128((blk + 2).assumingMemoryBound(to: __m128i.self))
+            let q1 = _mm_loadu_si128((blk + 18).assumingMemoryBound(to: __m128i.self))
+            let w0 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q0))
+            let w1 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(q0, q0)))
+            let w2 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q1))
+            let w3 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(q1, q1)))
+            blockProduct(w0, w1, w2, w3, d, x + b * 32, &a0, &b0)
+            blockProduct(w0, w1, w2, w3, d, x + cols + b * 32, &a1, &b1)
+        }
+        out[0] = _mm256_add_ps(a0, b0).sum(); out[stride] = _mm256_add_ps(a1, b1).sum()
+    }
+
     /// `out[t·stride] = dotQ8(type, row, activations of row t)` for t in 0..<n: `a` holds the 8-bit
     /// activations of several rows of `cols` values back to back (quantized together, which gives
     /// each row's own blocks since `cols` is a multiple of 32); this call reads rows
-    /// `first..<first + n`.
+    /// `first..<first + n`. Q4_1 takes eight rows at a time when `a.sumsByBlock` exists.
     @inline(__always)
-    public static func dotQ8Rows(_ type: GGMLType, _ row: UnsafeRawPointer, _ a: Q8Activations, first: Int, count cols: Int,
+    public static func dotQ8Rows(_ type: GGMLType, _ row: UnsafeRawPointer, _ a: Q8View, first: Int, count cols: Int,
                                  rows n: Int, into out: UnsafeMutablePointer<Float>, stride: Int) {
         let nb = cols / 32
         var t = 0
-        // Groups of four rows keep their accumulators in registers; the rest go through the general loop.
+        // Groups of eight (Q4_1), four, then two rows keep their accumulators in registers; a last
+        // row runs the single-row kernel.
         while t < n {
             let qs = UnsafeRawPointer(a.qs + (first + t) * cols), scales = UnsafePointer(a.scales + (first + t) * nb)
             let sums = UnsafePointer(a.sums + (first + t) * nb)
             let o = out + t * stride
-            if n - t >= 4 {
+            if n - t >= 8, type == .q4_1, let byBlock = a.sumsByBlock {
+                dotQ4_1Q8Rows8(row, qs, scales, byBlock + first + t, a.rowCount, cols, o, stride)
+                t += 8
+            } else if n - t >= 4 {
                 if type == .q4_1 { dotQ4_1Q8Rows4(row, qs, scales, sums, cols, o, stride) } else { dotQ8_0Q8Rows4(row, qs, scales, cols, o, stride) }
                 t += 4
+            } else if n - t >= 2 {
+                if type == .q4_1 { dotQ4_1Q8Rows2(row, qs, scales, sums, cols, o, stride) } else { dotQ8_0Q8Rows2(row, qs, scales, cols, o, stride) }
+                t += 2
             } else {
-                if type == .q4_1 { dotQ4_1Q8Rows(row, qs, scales, sums, cols, n - t, o, stride) } else { dotQ8_0Q8Rows(row, qs, scales, cols, n - t, o, stride) }
-                t = n
+                o[0] = type == .q4_1 ? dotQ4_1Q8(row, qs, scales, sums, nb) : dotQ8_0Q8(row, qs, scales, nb)
+                t += 1
             }
         }
     }
 
-    /// `dotQ4_1Q8Rows` for exactly four rows, accumulators in registers.
+    /// `dotQ8Rows` of Q4_1 weights for exactly four rows, accumulators in registers.
     @inline(__always)
     static func dotQ4_1Q8Rows4(_ row: UnsafeRawPointer, _ aq: UnsafeRawPointer, _ scales: UnsafePointer<Float>,
                                _ sums: UnsafePointer<Float>, _ cols: Int, _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
@@ -169,7 +227,42 @@ extension RowDot {
         out[0] = a0.sum() + m0; out[stride] = a1.sum() + m1; out[2 * stride] = a2.sum() + m2; out[3 * stride] = a3.sum() + m3
     }
 
-    /// `dotQ8_0Q8Rows` for exactly four rows, accumulators in registers.
+    /// `dotQ8Rows` of Q4_1 weights for exactly eight rows: eight vector accumulators, and the eight
+    /// rows' min terms in the lanes of one vector (`sumsByBlock`: block b's sums of the eight rows at
+    /// `b·blockStride`; each lane rounds `m·s` and the addition as the scalar kernels do).
+    @inline(__always)
+    static func dotQ4_1Q8Rows8(_ row: UnsafeRawPointer, _ aq: UnsafeRawPointer, _ scales: UnsafePointer<Float>,
+                               _ sumsByBlock: UnsafePointer<Float>, _ blockStride: Int, _ cols: Int,
+                               _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
+        let nb = cols / 32
+        let mask = _mm_set1_epi8(0x0F)
+        let ones = _mm256_set1_epi16(1)
+        var a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps()
+        var a4 = _mm256_setzero_ps(), a5 = _mm256_setzero_ps(), a6 = _mm256_setzero_ps(), a7 = _mm256_setzero_ps()
+        var minTerms = _mm256_setzero_ps()
+        for b in 0..<nb {
+            let blk = row + b * 20
+            let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
+            let m = Float(Float16(bitPattern: blk.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
+            let raw = _mm_loadu_si128((blk + 4).assumingMemoryBound(to: __m128i.self))
+            let lo = _mm_and_si128(raw, mask), hi = _mm_and_si128(_mm_srli_epi16(raw, 4), mask)
+            let w = unsafeBitCast((lo, hi), to: __m256i.self)
+            @inline(__always) func step(_ t: Int, _ acc: inout __m256) {
+                let q = unsafeBitCast(aq.loadUnaligned(fromByteOffset: t * cols + 32 * b, as: SIMD32<Int8>.self), to: __m256i.self)
+                let p = _mm256_madd_epi16(_mm256_maddubs_epi16(w, q), ones)
+                acc = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[t * nb + b]), _mm256_cvtepi32_ps(p), acc)
+            }
+            step(0, &a0); step(1, &a1); step(2, &a2); step(3, &a3)
+            step(4, &a4); step(5, &a5); step(6, &a6); step(7, &a7)
+            minTerms = _mm256_add_ps(minTerms, _mm256_mul_ps(_mm256_set1_ps(m), _mm256_loadu_ps(sumsByBlock + b * blockStride)))
+        }
+        out[0] = a0.sum() + minTerms[0]; out[stride] = a1.sum() + minTerms[1]
+        out[2 * stride] = a2.sum() + minTerms[2]; out[3 * stride] = a3.sum() + minTerms[3]
+        out[4 * stride] = a4.sum() + minTerms[4]; out[5 * stride] = a5.sum() + minTerms[5]
+        out[6 * stride] = a6.sum() + minTerms[6]; out[7 * stride] = a7.sum() + minTerms[7]
+    }
+
+    /// `dotQ8Rows` of Q8_0 weights for exactly four rows, accumulators in registers.
     @inline(__always)
     static func dotQ8_0Q8Rows4(_ row: UnsafeRawPointer, _ aq: UnsafeRawPointer, _ scales: UnsafePointer<Float>, _ cols: Int,
                                _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
@@ -196,109 +289,53 @@ extension RowDot {
         out[0] = a0.sum(); out[stride] = a1.sum(); out[2 * stride] = a2.sum(); out[3 * stride] = a3.sum()
     }
 
-    /// Runs `body` with zeroed accumulators: `2·maxRows` vectors and `maxRows` scalars.
+    /// `dotQ8Rows` of Q4_1 weights for exactly two rows, accumulators in registers.
     @inline(__always)
-    static func withAccumulators(_ body: (UnsafeMutablePointer<SIMD8<Float>>, UnsafeMutablePointer<Float>) -> Void) {
-        withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 2 * maxRows) { v in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: maxRows) { s in
-                v.initialize(repeating: SIMD8<Float>())
-                s.initialize(repeating: 0)
-                body(v.baseAddress!, s.baseAddress!)
-            }
+    static func dotQ4_1Q8Rows2(_ row: UnsafeRawPointer, _ aq: UnsafeRawPointer, _ scales: UnsafePointer<Float>,
+                               _ sums: UnsafePointer<Float>, _ cols: Int, _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
+        let nb = cols / 32
+        let mask = _mm_set1_epi8(0x0F)
+        let ones = _mm256_set1_epi16(1)
+        var a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps()
+        var m0: Float = 0, m1: Float = 0
+        for b in 0..<nb {
+            let blk = row + b * 20
+            let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
+            let m = Float(Float16(bitPattern: blk.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
+            let raw = _mm_loadu_si128((blk + 4).assumingMemoryBound(to: __m128i.self))
+            let lo = _mm_and_si128(raw, mask), hi = _mm_and_si128(_mm_srli_epi16(raw, 4), mask)
+            let w = unsafeBitCast((lo, hi), to: __m256i.self)
+            let q0 = unsafeBitCast(aq.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self), to: __m256i.self)
+            let q1 = unsafeBitCast(aq.loadUnaligned(fromByteOffset: cols + 32 * b, as: SIMD32<Int8>.self), to: __m256i.self)
+            let p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(w, q0), ones)
+            let p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(w, q1), ones)
+            a0 = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[b]), _mm256_cvtepi32_ps(p0), a0)
+            a1 = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[nb + b]), _mm256_cvtepi32_ps(p1), a1)
+            m0 += m * sums[b]; m1 += m * sums[nb + b]
         }
+        out[0] = a0.sum() + m0; out[stride] = a1.sum() + m1
     }
 
+    /// `dotQ8Rows` of Q8_0 weights for exactly two rows, accumulators in registers.
     @inline(__always)
-    static func dotQ4_1Rows(_ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ sums: UnsafePointer<Float>, _ cols: Int, _ n: Int,
-                            _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
+    static func dotQ8_0Q8Rows2(_ row: UnsafeRawPointer, _ aq: UnsafeRawPointer, _ scales: UnsafePointer<Float>, _ cols: Int,
+                               _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
         let nb = cols / 32
-        withAccumulators { acc, minTerm in
-            let mask = _mm_set1_epi8(0x0F)
-            for b in 0..<nb {
-                let blk = row + b * 20
-                let dScalar = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
-                let m = Float(Float16(bitPattern: blk.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
-                let raw = _mm_loadu_si128((blk + 4).assumingMemoryBound(to: __m128i.self))
-                let lo = _mm_and_si128(raw, mask)
-                let hi = _mm_and_si128(_mm_srli_epi16(raw, 4), mask)
-                let w0 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(lo))
-                let w1 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(lo, lo)))
-                let w2 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(hi))
-                let w3 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(hi, hi)))
-                let d = _mm256_set1_ps(dScalar)
-                for t in 0..<n {
-                    minTerm[t] += m * sums[t * nb + b]
-                    blockProduct(w0, w1, w2, w3, d, x + t * cols + b * 32, &acc[2 * t], &acc[2 * t + 1])
-                }
-            }
-            for t in 0..<n { out[t * stride] = _mm256_add_ps(acc[2 * t], acc[2 * t + 1]).sum() + minTerm[t] }
+        let ones = _mm256_set1_epi16(1)
+        var a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps()
+        for b in 0..<nb {
+            let blk = row + b * 34
+            let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
+            let w = unsafeBitCast(blk.loadUnaligned(fromByteOffset: 2, as: SIMD32<Int8>.self), to: __m256i.self)
+            let absW = _mm256_sign_epi8(w, w)
+            let q0 = unsafeBitCast(aq.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self), to: __m256i.self)
+            let q1 = unsafeBitCast(aq.loadUnaligned(fromByteOffset: cols + 32 * b, as: SIMD32<Int8>.self), to: __m256i.self)
+            let p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(absW, _mm256_sign_epi8(q0, w)), ones)
+            let p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(absW, _mm256_sign_epi8(q1, w)), ones)
+            a0 = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[b]), _mm256_cvtepi32_ps(p0), a0)
+            a1 = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[nb + b]), _mm256_cvtepi32_ps(p1), a1)
         }
-    }
-
-    @inline(__always)
-    static func dotQ8_0Rows(_ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ cols: Int, _ n: Int,
-                            _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
-        let nb = cols / 32
-        withAccumulators { acc, _ in
-            for b in 0..<nb {
-                let blk = row + b * 34
-                let d = _mm256_set1_ps(Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self))))
-                let q0 = _mm_loadu_si128((blk + 2).assumingMemoryBound(to: __m128i.self))
-                let q1 = _mm_loadu_si128((blk + 18).assumingMemoryBound(to: __m128i.self))
-                let w0 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q0))
-                let w1 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(q0, q0)))
-                let w2 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q1))
-                let w3 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(q1, q1)))
-                for t in 0..<n { blockProduct(w0, w1, w2, w3, d, x + t * cols + b * 32, &acc[2 * t], &acc[2 * t + 1]) }
-            }
-            for t in 0..<n { out[t * stride] = _mm256_add_ps(acc[2 * t], acc[2 * t + 1]).sum() }
-        }
-    }
-
-    @inline(__always)
-    static func dotQ4_1Q8Rows(_ row: UnsafeRawPointer, _ aq: UnsafeRawPointer, _ scales: UnsafePointer<Float>,
-                              _ sums: UnsafePointer<Float>, _ cols: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
-        let nb = cols / 32
-        withAccumulators { acc, minTerm in
-            let mask = _mm_set1_epi8(0x0F)
-            let ones = _mm256_set1_epi16(1)
-            for b in 0..<nb {
-                let blk = row + b * 20
-                let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
-                let m = Float(Float16(bitPattern: blk.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
-                let raw = _mm_loadu_si128((blk + 4).assumingMemoryBound(to: __m128i.self))
-                let lo = _mm_and_si128(raw, mask), hi = _mm_and_si128(_mm_srli_epi16(raw, 4), mask)
-                let w = unsafeBitCast((lo, hi), to: __m256i.self)
-                for t in 0..<n {
-                    let q = unsafeBitCast(aq.loadUnaligned(fromByteOffset: t * cols + 32 * b, as: SIMD32<Int8>.self), to: __m256i.self)
-                    let p = _mm256_madd_epi16(_mm256_maddubs_epi16(w, q), ones)
-                    acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[t * nb + b]), _mm256_cvtepi32_ps(p), acc[t])
-                    minTerm[t] += m * sums[t * nb + b]
-                }
-            }
-            for t in 0..<n { out[t * stride] = acc[t].sum() + minTerm[t] }
-        }
-    }
-
-    @inline(__always)
-    static func dotQ8_0Q8Rows(_ row: UnsafeRawPointer, _ aq: UnsafeRawPointer, _ scales: UnsafePointer<Float>, _ cols: Int,
-                              _ n: Int, _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
-        let nb = cols / 32
-        withAccumulators { acc, _ in
-            let ones = _mm256_set1_epi16(1)
-            for b in 0..<nb {
-                let blk = row + b * 34
-                let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
-                let w = unsafeBitCast(blk.loadUnaligned(fromByteOffset: 2, as: SIMD32<Int8>.self), to: __m256i.self)
-                let absW = _mm256_sign_epi8(w, w)
-                for t in 0..<n {
-                    let q = unsafeBitCast(aq.loadUnaligned(fromByteOffset: t * cols + 32 * b, as: SIMD32<Int8>.self), to: __m256i.self)
-                    let p = _mm256_madd_epi16(_mm256_maddubs_epi16(absW, _mm256_sign_epi8(q, w)), ones)
-                    acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[t * nb + b]), _mm256_cvtepi32_ps(p), acc[t])
-                }
-            }
-            for t in 0..<n { out[t * stride] = acc[t].sum() }
-        }
+        out[0] = a0.sum(); out[stride] = a1.sum()
     }
 }
 #endif

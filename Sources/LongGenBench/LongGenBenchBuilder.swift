@@ -27,6 +27,8 @@ public enum LongGenBenchBuilder {
         switch dataset {
         case .recall:
             throw LongGenBenchError("recall is synthetic: build it with RecallTask.build (--k, --seed, --count), not from a source")
+        case .repeats:
+            throw LongGenBenchError("repeats is synthetic: build it with RepeatsTask.build (--k, --copies, --seed, --count), not from a source")
         case .gsm8k:
             let demoText = PythonText.universalNewlines(try JSONLines.readText(demos))
             let questions = try SourceReader.gsm8k(source)

@@ -1,31 +1,45 @@
 /// The three LongGenBench datasets, the constants the paper's scripts use for them, and our synthetic
-/// `recall` task (`RecallTask`).
+/// `recall` (`RecallTask`) and `repeats` (`RepeatsTask`) tasks.
 public enum LongGenBenchDataset: String, CaseIterable, Sendable, Codable {
-    case gsm8k, mmlu, csqa, recall
+    case gsm8k, mmlu, csqa, recall, repeats
 
-    /// The paper's three datasets (the columns every score table shows; `recall` is added when present).
+    /// The paper's three datasets (the columns every score table shows; the synthetic tasks are added when present).
     public static let paperDatasets: [LongGenBenchDataset] = [.gsm8k, .mmlu, .csqa]
 
+    /// Our synthetic tasks: built from a seed, prompted with the chat template, one scorer each.
+    public var isSynthetic: Bool { self == .recall || self == .repeats }
+
     /// Question number of the first test question in a prompt (`Question_9` for GSM8K, `Question_6` for
-    /// MMLU and CSQA, i.e. the number of demos + 1; `Item_1` for recall).
+    /// MMLU and CSQA, i.e. the number of demos + 1; `Item_1` for recall; the first line for repeats).
     public var firstQuestionNumber: Int {
         switch self {
         case .gsm8k: return 9
         case .mmlu, .csqa: return 6
-        case .recall: return 1
+        case .recall, .repeats: return 1
         }
     }
 
-    /// Text the answer starts with, appended to the final prompt so the model continues it
-    /// (`Item_1:` for recall, empty for the paper's datasets).
-    public var answerPrefix: String { self == .recall ? RecallTask.answerPrefix : "" }
+    /// Text the answer of `record` starts with, appended to the final prompt so the model continues it
+    /// (`Item_1:` for recall, the first key for repeats, empty for the paper's datasets).
+    public func answerPrefix(for record: BenchmarkRecord) -> String {
+        switch self {
+        case .recall: return RecallTask.answerPrefix
+        case .repeats: return RepeatsTask.answerPrefix(answers: record.answers)
+        case .gsm8k, .mmlu, .csqa: return ""
+        }
+    }
 
-    /// System prompt for the chat template: the paper's for its datasets, none (the template's default) for recall.
-    public var chatSystemPrompt: String? { self == .recall ? nil : paperSystemPrompt }
+    /// System prompt for the chat template: the paper's for its datasets, none (the template's default) for the
+    /// synthetic tasks.
+    public var chatSystemPrompt: String? { isSynthetic ? nil : paperSystemPrompt }
 
-    /// Default tokens to generate for a file with `k` questions per prompt.
+    /// Default tokens to generate for a file with `k` questions per prompt (for repeats, K·R expected lines).
     public static func defaultMaxNewTokens(dataset: LongGenBenchDataset, k: Int) -> Int {
-        dataset == .recall ? RecallTask.defaultMaxNewTokens(k: k) : paperMaxNewTokens(k: k)
+        switch dataset {
+        case .recall: return RecallTask.defaultMaxNewTokens(k: k)
+        case .repeats: return RepeatsTask.defaultMaxNewTokens(items: k)
+        case .gsm8k, .mmlu, .csqa: return paperMaxNewTokens(k: k)
+        }
     }
 
     /// Column title used in the paper's tables.
@@ -35,6 +49,7 @@ public enum LongGenBenchDataset: String, CaseIterable, Sendable, Codable {
         case .mmlu: return "MMLU+"
         case .csqa: return "CSQA+"
         case .recall: return "Recall"
+        case .repeats: return "Repeats"
         }
     }
 
@@ -44,14 +59,14 @@ public enum LongGenBenchDataset: String, CaseIterable, Sendable, Codable {
         switch self {
         case .gsm8k: return 1319
         case .csqa: return 1200
-        case .mmlu, .recall: return nil
+        case .mmlu, .recall, .repeats: return nil
         }
     }
 
     /// The paper's system prompt (`run_longgenbench.py` `model2prompt`). For MMLU it ends with "about "
-    /// and no subject: the subject is never appended (methods.md §8 Q19). Recall has none (empty).
+    /// and no subject: the subject is never appended (methods.md §8 Q19). The synthetic tasks have none (empty).
     public var paperSystemPrompt: String {
-        if self == .recall { return "" }
+        if isSynthetic { return "" }
         let base = "Answer each question step by step, adhering to the format shown in the examples provided. Start each response with 'Answer_' and introduce the final response with 'The answer is'. Do not repeat the question. Ensure that you respond to all the questions presented, regardless of their number."
         return self == .mmlu ? base + " The following are multiple choice questions (with answers) about " : base
     }

@@ -1,5 +1,5 @@
 /// How the final prompt text is made from a data-file record. Every template ends with the dataset's
-/// `answerPrefix` (empty for the paper's datasets, `Item_1:` for recall).
+/// `answerPrefix(for:)` (empty for the paper's datasets, `Item_1:` for recall, the first key for repeats).
 public enum LongGenBenchTemplate: Sendable {
     /// The paper's `build_chat_llama3_modify`: `"<<SYS>>\n " + system + " \n<</SYS>>\n\n" + prompt`
     /// (the tokenizer adds BOS; no chat header tokens, no assistant turn). methods.md §5.3.
@@ -12,7 +12,7 @@ public enum LongGenBenchTemplate: Sendable {
 
     /// The final prompt text for `record` of `dataset`.
     public func prompt(dataset: LongGenBenchDataset, record: BenchmarkRecord) -> String {
-        let prefix = dataset.answerPrefix
+        let prefix = dataset.answerPrefix(for: record)
         switch self {
         case .paper: return LongGenBenchTemplate.paperPrompt(system: dataset.paperSystemPrompt, prompt: record.prompt) + prefix
         case .chat(let format): return format(dataset.chatSystemPrompt, record.prompt) + prefix

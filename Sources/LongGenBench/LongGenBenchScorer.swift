@@ -2,10 +2,11 @@ import Foundation
 
 /// Scores LongGenBench outputs: the paper's scorer, by question index, or corrected (methods.md §5.5).
 public enum LongGenBenchScorer {
-    /// Scores one example's generated text `pred` against its `answers`. Recall has one scorer
-    /// (`RecallTask.score`) whatever `scorer` says.
+    /// Scores one example's generated text `pred` against its `answers`. The synthetic tasks have one scorer
+    /// each (`RecallTask.score`, `RepeatsTask.score`) whatever `scorer` says.
     public static func score(dataset: LongGenBenchDataset, pred: String, answers: [String], scorer: ScorerKind) -> ExampleScore {
         if dataset == .recall { return RecallTask.score(pred: pred, answers: answers) }
+        if dataset == .repeats { return RepeatsTask.score(pred: pred, answers: answers) }
         let first = dataset.firstQuestionNumber
         switch scorer {
         case .paper, .byIndex:

@@ -71,7 +71,7 @@ public enum ResultsDiscovery {
                 let name = (path as NSString).lastPathComponent
                 guard let ds = LongGenBenchDataset(rawValue: parent)
                         ?? LongGenBenchDataset.allCases.first(where: { name.hasPrefix($0.rawValue) }) else {
-                    throw LongGenBenchError("\(path): cannot tell the dataset (put the file in a gsm8k/, mmlu/, csqa/ or recall/ folder)")
+                    throw LongGenBenchError("\(path): cannot tell the dataset (put the file in a gsm8k/, mmlu/, csqa/, recall/ or repeats/ folder)")
                 }
                 files.append(classify(path, dataset: ds))
             }

@@ -44,11 +44,11 @@ public enum ScoreReport {
 
     /// The dataset columns of a table. By default the datasets some run has results for; with
     /// `paperFormat` the paper's three always (the reference layout, `-1` where a run has no file)
-    /// and `recall` when some run has recall results.
+    /// and the synthetic tasks some run has results for.
     public static func columns(_ runs: [RunScores], paperFormat: Bool = false) -> [LongGenBenchDataset] {
         let present = LongGenBenchDataset.allCases.filter { ds in runs.contains { ($0.examples[ds] ?? 0) > 0 } }
         guard paperFormat else { return present }
-        return LongGenBenchDataset.paperDatasets + (present.contains(.recall) ? [.recall] : [])
+        return LongGenBenchDataset.paperDatasets + present.filter(\.isSynthetic)
     }
 
     static func number(_ x: Double) -> String {
@@ -94,7 +94,7 @@ public enum ScoreReport {
     }
 
     /// CSV: `prefill+decoding,P,dw,dr,<dataset>...` with the datasets that have results (an empty cell
-    /// where a run has none); `paperFormat`: `gsm8k,mmlu,csqa[,recall]` with `-1`, as the reference scripts.
+    /// where a run has none); `paperFormat`: `gsm8k,mmlu,csqa` plus the synthetic tasks present, with `-1`, as the reference scripts.
     public static func csv(_ runs: [RunScores], paperFormat: Bool = false) -> String {
         let cols = columns(runs, paperFormat: paperFormat)
         var s = "prefill+decoding,P,dw,dr," + cols.map(\.rawValue).joined(separator: ",") + "\n"

@@ -13,41 +13,46 @@ func attend(query q: UnsafePointer<Float>, position: Int32, head kv: HeadKV, hea
             probs: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
     let count = kv.count
     let m: Float
-    if let keys = kv.floatKeys {
-        m = AttentionKernel.maskedScores(query: q, position: position, keys: keys, positions: kv.positions, count: count,
-                                         headDim: d, scale: scale, into: probs)
+    if let layout = kv.layout {
+        m = AttentionKernel.maskedScores(query: q, position: position, keys: kv.rawKeys, layout: layout, positions: kv.positions,
+                                         count: count, headDim: d, scale: scale, into: probs)
     } else {
-        m = AttentionKernel.maskedScoresF16(query: q, position: position, keys: kv.rawKeys, positions: kv.positions,
-                                            count: count, headDim: d, scale: scale, into: probs)
+        m = AttentionKernel.maskedScores(query: q, position: position, keys: kv.floatKeys, positions: kv.positions, count: count,
+                                         headDim: d, scale: scale, into: probs)
     }
     out.update(repeating: 0, count: d)
     guard m != -.infinity else { probs.update(repeating: 0, count: count); return }
     let sum = VectorMath.expShifted(probs, n: count, shift: m)
     let inv = 1 / sum
     for j in 0..<count { probs[j] *= inv }
-    if let values = kv.floatValues {
-        AttentionKernel.accumulateValues(probs, values: values, count: count, headDim: d, into: out)
+    if let layout = kv.layout {
+        AttentionKernel.accumulateValues(probs, values: kv.rawValues, layout: layout, count: count, headDim: d, into: out)
     } else {
-        AttentionKernel.accumulateValuesF16(probs, values: kv.rawValues, count: count, headDim: d, into: out)
+        AttentionKernel.accumulateValues(probs, values: kv.floatValues, count: count, headDim: d, into: out)
     }
 }
 
-/// The stored rows of one storage head as the two-pass attention reads them: float32 rows (an f32
-/// cache, or an f16 cache widened into a copy when the head dimension is not a multiple of 32) or the
-/// f16 rows themselves, widened in registers. Lives until `release`.
+/// The stored rows of one storage head as the two-pass attention reads them: in place, in the
+/// layer's `rowLayout` (f16 or q8_0/q4_0 rows, widened in registers), or as float32 rows (an f32
+/// cache, or an f16 cache widened into a copy when the head dimension is not a multiple of 32).
+/// Lives until `release`.
 struct HeadKV {
     let count: Int
     let positions: UnsafePointer<Int32>
-    let floatKeys: UnsafePointer<Float>?, floatValues: UnsafePointer<Float>?
+    /// The in-place layout of `rawKeys`/`rawValues`, or nil when `floatKeys`/`floatValues` are read.
+    let layout: KVRowLayout?
     let rawKeys: UnsafeRawPointer, rawValues: UnsafeRawPointer
+    let floatKeys: UnsafePointer<Float>, floatValues: UnsafePointer<Float>
     private let owned: FloatKV?
 
     init(_ layer: LayerKV, head: Int, headDim d: Int) {
         count = layer.count(head)
         positions = UnsafePointer(layer.positions(head))
         rawKeys = UnsafeRawPointer(layer.keys(head)); rawValues = UnsafeRawPointer(layer.values(head))
-        if layer.elementType == .f16 && d % 32 == 0 {
-            floatKeys = nil; floatValues = nil; owned = nil
+        layout = layer.rowLayout(headDim: d)
+        if layout != nil {
+            // Not read: the kernels take the raw rows.
+            floatKeys = UnsafePointer(layer.keys(head)); floatValues = UnsafePointer(layer.values(head)); owned = nil
         } else {
             let kv = FloatKV(layer, head: head, count: count, headDim: d)
             floatKeys = kv.keys; floatValues = kv.values; owned = kv
@@ -58,7 +63,8 @@ struct HeadKV {
 }
 
 /// Float32 views of one storage head's keys and values: the cache rows themselves (f32 cache) or a
-/// converted copy (f16 cache) that lives until `release`.
+/// converted copy (f16, q8_0, q4_0 caches) that lives until `release`. For readers that need float
+/// rows (scoring passes over the keys); attention reads the stored rows in place.
 struct FloatKV {
     let keys: UnsafePointer<Float>
     let values: UnsafePointer<Float>
@@ -69,8 +75,8 @@ struct FloatKV {
             keys = UnsafePointer(layer.keys(head)); values = UnsafePointer(layer.values(head)); owned = nil
         } else {
             let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, 2 * count * d))
-            VectorMath.halfToFloat(UnsafeRawPointer(layer.keys(head)), buffer, count: count * d)
-            VectorMath.halfToFloat(UnsafeRawPointer(layer.values(head)), buffer + count * d, count: count * d)
+            layer.floatRows(head, 0..<count, values: false, headDim: d, into: buffer)
+            layer.floatRows(head, 0..<count, values: true, headDim: d, into: buffer + count * d)
             keys = UnsafePointer(buffer); values = UnsafePointer(buffer + count * d); owned = buffer
         }
     }
@@ -78,8 +84,8 @@ struct FloatKV {
     func release() { owned?.deallocate() }
 }
 
-/// Scratch of one streaming-attention task: a float32 key/value block (for f16 caches), scores,
-/// and the running state (`m`, `l`, `o`) of its query rows.
+/// Scratch of one streaming-attention task: a float32 key/value block (for f16 caches whose rows
+/// the fused kernels cannot read), scores, and the running state (`m`, `l`, `o`) of its query rows.
 struct StreamingScratch {
     let keyBlock: UnsafeMutablePointer<Float>, valueBlock: UnsafeMutablePointer<Float>
     let scores: UnsafeMutablePointer<Float>
@@ -100,9 +106,8 @@ struct StreamingScratch {
     /// (`(query pointer, position)` per row), updating each row's state.
     func stream(_ layer: LayerKV, head sh: Int, range: Range<Int>, headDim d: Int, scale: Float,
                 rows: [(UnsafePointer<Float>, Int32)]) {
-        let half = layer.elementType == .f16
-        // f16 blocks are widened in registers by the fused kernels (head dimension a multiple of 32).
-        let fused = d % 32 == 0
+        // f16 and block-format rows are widened in registers by the fused kernels when they can read them.
+        let layout = layer.rowLayout(headDim: d)
         let keys = layer.keys(sh), values = layer.values(sh), pos = layer.positions(sh)
         var start = range.lowerBound
         var maxQuery = Int32.min
@@ -112,21 +117,22 @@ struct StreamingScratch {
             var minKey = Int32.max
             for j in start..<(start + n) { minKey = min(minKey, pos[j]) }
             if minKey <= maxQuery {
-                if half && fused {
-                    let kb = UnsafeRawPointer(keys) + 2 * start * d, vb = UnsafeRawPointer(values) + 2 * start * d
+                if let layout {
+                    let offset = start * layout.rowStride(headDim: d)
+                    let kb = UnsafeRawPointer(keys) + offset, vb = UnsafeRawPointer(values) + offset
                     for (i, r) in rows.enumerated() where minKey <= r.1 {
-                        AttentionKernel.accumulateF16(query: r.0, position: r.1, keys: kb, values: vb, positions: pos + start,
-                                                      count: n, headDim: d, scale: scale, maximum: &maxima[i], sum: &sums[i],
-                                                      out: outs + i * d, scratch: scores)
+                        AttentionKernel.accumulate(query: r.0, position: r.1, keys: kb, values: vb, layout: layout, positions: pos + start,
+                                                   count: n, headDim: d, scale: scale, maximum: &maxima[i], sum: &sums[i],
+                                                   out: outs + i * d, scratch: scores)
                     }
                 } else {
                     let kb: UnsafePointer<Float>, vb: UnsafePointer<Float>
-                    if half {
-                        VectorMath.halfToFloat(UnsafeRawPointer(keys) + 2 * start * d, keyBlock, count: n * d)
-                        VectorMath.halfToFloat(UnsafeRawPointer(values) + 2 * start * d, valueBlock, count: n * d)
-                        kb = UnsafePointer(keyBlock); vb = UnsafePointer(valueBlock)
-                    } else {
+                    if layer.elementType == .f32 {
                         kb = UnsafePointer(keys + start * d); vb = UnsafePointer(values + start * d)
+                    } else {
+                        layer.floatRows(sh, start..<(start + n), values: false, headDim: d, into: keyBlock)
+                        layer.floatRows(sh, start..<(start + n), values: true, headDim: d, into: valueBlock)
+                        kb = UnsafePointer(keyBlock); vb = UnsafePointer(valueBlock)
                     }
                     for (i, r) in rows.enumerated() where minKey <= r.1 {
                         AttentionKernel.accumulate(query: r.0, position: r.1, keys: kb, values: vb, positions: pos + start,

@@ -48,6 +48,9 @@ extension LlamaModel {
             let t = ropeTable[l]
             queriesKeysValues(w, x: x.p, rows: B, cos: ropeCos[t].p, sin: ropeSin[t].p, scratch: s)
             for (b, r) in rows.enumerated() { appendRow(b, of: s, to: r.cache.layers[l], position: Int32(r.position)) }
+            for (b, r) in rows.enumerated() where r.cache.queryWindow > 0 {
+                r.cache.recordQuery(layer: l, s.q.p + b * qDim, position: Int32(r.position))   // a method's query ring
+            }
             // Probability rows of the sequences whose decoding method ranks rows at this step (or
             // that the observer watches): those attend one by one; the others in one flash-decoding job.
             var probabilities: [UnsafeMutablePointer<Float>?] = []

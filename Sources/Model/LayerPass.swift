@@ -96,6 +96,10 @@ public final class LayerPass {
             let t0 = r.lowerBound, xr = x.p + t0 * dim
             model.queries(w, x: xr, rows: r.count, cos: ropeCos.p + t0 * half, sin: ropeSin.p + t0 * half, scratch: s, .gemm)
             keepQueries.map { ($0.p + t0 * qDim).update(from: s.q.p, count: r.count * qDim) }
+            let queryWindow = cache.isWindowed(layer: l) ? 0 : cache.queryWindow
+            for i in 0..<r.count where queryWindow > 0 && t0 + i >= n - queryWindow {
+                cache.recordQuery(layer: l, s.q.p + i * qDim, position: positions[t0 + i])   // a method's query ring
+            }
             if isPrefill, let window = c.window(layer: l) {
                 model.windowedPrefillAttention(layer: layer, window: window, q: s.q.p, queries: r, positions: positions,
                                                out: s.att.p)

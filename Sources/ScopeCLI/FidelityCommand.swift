@@ -11,6 +11,8 @@ import Tokenizer
 /// teacher-forces that output through the compressed configuration in the `--kv-type` cache, step
 /// by step; reports per-token KL(full ‖ compressed), top-1 agreement and the first step where the
 /// greedy choices differ. `--kv-type f16` without compression flags measures the f16 cache alone.
+/// `--reference-kv-type` stores the FullKV reference in another element type (e.g. `--kv-type q8_0
+/// --reference-kv-type f16`: q8_0 against the f16 cache, as llama.cpp's default cache).
 struct FidelityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fidelity",
@@ -24,6 +26,9 @@ struct FidelityCommand: ParsableCommand {
     @Option(name: .customLong("max-tokens"), parsing: .unconditional, help: "Tokens to generate with FullKV and teacher-force.")
     var maxTokens: Int = 256
 
+    @Option(name: .customLong("reference-kv-type"), help: "KV element type of the FullKV reference cache (default f32, exact).")
+    var referenceKVType: KVElementType = .f32
+
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
@@ -36,18 +41,19 @@ struct FidelityCommand: ParsableCommand {
         let prompt = try promptOptions.tokens(tokenizer)
         guard !prompt.isEmpty else { throw CLIError("the prompt encodes to no tokens") }
         let config = try compression.compressionConfig()
-        try checkContext(model, config: .fullKV, promptTokens: prompt.count, maxNewTokens: maxTokens, elementType: .f32)
-        let full = try KVCache(shape: model.cacheShape, config: .fullKV, maxNewTokens: maxTokens)
+        try checkContext(model, config: .fullKV, promptTokens: prompt.count, maxNewTokens: maxTokens, elementType: referenceKVType)
+        let full = try KVCache(shape: model.cacheShape, config: .fullKV, maxNewTokens: maxTokens, elementType: referenceKVType)
         let compressed = try modelOptions.cache(for: model, config: config, promptTokens: prompt.count, maxNewTokens: maxTokens)
         let report = try measureFidelity(model: model, tokenizer: tokenizer, prompt: prompt, maxTokens: maxTokens,
                                          full: full, compressed: compressed, sampling: sampling.options)
         if json {
             try printJSON(report.json)
         } else {
-            print(String(format: "tokens %d | KL mean %.5f max %.5f | top-1 agreement %.4f | first divergence %@ | KV peak %.2f MiB (FullKV %.2f MiB)",
+            print(String(format: "tokens %d | KL mean %.5f max %.5f | top-1 agreement %.4f | first divergence %@ | KV peak %.2f MiB (formula %.2f MiB; FullKV %.2f MiB)",
                          report.tokens, report.klMean, report.klMax, report.top1Agreement,
                          report.firstDivergence.map { "\($0)" } ?? "none",
-                         Double(report.kvBytesPeak) / 1_048_576, Double(report.fullKVBytesPeak) / 1_048_576))
+                         Double(report.kvBytesPeak) / 1_048_576, Double(report.kvBytesFormula) / 1_048_576,
+                         Double(report.fullKVBytesPeak) / 1_048_576))
         }
     }
 }
@@ -59,13 +65,15 @@ struct FidelityReport {
     var top1Agreement = 0.0
     var firstDivergence: Int?
     var kvBytesPeak = 0
+    /// The closed-form peak (`KVMemory.expectedPeakBytes`) of the compared cache for this run.
+    var kvBytesFormula = 0
     var fullKVBytesPeak = 0
     var perTokenKL: [Double] = []
 
     var json: [String: Any] {
         ["tokens": tokens, "kl_mean": klMean, "kl_max": klMax, "top1_agreement": top1Agreement,
          "first_divergence": firstDivergence.map { $0 as Any } ?? NSNull(),
-         "kv_bytes_peak": kvBytesPeak, "fullkv_kv_bytes_peak": fullKVBytesPeak, "per_token_kl": perTokenKL]
+         "kv_bytes_peak": kvBytesPeak, "kv_bytes_formula": kvBytesFormula, "fullkv_kv_bytes_peak": fullKVBytesPeak, "per_token_kl": perTokenKL]
     }
 }
 
@@ -97,6 +105,9 @@ func measureFidelity(model: LlamaModel, tokenizer: Tokenizer, prompt: [Int32], m
     report.klMax = report.perTokenKL.max() ?? 0
     report.top1Agreement = Double(agree) / Double(max(1, report.tokens))
     report.kvBytesPeak = compressed.bytesPeak
+    report.kvBytesFormula = KVMemory.expectedPeakBytes(shape: compressed.shape, config: compressed.config, promptLength: prompt.count,
+                                                       decodeSteps: report.tokens - 1, maxNewTokens: compressed.maxNewTokens,
+                                                       elementType: compressed.layers[0].elementType)
     report.fullKVBytesPeak = full.bytesPeak
     return report
 }

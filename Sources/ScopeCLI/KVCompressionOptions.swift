@@ -4,7 +4,7 @@ import KVCache
 /// The KV-compression group, on every command that runs the model with a cache it can compress:
 /// one prefill method, one decoding method, their parameters, `--semantics` and `--group-reduce`.
 struct KVCompressionOptions: ParsableArguments {
-    @Option(name: .long, help: "Prefill method (allkv is an alias of fullkv).")
+    @Option(name: .long, help: ArgumentHelp("Prefill method: \(MethodRegistry.prefillNames.joined(separator: ", ")) (`scope methods` describes each)."))
     var prefill: PrefillMethodKind = .fullKV
 
     @Option(name: .customLong("prefill-budget"), parsing: .unconditional,
@@ -23,7 +23,7 @@ struct KVCompressionOptions: ParsableArguments {
     @Option(name: .long, parsing: .unconditional, help: "PyramidKV/PyramidInfer pyramid ratio beta.")
     var beta: Int = 20
 
-    @Option(name: .long, help: "Decoding method.")
+    @Option(name: .long, help: ArgumentHelp("Decoding method: \(MethodRegistry.decodingNames.joined(separator: ", ")) (`scope methods` describes each)."))
     var decoding: DecodingMethodKind = .none
 
     @Option(name: .customLong("decoding-window"), parsing: .unconditional, help: "Decoding window dw.")
@@ -42,19 +42,44 @@ struct KVCompressionOptions: ParsableArguments {
     @Option(name: .customLong("group-reduce"), help: "GQA group score reduction in corrected semantics.")
     var groupReduce: GroupReduce = .mean
 
+    @Option(name: .long, parsing: .unconditional, help: "Compression interval in steps, for the methods that compress periodically (same as --param interval=N).")
+    var interval: Int?
+
+    @Option(name: .customLong("param"),
+            help: ArgumentHelp("A method parameter without its own flag, NAME=VALUE (repeatable; `scope methods` lists them).", valueName: "name=value"))
+    var params: [String] = []
+
     /// The validated configuration (throws a `ValidationError` naming the bad flag). `defaultBudget`
     /// is P when `--prefill-budget` is not given.
     func compressionConfig(defaultBudget: Int = 2048) throws -> CompressionConfig {
         let config = CompressionConfig(semantics: semantics, prefill: prefill, decoding: decoding,
                                        prefillBudget: prefillBudget ?? defaultBudget, window: window, kernel: kernel,
                                        pooling: pooling, beta: beta, decodingWindow: decodingWindow, recent: recent,
-                                       delta: delta, groupReduce: groupReduce)
+                                       delta: delta, groupReduce: groupReduce, parameters: try methodParameters())
         try validateConfig(config)
         return config
     }
 
     func validate() throws {
         _ = try compressionConfig()
+    }
+
+    /// `--param` values by name, plus `--interval`; a malformed or repeated one is a validation error.
+    private func methodParameters() throws -> [String: String] {
+        var values: [String: String] = [:]
+        for p in params {
+            guard let eq = p.firstIndex(of: "="), eq != p.startIndex else {
+                throw ValidationError("--param \(p): expected NAME=VALUE")
+            }
+            let name = p[..<eq].lowercased(), value = String(p[p.index(after: eq)...])
+            if values[name] != nil { throw ValidationError("--param \(name) given twice") }
+            values[name] = value
+        }
+        if let interval {
+            if values["interval"] != nil { throw ValidationError("--interval and --param interval=… both given") }
+            values["interval"] = String(interval)
+        }
+        return values
     }
 }
 

@@ -31,13 +31,13 @@ struct LongGenBenchRunCommand: ParsableCommand {
     @Option(help: "Results folder.")
     var out: String
 
-    @Option(help: "gsm8k, mmlu, csqa or recall (default: from the data file name, folder or records).")
+    @Option(help: "gsm8k, mmlu, csqa, recall or repeats (default: from the data file name, folder or records).")
     var dataset: LongGenBenchDataset?
 
-    @Option(name: .customLong("max-new-tokens"), parsing: .unconditional, help: "Tokens to generate per example (default: the paper's, 4096 for K=30, else 7950; recall: 8·K).")
+    @Option(name: .customLong("max-new-tokens"), parsing: .unconditional, help: "Tokens to generate per example (default: the paper's, 4096 for K=30, else 7950; recall: 8·K; repeats: 8·K·copies).")
     var maxNewTokens: Int?
 
-    @Option(help: "paper (the paper's <<SYS>> prompt), chat (the model's chat template) or plain (the record's prompt as it is). Default: paper; chat for recall.")
+    @Option(help: "paper (the paper's <<SYS>> prompt), chat (the model's chat template) or plain (the record's prompt as it is). Default: paper; chat for recall and repeats.")
     var template: LongGenBenchTemplateChoice?
 
     @Option(parsing: .unconditional, help: "Run only the first N examples.")
@@ -65,9 +65,9 @@ struct LongGenBenchRunCommand: ParsableCommand {
         let shardSpec = try shardSpec()
         let benchData = try LongGenBenchData.load(data, dataset: dataset)
         let maxTokens = maxNewTokens ?? LongGenBenchDataset.defaultMaxNewTokens(dataset: benchData.dataset, k: benchData.k)
-        let template = self.template ?? (benchData.dataset == .recall ? .chat : .paper)
-        if template == .paper && benchData.dataset == .recall {
-            throw ValidationError("--template paper: recall has no paper prompt (use chat or plain)")
+        let template = self.template ?? (benchData.dataset.isSynthetic ? .chat : .paper)
+        if template == .paper && benchData.dataset.isSynthetic {
+            throw ValidationError("--template paper: \(benchData.dataset.rawValue) has no paper prompt (use chat or plain)")
         }
         let config = try compression.compressionConfig()
         let engine = try makeLongGenBenchEngine(model: modelOptions, config: config, sampling: sampling.options)

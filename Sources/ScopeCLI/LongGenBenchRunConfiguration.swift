@@ -24,6 +24,8 @@ func longGenBenchRunConfiguration(model: ModelOptions, config: CompressionConfig
     }
     if config.prefill == .snapKV || config.prefill == .pyramidKV {
         fields += [("kernel", .int(config.kernel)), ("pooling", .string(config.pooling.rawValue))]
+    } else if config.decoding.info.parameters.contains(where: { $0.name == "kernel" }) {
+        fields.append(("kernel", .int(config.kernel)))
     }
     if config.prefill == .pyramidKV || config.prefill == .pyramidInfer { fields.append(("beta", .int(config.beta))) }
     fields.append(("decoding", .string(config.decoding.rawValue)))
@@ -31,6 +33,13 @@ func longGenBenchRunConfiguration(model: ModelOptions, config: CompressionConfig
         fields += [("decoding_window", .int(config.decodingWindow)), ("recent", .int(config.recent))]
         if config.decoding.usesCounters { fields.append(("delta", .int(config.resolvedDelta(maxNewTokens: maxNewTokens)))) }
     }
+    // parameters of the chosen methods that have no flag of their own (`--param`, `--interval`), defaults included
+    var extra: [(String, PythonJSON.Value)] = []
+    for p in config.prefill.info.parameters + config.decoding.info.parameters
+    where !CompressionConfig.fieldParameters.contains(p.name) && !extra.contains(where: { $0.0 == p.name }) {
+        extra.append((p.name, .string(config.parameters[p.name] ?? p.defaultValue)))
+    }
+    if !extra.isEmpty { fields.append(("method_parameters", .object(extra))) }
     if config.semantics == .corrected && (config.prefill != .fullKV || config.decoding != .none) {
         fields.append(("group_reduce", .string(config.groupReduce.rawValue)))
     }

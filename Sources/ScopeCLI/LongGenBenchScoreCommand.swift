@@ -15,7 +15,7 @@ struct LongGenBenchScoreCommand: ParsableCommand {
         any folder holding those, or single files. Shards of a run are merged. Markdown and CSV show the datasets some \
         run has results for (– or an empty cell where a run has none); --paper-format keeps the paper's three columns \
         with -1 for a dataset without a file, as the reference scripts (JSON always does). The table has a Recall \
-        column when some run has results in a recall/ folder (the synthetic task; one scorer).
+        column when some run has results in a recall/ folder and a Repeats column for repeats/ (the synthetic tasks; one scorer each).
         """)
 
     @Argument(help: "Result folders or files.")

@@ -19,7 +19,7 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "Decode activation precision: f32 (exact) or q8 (8-bit, faster, like llama.cpp).")
     var activations: ActivationPrecision = .f32
 
-    @Option(name: .customLong("kv-type"), help: "KV cache element type: f32 (exact) or f16 (half the bytes).")
+    @Option(name: .customLong("kv-type"), help: "KV cache element type: f32 (exact), f16 (half the bytes), q8_0 or q4_0 (llama.cpp's 8/4-bit blocks: 34/18 bytes per 32 values).")
     var kvType: KVElementType = .f32
 
     static let modelHelp = ArgumentHelp("GGUF model file, or the name of a known model in the cache folder (\(KnownModel.names); default: smollm2).")

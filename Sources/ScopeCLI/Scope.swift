@@ -13,19 +13,12 @@ struct Scope: AsyncParsableCommand {
             ModelsCommand.self,
             LongGenBenchCommand.self,
             ConformanceCommand.self,
+            MethodsCommand.self,
             FidelityCommand.self,
             BenchCommand.self,
             AnalyzeCommand.self,
-        ] + serveCommands
+            ServeCommand.self,
+        ]
     )
 }
 
-
-/// `scope serve`, in builds with SCOPE_SERVE=1 (Package.swift).
-extension Scope {
-    #if SCOPE_SERVE
-    static var serveCommands: [ParsableCommand.Type] { [ServeCommand.self] }
-    #else
-    static var serveCommands: [ParsableCommand.Type] { [] }
-    #endif
-}

@@ -1,5 +1,3 @@
-#if SCOPE_SERVE
-// Built only with SCOPE_SERVE=1 (see Package.swift).
 import ArgumentParser
 import Foundation
 import Generation
@@ -63,4 +61,3 @@ struct ServeCommand: AsyncParsableCommand {
         try await runner.runUntilSignalled(logger: logger)
     }
 }
-#endif

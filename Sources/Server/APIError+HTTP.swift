@@ -1,6 +1,7 @@
 import Foundation
 import Generation
 import Hummingbird
+import ServerRequests
 
 extension APIError {
     /// `Content-Type: application/json`, and `Retry-After` when set.

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ServerRequests
 
 /// One admitted generation request and how it is answered: a whole JSON response, or
 /// server-sent events (`data: {chunk}` lines and a final `data: [DONE]`). Either way the run is

@@ -1,4 +1,5 @@
 import Generation
+import ServerRequests
 
 /// How a request's generation ended.
 enum RunEnd: Sendable, Equatable {

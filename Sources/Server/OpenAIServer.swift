@@ -3,6 +3,7 @@ import Generation
 import Hummingbird
 import Logging
 import Model
+import ServerRequests
 import Tokenizer
 
 /// The OpenAI-compatible HTTP front of a `BatchScheduler`: routes, request checks, responses,

@@ -1,5 +1,6 @@
 import Foundation
 import Generation
+import ServerRequests
 
 /// OpenAI's finish reasons (`"stop"`: end of generation or a stop string; `"length"`: max tokens).
 enum OpenAIFinishReason: String, Sendable {

@@ -17,31 +17,38 @@ final class ServerMetrics: Sendable {
     private let timePerOutputToken: DurationHistogram
 
     init() {
-        generatedTokens = registry.makeCounter(name: "scope_generated_tokens_total", help: "Tokens generated, all requests.")
-        promptTokens = registry.makeCounter(name: "scope_prompt_tokens_total", help: "Prompt tokens processed, all requests.")
-        disconnected = registry.makeCounter(name: "scope_requests_disconnected_total",
-                                            help: "Generations cancelled because the client closed its connection.")
-        queueDepth = registry.makeGauge(name: "scope_queue_depth", help: "Sequences waiting for admission.")
-        running = registry.makeGauge(name: "scope_running_sequences", help: "Sequences admitted and generating.")
-        kvBytesInUse = registry.makeGauge(name: "scope_kv_bytes_in_use", help: "Measured bytes of the live KV caches.")
-        kvBytesReserved = registry.makeGauge(name: "scope_kv_bytes_reserved", help: "Worst-case KV bytes of the admitted sequences.")
-        kvBudgetBytes = registry.makeGauge(name: "scope_kv_budget_bytes", help: "The KV budget in bytes (-1: unbounded).")
+        generatedTokens = registry.makeCounter(descriptor: Self.metric("scope_generated_tokens_total", "Tokens generated, all requests."))
+        promptTokens = registry.makeCounter(descriptor: Self.metric("scope_prompt_tokens_total", "Prompt tokens processed, all requests."))
+        disconnected = registry.makeCounter(descriptor: Self.metric("scope_requests_disconnected_total",
+                                                                    "Generations cancelled because the client closed its connection."))
+        queueDepth = registry.makeGauge(descriptor: Self.metric("scope_queue_depth", "Sequences waiting for admission."))
+        running = registry.makeGauge(descriptor: Self.metric("scope_running_sequences", "Sequences admitted and generating."))
+        kvBytesInUse = registry.makeGauge(descriptor: Self.metric("scope_kv_bytes_in_use", "Measured bytes of the live KV caches."))
+        kvBytesReserved = registry.makeGauge(descriptor: Self.metric("scope_kv_bytes_reserved", "Worst-case KV bytes of the admitted sequences."))
+        kvBudgetBytes = registry.makeGauge(descriptor: Self.metric("scope_kv_budget_bytes", "The KV budget in bytes (-1: unbounded)."))
         let ttftBuckets: [Duration] = [.milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
                                        .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
                                        .seconds(10), .seconds(30), .seconds(60)]
-        timeToFirstToken = registry.makeDurationHistogram(name: "scope_time_to_first_token_seconds", buckets: ttftBuckets,
-                                                          help: "From request arrival to the first generated token.")
+        timeToFirstToken = registry.makeDurationHistogram(
+            descriptor: Self.metric("scope_time_to_first_token_seconds", "From request arrival to the first generated token."),
+            buckets: ttftBuckets)
         let tpotBuckets: [Duration] = [.milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10),
                                        .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
                                        .milliseconds(500), .seconds(1)]
-        timePerOutputToken = registry.makeDurationHistogram(name: "scope_time_per_output_token_seconds", buckets: tpotBuckets,
-                                                            help: "Mean time between output tokens of a request, after the first.")
+        timePerOutputToken = registry.makeDurationHistogram(
+            descriptor: Self.metric("scope_time_per_output_token_seconds", "Mean time between output tokens of a request, after the first."),
+            buckets: tpotBuckets)
+    }
+
+    /// A metric's descriptor under its full Prometheus name (no separate unit suffix).
+    static func metric(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 
     /// Counts one answered request by endpoint (`chat`, `completions`, `models`, ...) and HTTP status.
     func countRequest(route: String, status: Int) {
-        registry.makeCounter(name: "scope_requests_total", labels: [("route", route), ("status", String(status))],
-                             help: "HTTP requests answered, by route and status.").increment()
+        registry.makeCounter(descriptor: Self.metric("scope_requests_total", "HTTP requests answered, by route and status."),
+                             labels: [("route", route), ("status", String(status))]).increment()
     }
 
     /// Counts a generation cancelled by its client's disconnect.

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import ServerRequests
 
 /// Runs around every request: checks the API key on `/v1/...`, answers unknown routes and other
 /// framework errors in OpenAI's error shape, counts requests by route and status, and writes the

@@ -10,6 +10,8 @@ struct RandomDriver {
     let steps: Int
     var rng: SeededRandom
     var failures: [String] = []
+    /// Row storage of the driven cache; block-format rows are compared after decoding.
+    var elementType: KVElementType = .f32
 
     func key(_ l: Int, _ pos: Int, _ g: Int) -> [Float] { (0..<shape.headDim).map { Float(l * 7 + g) + Float($0) * 0.5 + Float(pos) * 1000 } }
 
@@ -32,21 +34,55 @@ struct RandomDriver {
             let physicalPositions = (0..<layer.count(s)).map { Int(layer.positions(s)[$0]) }
             check(Set(physicalPositions) == Set(pos), "\(at) head \(s): logical order does not cover the physical rows")
             for (row, p) in physicalPositions.enumerated() {
-                check(layer.values(s)[row * shape.headDim] == Float(p), "\(at) head \(s) row \(row): value not gathered with its key")
-                check(layer.keys(s)[row * shape.headDim + 1] == key(l, p, g)[1], "\(at) head \(s) row \(row): key does not belong to position \(p)")
+                check(stored(layer, s, row, values: true)[0] == stored(value(p))[0], "\(at) head \(s) row \(row): value not gathered with its key")
+                check(stored(layer, s, row, values: false)[1] == stored(key(l, p, g))[1], "\(at) head \(s) row \(row): key does not belong to position \(p)")
             }
         }
     }
 
+    func value(_ pos: Int) -> [Float] {
+        var v = [Float](repeating: 0, count: shape.headDim); v[0] = Float(pos)
+        return v
+    }
+
+    /// Row `row` of storage head `s` as floats (decoded from the cache's element type).
+    func stored(_ layer: LayerKV, _ s: Int, _ row: Int, values: Bool) -> [Float] {
+        let base = values ? layer.values(s) : layer.keys(s)
+        let d = shape.headDim
+        switch elementType {
+        case .f32: return Array(UnsafeBufferPointer(start: base + row * d, count: d))
+        case .f16:
+            let raw = UnsafeRawPointer(base + row * layer.headDim)
+            return (0..<d).map { Float(Float16(bitPattern: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) }
+        case .q8_0, .q4_0:
+            var out = [Float](repeating: 0, count: d)
+            KVBlockQuantizer.dequantizeRow(elementType, UnsafeRawPointer(base + row * layer.headDim), count: d, into: &out)
+            return out
+        }
+    }
+
+    /// `x` as the cache stores it (rounded to the element type), decoded.
+    func stored(_ x: [Float]) -> [Float] {
+        switch elementType {
+        case .f32: return x
+        case .f16: return x.map { Float(Float16($0)) }
+        case .q8_0, .q4_0:
+            var bytes = [UInt8](repeating: 0, count: elementType.rowBytes(headDim: x.count))
+            var out = [Float](repeating: 0, count: x.count)
+            bytes.withUnsafeMutableBytes { KVBlockQuantizer.quantizeRow(elementType, x, count: x.count, into: $0.baseAddress!) }
+            bytes.withUnsafeBytes { KVBlockQuantizer.dequantizeRow(elementType, $0.baseAddress!, count: x.count, into: &out) }
+            return out
+        }
+    }
+
     mutating func run() throws -> KVCache {
-        let cache = try KVCache(shape: shape, config: config, maxNewTokens: steps + 1)
+        let cache = try KVCache(shape: shape, config: config, maxNewTokens: steps + 1, elementType: elementType)
         let L = shape.layers, w = config.effectiveWindow
         let expectedPrefill = KVMemory.rowsAfterPrefill(config: config, layers: L, promptLength: n)
         for l in 0..<L {
             for pos in 0..<n {
                 for g in 0..<shape.kvHeads {
-                    var v = [Float](repeating: 0, count: shape.headDim); v[0] = Float(pos)
-                    cache.layers[l].append(kvHead: g, key: key(l, pos, g), value: v, position: Int32(pos))
+                    cache.layers[l].append(kvHead: g, key: key(l, pos, g), value: value(pos), position: Int32(pos))
                 }
             }
             let request = cache.prefillRequest(layer: l)
@@ -77,8 +113,7 @@ struct RandomDriver {
                 let layer = cache.layers[l]
                 let before = (0..<layer.storageHeads).map { positions(layer, $0) }
                 for g in 0..<shape.kvHeads {
-                    var v = [Float](repeating: 0, count: shape.headDim); v[0] = Float(pos)
-                    layer.append(kvHead: g, key: key(l, pos, g), value: v, position: Int32(pos))
+                    layer.append(kvHead: g, key: key(l, pos, g), value: value(pos), position: Int32(pos))
                 }
                 let kLen = layer.count(0)
                 let outcome: DecodeOutcome
@@ -96,7 +131,10 @@ struct RandomDriver {
                     let kept = positions(layer, s)
                     let previous = before[s] + [pos]
                     if outcome.branch == .compress || outcome.branch == .uniform || outcome.branch == .pyramid {
-                        let recentWanted = config.semantics == .corrected && config.decoding == .slm ? config.decodingWindow : dr
+                        let recentWanted = outcome.recent
+                        if [.slide, .adaptive, .discontinuous, .h2o, .pyramidInfer].contains(config.decoding) {
+                            check(recentWanted == dr, "\(at): \(outcome.recent) recent rows protected, --recent \(dr)")
+                        }
                         // reference: the last slots; corrected: the newest positions (row order is not kept there)
                         let recentRows = config.semantics == .reference ? previous.suffix(recentWanted) : previous.sorted().suffix(recentWanted)
                         check(Set(recentRows).isSubset(of: Set(kept)), "\(at) head \(s): recent rows not kept")
@@ -114,7 +152,8 @@ struct RandomDriver {
             let expected = KVMemory.rowsAfterDecoding(shape: shape, config: config, promptLength: n, decodeSteps: t + 1, maxNewTokens: steps + 1)
             check(cache.tokensPerLayer == expected, "after step \(t): rows \(cache.tokensPerLayer), formula \(expected)")
         }
-        let peak = KVMemory.expectedPeakBytes(shape: shape, config: config, promptLength: n, decodeSteps: steps, maxNewTokens: steps + 1)
+        let peak = KVMemory.expectedPeakBytes(shape: shape, config: config, promptLength: n, decodeSteps: steps, maxNewTokens: steps + 1,
+                                              elementType: elementType)
         check(cache.bytesPeak == peak, "bytesPeak \(cache.bytesPeak), formula \(peak)")
         let storageHeads = config.semantics == .reference ? shape.queryHeads : shape.kvHeads
         check(cache.bytesCurrent == cache.tokensPerLayer.reduce(0, +) * storageHeads * cache.rowBytes, "bytesCurrent does not match the rows")
@@ -129,7 +168,9 @@ struct PropertyTests {
         let shape = CacheShape(layers: Int.random(in: 1...4, using: &rng), queryHeads: g * r, kvHeads: g,
                                headDim: [4, 8, 12].randomElement(using: &rng)!)
         let semantics = Semantics.allCases.randomElement(using: &rng)!
-        let prefill = PrefillMethodKind.allCases.randomElement(using: &rng)!
+        // reference semantics: only the methods the SCOPE code has
+        let prefill = PrefillMethodKind.allCases.filter { semantics == .corrected || !CompressionConfig.referenceAccepts($0).isEmpty }
+            .randomElement(using: &rng)!
         let decoding = semantics == .reference
             ? CompressionConfig.referenceAccepts(prefill).randomElement(using: &rng)!
             : DecodingMethodKind.allCases.randomElement(using: &rng)!

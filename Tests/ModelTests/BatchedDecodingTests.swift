@@ -60,7 +60,7 @@ struct BatchedDecodingTests {
         throw GenerationError("stream of sequence \(handle.id) ended without .finished")
     }
 
-    @Test("decodeStep: each row's hidden state is bit-identical to decoding that sequence alone (f32 and q8 activations, f32 and f16 KV)",
+    @Test("decodeStep: each row's hidden state is bit-identical to decoding that sequence alone (f32 and q8 activations, every KV element type)",
           .enabled(if: engine != nil, "the default model is unavailable (scripts/fetch-model.sh)"))
     func decodeStepRowsEqualAlone() throws {
         let (model, tokenizer) = Self.engine!

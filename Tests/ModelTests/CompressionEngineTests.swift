@@ -43,7 +43,8 @@ struct CompressionEngineTests {
                 }
             }
         }
-        #expect(checked == 21 + 42)  // reference: 4+4+4+5+2+2 accepted pairs; corrected: 6 × 7
+        // reference: 4+4+4+5+2+2 accepted pairs of the SCOPE classes; corrected: every registered prefill × decoding
+        #expect(checked == 21 + PrefillMethodKind.allCases.count * DecodingMethodKind.allCases.count)
     }
 
     @Test("kv_bytes_peak equals the closed-form formula, and corrected semantics stores 1/group of reference")

@@ -1,9 +1,10 @@
 import Foundation
+import ScopeTestSupport
 import NIOHTTP1
 import Testing
 
 /// Every kind of bad request gets a 4xx in OpenAI's error shape and leaves the server serving.
-@Suite(.serialized, .enabled(if: TestModel.available, "the default model is not available (scripts/fetch-model.sh)"))
+@Suite(.serialized, .needsDefaultModel)
 struct BadInputTests {
     static let chat = "/v1/chat/completions"
     static var messages: [[String: Any]] { [["role": "user", "content": "Hi"]] }
@@ -80,12 +81,16 @@ struct BadInputTests {
                              status: 400, param: "top_p")
             Self.expectError(try await s.send(.POST, Self.chat, json: Self.body(["messages": Self.messages, "temperature": 3])),
                              status: 400, param: "temperature")
-            let context = TestModel.loaded!.model.config.contextLength
+            let context = try TestModel.loaded().model.config.contextLength
             let r = try await s.send(.POST, Self.chat, json: Self.body(["messages": Self.messages, "max_tokens": context]))
             // The prompt's length: both numbers appear in the message, as OpenAI words it.
             let promptLength = try TestModel.chatTokens("Hi").count
             Self.expectError(r, status: 400, param: "messages", code: "context_length_exceeded",
                              messageContains: ["\(context)", "\(promptLength) in the messages", "\(context) in the completion"])
+            // prompt + max_tokens past Int.max: refused the same way, not an overflow.
+            let huge = try await s.send(.POST, Self.chat, json: Self.body(["messages": Self.messages, "max_tokens": Int.max]))
+            Self.expectError(huge, status: 400, param: "messages", code: "context_length_exceeded",
+                             messageContains: ["more than \(Int.max)", "\(Int.max) in the completion"])
         }
     }
 

@@ -5,7 +5,7 @@ import Testing
 
 /// Chat and completions over HTTP, checked against the engine's `Generator` on the same prompt and
 /// compression (greedy decoding must give the same tokens).
-@Suite(.serialized, .enabled(if: TestModel.available, "the default model is not available (scripts/fetch-model.sh)"))
+@Suite(.serialized, .needsDefaultModel)
 struct GenerationTests {
     static let question = "Name three colours of the rainbow."
     /// A compression that really compresses this short prompt and the generated tokens.
@@ -60,7 +60,7 @@ struct GenerationTests {
     }
 
     @Test func completionsFromTextAndFromTokenList() async throws {
-        let tokenizer = TestModel.loaded!.tokenizer
+        let tokenizer = try TestModel.loaded().tokenizer
         let prompt = "The capital of France is"
         let ids = tokenizer.encode(prompt, addSpecial: true, parseSpecial: true)
         let reference = try TestModel.reference(prompt: ids, maxTokens: 12, skipSpecial: false)
@@ -134,7 +134,7 @@ struct GenerationTests {
         }
     }
 
-    @Test(.enabled(if: ScopeExecutable.path != nil, "the scope executable is not built"))
+    @Test(.needsScopeExecutable)
     func chatEqualsScopeGenerate() async throws {
         let flags = ["--prefill", "h2o", "--prefill-budget", "16", "--window", "4", "--decoding", "slide",
                      "--decoding-window", "12", "--recent", "4"]

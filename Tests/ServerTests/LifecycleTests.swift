@@ -1,31 +1,30 @@
-import AsyncHTTPClient
 import Foundation
+import ScopeTestSupport
 import NIOCore
 import Testing
 
 /// Disconnects, metrics and graceful shutdown.
-@Suite(.serialized, .enabled(if: TestModel.available, "the default model is not available (scripts/fetch-model.sh)"))
+@Suite(.serialized, .needsDefaultModel)
 struct LifecycleTests {
     /// A prompt the model keeps continuing (counting), so only a cancellation ends it early.
     static var endless: [String: Any] { ["prompt": "1, 2, 3, 4, 5, 6, 7, 8,", "max_tokens": 4000] }
 
     @Test func streamingClientDisconnectFreesTheSequence() async throws {
         try await TestServer.with { s in
-            var request = HTTPClientRequest(url: s.base + "/v1/completions")
-            request.method = .POST
             var body = Self.endless
             body["stream"] = true
-            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+            let json = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body))
             let (firstChunk, gotFirst) = AsyncStream.makeStream(of: Int.self)
             let reader = Task {
-                let response = try await s.client.execute(request, timeout: .seconds(300))
-                gotFirst.yield(Int(response.status.code))
-                for try await _ in response.body {}
+                try await TestHTTPClient.exchange(port: s.port, method: .POST, path: "/v1/completions", body: json) { response in
+                    gotFirst.yield(response.status)
+                    while try await response.nextChunk() != nil {}
+                }
             }
             var iterator = firstChunk.makeAsyncIterator()
             #expect(await iterator.next() == 200)
             #expect(try await s.waitForMetrics { $0["scope_running_sequences"] == 1 })
-            // Give up on the response: AsyncHTTPClient closes the connection.
+            // Give up on the response: the client closes the connection.
             reader.cancel()
             #expect(try await s.waitForMetrics {
                 $0["scope_running_sequences"] == 0 && $0["scope_kv_bytes_in_use"] == 0 && $0["scope_requests_disconnected_total"] == 1
@@ -36,10 +35,10 @@ struct LifecycleTests {
 
     @Test func waitingClientDisconnectFreesTheSequence() async throws {
         try await TestServer.with { s in
-            var request = HTTPClientRequest(url: s.base + "/v1/completions")
-            request.method = .POST
-            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: Self.endless)))
-            let waiting = Task { try await s.client.execute(request, timeout: .seconds(300)) }
+            let json = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: Self.endless))
+            let waiting = Task {
+                try await TestHTTPClient.exchange(port: s.port, method: .POST, path: "/v1/completions", body: json) { $0.status }
+            }
             #expect(try await s.waitForMetrics { $0["scope_running_sequences"] == 1 })
             waiting.cancel()
             #expect(try await s.waitForMetrics {
@@ -86,9 +85,9 @@ struct LifecycleTests {
         }
         #expect(finish == "length")
         // Nothing listens any more.
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(outcome.1)/health")
-        request.method = .GET
-        await #expect(throws: (any Error).self) { _ = try await HTTPClient.shared.execute(request, timeout: .seconds(5)) }
+        await #expect(throws: (any Error).self) {
+            _ = try await TestHTTPClient.exchange(port: outcome.1, method: .GET, path: "/health") { $0.status }
+        }
     }
 
     @Test func gracefulShutdownCancelsWhatOutlivesTheGrace() async throws {

@@ -2,6 +2,7 @@ import Foundation
 import Generation
 import KVCache
 @testable import Server
+import ServerRequests
 import Testing
 
 /// The pure parts of the server: stop-string matching, request reading, `kv_compression`.
@@ -122,5 +123,19 @@ struct KVCompressionFieldTests {
         }
         #expect(KVCompressionField.renamingFlags("--decoding-window (4) must be larger than --recent (8)")
                     == "kv_compression.decoding_window (4) must be larger than kv_compression.recent (8)")
+    }
+
+    /// Integers past `maxInteger` would let the admission bound (rows × layers × heads × row bytes) overflow.
+    @Test func hugeIntegersAreRefused() {
+        for field in ["prefill_budget", "window", "decoding_window", "recent", "kernel", "beta", "delta"] {
+            do {
+                _ = try Self.resolve(#"{"prefill": "h2o", "semantics": "reference", "\#(field)": \#(1 << 40)}"#)
+                Issue.record("\(field) = 2^40 was accepted")
+            } catch {
+                #expect(error.status == 400 && error.param == "kv_compression.\(field)", "\(error)")
+                #expect(error.message.contains("\(KVCompressionField.maxInteger)"), "\(error.message)")
+            }
+        }
+        #expect(throws: Never.self) { try Self.resolve(#"{"prefill": "h2o", "prefill_budget": \#(KVCompressionField.maxInteger)}"#) }
     }
 }

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import Generation
 import GGUF
@@ -12,19 +11,24 @@ import Server
 import ServiceLifecycle
 import Tokenizer
 
-/// The default model, loaded once for all server tests (nil when it cannot be fetched).
+/// The default model, loaded once for all server tests. The suites carry `.needsDefaultModel`, so a
+/// missing model is a visible skip (a failure under SCOPE_REQUIRE_PREREQUISITES=1), never an early return.
 enum TestModel {
-    static let loaded: (model: LlamaModel, tokenizer: Tokenizer)? = {
-        guard let path = DefaultModel.path(), let file = try? GGUFFile(path: path),
-              let model = try? LlamaModel(file: file), let tokenizer = try? Tokenizer(gguf: file) else { return nil }
-        return (model, tokenizer)
-    }()
-    static var available: Bool { loaded != nil }
+    private static let cached = Result { () throws -> (model: LlamaModel, tokenizer: Tokenizer) in
+        guard let path = DefaultModel.path() else {
+            throw TestServerError("the default model \(DefaultModel.fileName) is not available (scripts/fetch-model.sh)")
+        }
+        let file = try GGUFFile(path: path)
+        return (try LlamaModel(file: file), try Tokenizer(gguf: file))
+    }
+
+    /// The model and its tokenizer; throws (failing the test) when the model cannot be loaded.
+    static func loaded() throws -> (model: LlamaModel, tokenizer: Tokenizer) { try cached.get() }
 
     /// The greedy reference: `Generator` (what `scope generate` runs) on one sequence.
     static func reference(prompt: [Int32], maxTokens: Int, compression: CompressionConfig = .fullKV,
                           skipSpecial: Bool = true) throws -> GenerationResult {
-        let (model, tokenizer) = loaded!
+        let (model, tokenizer) = try loaded()
         let cache = try KVCache(shape: model.cacheShape, config: compression, maxNewTokens: maxTokens)
         return try Generator(model: model, tokenizer: tokenizer)
             .generate(prompt: prompt, maxTokens: maxTokens, cache: cache, skipSpecialInText: skipSpecial)
@@ -32,7 +36,7 @@ enum TestModel {
 
     /// Chat prompt ids as `scope generate --chat` builds them.
     static func chatTokens(_ user: String) throws -> [Int32] {
-        let tokenizer = loaded!.tokenizer
+        let tokenizer = try loaded().tokenizer
         let text = try tokenizer.chatTemplate().render([.user(user)], addGenerationPrompt: true)
         return tokenizer.encode(text, addSpecial: true, parseSpecial: true)
     }
@@ -42,14 +46,11 @@ enum TestModel {
 struct TestServer: Sendable {
     let port: Int
     let group: ServiceGroup
-    let client = HTTPClient.shared
-
-    var base: String { "http://127.0.0.1:\(port)" }
 
     static func with<T: Sendable>(parallel: Int = 4, kvBudgetBytes: Int? = nil, maxQueue: Int? = 64, apiKey: String? = nil,
                                   maxBodyBytes: Int = 1 << 20, shutdownGrace: Duration = .seconds(30),
                                   _ body: (TestServer) async throws -> T) async throws -> T {
-        let (model, tokenizer) = TestModel.loaded!
+        let (model, tokenizer) = try TestModel.loaded()
         let scheduler = try BatchScheduler(model: model, tokenizer: tokenizer, parallel: parallel, kvBudgetBytes: kvBudgetBytes,
                                        maxQueue: maxQueue)
         var logger = Logger(label: "scope.serve.test")
@@ -79,18 +80,13 @@ struct TestServer: Sendable {
     }
 
     /// One request; the whole body as text.
-    func send(_ method: HTTPMethod = .POST, _ path: String, json: String? = nil, headers: [(String, String)] = [],
-              timeout: TimeAmount = .seconds(300)) async throws -> (status: Int, headers: HTTPHeaders, body: String) {
-        var request = HTTPClientRequest(url: base + path)
-        request.method = method
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if let json {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: json))
+    func send(_ method: HTTPMethod = .POST, _ path: String, json: String? = nil, headers: [(String, String)] = [])
+        async throws -> (status: Int, headers: HTTPHeaders, body: String) {
+        let all = json == nil ? headers : headers + [("Content-Type", "application/json")]
+        return try await TestHTTPClient.exchange(port: port, method: method, path: path, headers: all,
+                                                 body: json.map { ByteBuffer(string: $0) }) { response in
+            (response.status, response.headers, try await response.text())
         }
-        let response = try await client.execute(request, timeout: timeout)
-        let body = try await response.body.collect(upTo: 64 << 20)
-        return (Int(response.status.code), response.headers, String(buffer: body))
     }
 
     /// A JSON request decoded to a dictionary.

@@ -66,7 +66,7 @@ public enum KVConformance {
                 throw ConformanceError.malformed(name, "pyramid_prefill[\(i)]: unknown method '\(c.method)'")
             }
             let config = CompressionConfig(semantics: .reference, prefill: method, prefillBudget: c.P, window: c.w, beta: c.beta)
-            let policy = PrefillPolicy(config: config)
+            let policy = method.method.init(config: config)
             let at = "pyramid_prefill[\(i)] \(c.method) P=\(c.P) w=\(c.w) n=\(c.q_len)"
             let info = PyramidBudget.prefill(P: c.P, w: c.w, n: c.q_len, layers: c.L, layer: 0, beta: c.beta).info
             r.expect(info, PyramidBudget.Info(minNum: c.budget_info.min_num, maxNum: c.budget_info.max_num,
@@ -91,35 +91,36 @@ public enum KVConformance {
         }
         for (i, c) in file.pyramidinfer_decode.enumerated() {
             let at = "pyramidinfer_decode[\(i)] P=\(c.P) dws=\(c.dws) dr=\(c.dr)"
-            let policy = DecodingPolicy(method: .pyramidInfer, dw: c.dws, dr: c.dr, delta: 1, layers: c.L, reference: true)
+            let config = CompressionConfig(semantics: .reference, prefill: .pyramidInfer, decoding: .pyramidInfer, decodingWindow: c.dws, recent: c.dr)
+            let policy = PyramidInferDecoding(DecodingContext(config: config, delta: 1, layers: c.L))
             var budgets: [Int] = []
             for l in 0..<c.L {
                 var counters = ReferenceCounters.Counters()
-                budgets.append(policy.plan(layer: l, kLen: 0, Pd: c.P, counters: &counters).budget ?? -1)
+                budgets.append(policy.plan(layer: l, kLen: 0, Pd: c.P, position: 0, counters: &counters).budget ?? -1)
             }
             r.expect(budgets, c.budgets_per_layer, "\(at) budgets_per_layer")
             var counters = ReferenceCounters.Counters()
-            r.expect(policy.plan(layer: 0, kLen: c.threshold_compress - 1, Pd: c.P, counters: &counters).branch, .belowThreshold, "\(at) below threshold_compress")
-            let atThreshold = policy.plan(layer: 0, kLen: c.threshold_compress, Pd: c.P, counters: &counters)
+            r.expect(policy.plan(layer: 0, kLen: c.threshold_compress - 1, Pd: c.P, position: 0, counters: &counters).branch, .belowThreshold, "\(at) below threshold_compress")
+            let atThreshold = policy.plan(layer: 0, kLen: c.threshold_compress, Pd: c.P, position: 0, counters: &counters)
             r.expect(atThreshold.branch, c.threshold_compress < c.threshold_pyramid_branch ? .uniform : .pyramid, "\(at) at threshold_compress")
             if atThreshold.branch == .uniform {
                 r.expect(atThreshold.k + atThreshold.recent, c.uniform_keep_total, "\(at) uniform_keep_total")
             }
-            r.expect(policy.plan(layer: 0, kLen: c.threshold_pyramid_branch, Pd: c.P, counters: &counters).branch, .pyramid, "\(at) at threshold_pyramid_branch")
+            r.expect(policy.plan(layer: 0, kLen: c.threshold_pyramid_branch, Pd: c.P, position: 0, counters: &counters).branch, .pyramid, "\(at) at threshold_pyramid_branch")
         }
         for (i, c) in file.adaptive_schedule.enumerated() {
             let at = "adaptive_schedule[\(i)] T=\(c.max_new_tokens) dws=\(c.dws)"
             let config = CompressionConfig(semantics: .reference, prefill: .h2o, decoding: .adaptive, decodingWindow: c.dws, recent: c.dr)
             let delta = config.resolvedDelta(maxNewTokens: c.max_new_tokens)
             r.expect(delta, c.delta, "\(at) delta")
-            let policy = DecodingPolicy(method: .adaptive, dw: c.dws, dr: c.dr, delta: delta, layers: c.L, reference: true)
+            let policy = AdaptiveDecoding(DecodingContext(config: config, delta: delta, layers: c.L))
             for (key, want) in c.adaptive_dws_at_counter.sorted(by: { $0.key < $1.key }) {
                 guard let s = Int(key) else { throw ConformanceError.malformed(name, "adaptive_schedule[\(i)]: counter key '\(key)' is not an integer") }
                 var counters = ReferenceCounters.Counters(S: s)
-                r.expect(policy.plan(layer: 0, kLen: 0, Pd: 0, counters: &counters).dws, want, "\(at) dws at S=\(s)")
+                r.expect(policy.plan(layer: 0, kLen: 0, Pd: 0, position: 0, counters: &counters).dws, want, "\(at) dws at S=\(s)")
             }
             var last = ReferenceCounters.Counters(S: (c.max_new_tokens - 2) * c.L)
-            r.expect(policy.plan(layer: 0, kLen: 0, Pd: 0, counters: &last).dws, c.dws_at_last_decoding_pass, "\(at) dws at last pass")
+            r.expect(policy.plan(layer: 0, kLen: 0, Pd: 0, position: 0, counters: &last).dws, c.dws_at_last_decoding_pass, "\(at) dws at last pass")
         }
         return r
     }

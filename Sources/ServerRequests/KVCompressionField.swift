@@ -6,22 +6,26 @@ import KVCache
 /// left out take the server's defaults (its command-line flags). Method names are parsed by the
 /// KVCache name parsers the CLI uses and the result is checked by `CompressionConfig.validate()`,
 /// so names, aliases and checks are the CLI's.
-struct KVCompressionField: Sendable, Equatable {
-    var names: [String: String] = [:]
-    var integers: [String: Int] = [:]
+package struct KVCompressionField: Sendable, Equatable {
+    package var names: [String: String] = [:]
+    package var integers: [String: Int] = [:]
 
     /// Field names, the CLI flag each corresponds to, and whether the value is a name (else an integer).
-    static let fields: [(name: String, flag: String, isName: Bool)] = [
+    package static let fields: [(name: String, flag: String, isName: Bool)] = [
         ("prefill", "--prefill", true), ("prefill_budget", "--prefill-budget", false), ("window", "--window", false),
         ("kernel", "--kernel", false), ("pooling", "--pooling", true), ("beta", "--beta", false),
         ("decoding", "--decoding", true), ("decoding_window", "--decoding-window", false), ("recent", "--recent", false),
         ("delta", "--delta", false), ("semantics", "--semantics", true), ("group_reduce", "--group-reduce", true),
     ]
 
-    init() {}
+    /// The largest integer a field takes: far above any context length, and small enough that the
+    /// scheduler's worst-case KV bytes (rows × layers × heads × row bytes) cannot overflow.
+    package static let maxInteger = 1 << 24
+
+    package init() {}
 
     /// Reads the object, rejecting unknown fields and values of the wrong JSON type.
-    init(_ value: JSONValue) throws(APIError) {
+    package init(_ value: JSONValue) throws(APIError) {
         let object = try JSONFields(value, name: "kv_compression", prefix: "kv_compression.")
         let known = Set(Self.fields.map(\.name))
         for key in object.values.keys.sorted() where !known.contains(key) {
@@ -36,13 +40,17 @@ struct KVCompressionField: Sendable, Equatable {
                     throw .invalid("kv_compression.\(field.name) must be \(i < 0 ? "≥ 0" : "≥ 1"), got \(i)",
                                    param: "kv_compression.\(field.name)", code: "invalid_kv_compression")
                 }
+                if i > Self.maxInteger {
+                    throw .invalid("kv_compression.\(field.name) must be at most \(Self.maxInteger), got \(i)",
+                                   param: "kv_compression.\(field.name)", code: "invalid_kv_compression")
+                }
                 integers[field.name] = i
             }
         }
     }
 
     /// The configuration: `defaults` with this object's fields applied, validated.
-    func resolve(over defaults: CompressionConfig) throws(APIError) -> CompressionConfig {
+    package func resolve(over defaults: CompressionConfig) throws(APIError) -> CompressionConfig {
         var config = defaults
         func unknown(_ field: String, _ value: String, _ known: [String]) -> APIError {
             .invalid("kv_compression.\(field): unknown value '\(value)' (\(known.joined(separator: ", ")))",
@@ -84,7 +92,7 @@ struct KVCompressionField: Sendable, Equatable {
     }
 
     /// `CompressionConfig.validate()` names CLI flags; a request names fields (`--prefill-budget` → `kv_compression.prefill_budget`).
-    static func renamingFlags(_ message: String) -> String {
+    package static func renamingFlags(_ message: String) -> String {
         var text = message
         // Longest flags first so `--decoding-window` is not taken for `--decoding`.
         for field in fields.sorted(by: { $0.flag.count > $1.flag.count }) {

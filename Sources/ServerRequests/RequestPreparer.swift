@@ -5,13 +5,20 @@ import Tokenizer
 /// Turns a checked request body into a scheduler request: applies the chat template or encodes
 /// the prompt, resolves the compression over the server's default, and checks the prompt and
 /// `max_tokens` against the model's context (OpenAI's 400 naming both numbers).
-struct RequestPreparer: Sendable {
-    let tokenizer: Tokenizer
-    let contextLength: Int
-    let vocabularySize: Int
-    let defaultCompression: CompressionConfig
+package struct RequestPreparer: Sendable {
+    package let tokenizer: Tokenizer
+    package let contextLength: Int
+    package let vocabularySize: Int
+    package let defaultCompression: CompressionConfig
 
-    func prepare(_ request: CompletionRequest) throws(APIError) -> SequenceRequest {
+    package init(tokenizer: Tokenizer, contextLength: Int, vocabularySize: Int, defaultCompression: CompressionConfig) {
+        self.tokenizer = tokenizer
+        self.contextLength = contextLength
+        self.vocabularySize = vocabularySize
+        self.defaultCompression = defaultCompression
+    }
+
+    package func prepare(_ request: CompletionRequest) throws(APIError) -> SequenceRequest {
         let prompt = try promptTokens(request.prompt)
         guard !prompt.isEmpty else { throw .invalid("the prompt encodes to no tokens", param: promptParam(request)) }
         if prompt.count >= contextLength {
@@ -19,9 +26,11 @@ struct RequestPreparer: Sendable {
                            param: promptParam(request), code: "context_length_exceeded")
         }
         let maxTokens = request.maxTokens ?? (contextLength - prompt.count)
-        if prompt.count + maxTokens > contextLength {
+        if maxTokens > contextLength - prompt.count {
             let param = request.endpoint == .chat ? "messages" : "prompt"
-            throw .invalid("This model's maximum context length is \(contextLength) tokens. However, you requested \(prompt.count + maxTokens) tokens (\(prompt.count) in the \(param), \(maxTokens) in the completion). Please reduce the length of the \(param) or completion.",
+            // prompt + max_tokens may not fit in an Int (max_tokens is any positive JSON integer).
+            let total = maxTokens > Int.max - prompt.count ? "more than \(Int.max)" : "\(prompt.count + maxTokens)"
+            throw .invalid("This model's maximum context length is \(contextLength) tokens. However, you requested \(total) tokens (\(prompt.count) in the \(param), \(maxTokens) in the completion). Please reduce the length of the \(param) or completion.",
                            param: param, code: "context_length_exceeded")
         }
         let compression = try request.compression.resolve(over: defaultCompression)
@@ -35,7 +44,7 @@ struct RequestPreparer: Sendable {
     /// The prompt's ids: a chat goes through the model's chat template (with BOS when the
     /// vocabulary asks for it and the rendered text does not already begin with it, as
     /// `scope generate --chat` does); text is encoded with special-token text recognised.
-    func promptTokens(_ prompt: CompletionRequest.Prompt) throws(APIError) -> [Int32] {
+    package func promptTokens(_ prompt: CompletionRequest.Prompt) throws(APIError) -> [Int32] {
         switch prompt {
         case .chat(let messages):
             let text: String

@@ -2,7 +2,7 @@ import Foundation
 
 /// A parsed JSON value. Requests are read through it so every field's type is checked by hand and a
 /// wrong type is answered with a message naming the field, the expected type and the type sent.
-enum JSONValue: Sendable, Equatable, Decodable {
+package enum JSONValue: Sendable, Equatable, Decodable {
     case null
     case bool(Bool)
     case integer(Int)
@@ -11,7 +11,7 @@ enum JSONValue: Sendable, Equatable, Decodable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null; return }
         if let b = try? c.decode(Bool.self) { self = .bool(b); return }
@@ -23,7 +23,7 @@ enum JSONValue: Sendable, Equatable, Decodable {
     }
 
     /// Parses a request body; malformed JSON is a 400.
-    static func parse(_ data: Data) throws(APIError) -> JSONValue {
+    package static func parse(_ data: Data) throws(APIError) -> JSONValue {
         do {
             return try JSONDecoder().decode(JSONValue.self, from: data)
         } catch {
@@ -32,7 +32,7 @@ enum JSONValue: Sendable, Equatable, Decodable {
     }
 
     /// The JSON type's name, for error messages.
-    var typeName: String {
+    package var typeName: String {
         switch self {
         case .null: return "null"
         case .bool: return "boolean"
@@ -47,12 +47,12 @@ enum JSONValue: Sendable, Equatable, Decodable {
 
 /// Typed access to a JSON object's fields: absent and `null` read as nil; any other type than the
 /// one asked for is a 400 naming the field (`param` is the field's path).
-struct JSONFields {
-    let values: [String: JSONValue]
+package struct JSONFields {
+    package let values: [String: JSONValue]
     /// The path of this object in the request (`""` at the top, `"kv_compression."` inside it).
-    let prefix: String
+    package let prefix: String
 
-    init(_ value: JSONValue, name: String, prefix: String = "") throws(APIError) {
+    package init(_ value: JSONValue, name: String, prefix: String = "") throws(APIError) {
         guard case .object(let values) = value else {
             let what = name.isEmpty ? "The request body" : name
             throw .invalid("\(what) must be a JSON object, got \(value.typeName)", param: name.isEmpty ? nil : name)
@@ -61,24 +61,24 @@ struct JSONFields {
         self.prefix = prefix
     }
 
-    func path(_ key: String) -> String { prefix + key }
+    package func path(_ key: String) -> String { prefix + key }
 
-    func value(_ key: String) -> JSONValue? {
+    package func value(_ key: String) -> JSONValue? {
         guard let v = values[key], v != .null else { return nil }
         return v
     }
 
-    func wrongType(_ key: String, expected: String, got: JSONValue) -> APIError {
+    package func wrongType(_ key: String, expected: String, got: JSONValue) -> APIError {
         .invalid("'\(path(key))' must be \(expected), got \(got.typeName)", param: path(key), code: "invalid_type")
     }
 
-    func string(_ key: String) throws(APIError) -> String? {
+    package func string(_ key: String) throws(APIError) -> String? {
         guard let v = value(key) else { return nil }
         guard case .string(let s) = v else { throw wrongType(key, expected: "a string", got: v) }
         return s
     }
 
-    func integer(_ key: String) throws(APIError) -> Int? {
+    package func integer(_ key: String) throws(APIError) -> Int? {
         guard let v = value(key) else { return nil }
         switch v {
         case .integer(let i): return i
@@ -87,7 +87,7 @@ struct JSONFields {
         }
     }
 
-    func number(_ key: String) throws(APIError) -> Double? {
+    package func number(_ key: String) throws(APIError) -> Double? {
         guard let v = value(key) else { return nil }
         switch v {
         case .integer(let i): return Double(i)
@@ -96,7 +96,7 @@ struct JSONFields {
         }
     }
 
-    func bool(_ key: String) throws(APIError) -> Bool? {
+    package func bool(_ key: String) throws(APIError) -> Bool? {
         guard let v = value(key) else { return nil }
         guard case .bool(let b) = v else { throw wrongType(key, expected: "a boolean", got: v) }
         return b

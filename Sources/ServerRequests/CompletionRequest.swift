@@ -9,30 +9,30 @@ public enum Endpoint: String, Sendable {
 
 /// A `/v1/chat/completions` or `/v1/completions` body, read and checked field by field (no model
 /// needed yet; the prompt's length against the context is checked once it is tokenized).
-struct CompletionRequest: Sendable, Equatable {
-    enum Prompt: Sendable, Equatable {
+package struct CompletionRequest: Sendable, Equatable {
+    package enum Prompt: Sendable, Equatable {
         case chat([ChatMessage])
         case text(String)
         case tokens([Int32])
     }
 
-    var endpoint: Endpoint
-    var model: String?
-    var prompt: Prompt
+    package var endpoint: Endpoint
+    package var model: String?
+    package var prompt: Prompt
     /// `max_completion_tokens`, else `max_tokens`; nil: up to the context length.
-    var maxTokens: Int?
-    var sampling: SamplingOptions
-    var stop: [String]
-    var stream: Bool
-    var includeUsage: Bool
-    var compression: KVCompressionField
+    package var maxTokens: Int?
+    package var sampling: SamplingOptions
+    package var stop: [String]
+    package var stream: Bool
+    package var includeUsage: Bool
+    package var compression: KVCompressionField
     /// `ignore_eos` (llama.cpp's extension, used by load benchmarks): generate exactly the max tokens.
-    var ignoreEndOfGeneration: Bool
+    package var ignoreEndOfGeneration: Bool
 
     /// At most this many stop strings (OpenAI's limit).
-    static let maxStopStrings = 4
+    package static let maxStopStrings = 4
 
-    init(endpoint: Endpoint, body: JSONValue) throws(APIError) {
+    package init(endpoint: Endpoint, body: JSONValue) throws(APIError) {
         let f = try JSONFields(body, name: "")
         self.endpoint = endpoint
         model = try f.string("model")
@@ -87,7 +87,7 @@ struct CompletionRequest: Sendable, Equatable {
     }
 
     /// `messages`: a non-empty array of `{role, content}`; content is a string or an array of text parts.
-    static func messages(_ f: JSONFields) throws(APIError) -> [ChatMessage] {
+    package static func messages(_ f: JSONFields) throws(APIError) -> [ChatMessage] {
         guard let value = f.value("messages") else {
             throw .invalid("you must provide a 'messages' parameter", param: "messages", code: "missing_required_parameter")
         }
@@ -114,7 +114,7 @@ struct CompletionRequest: Sendable, Equatable {
     }
 
     /// A message's content: a string, or an array of `{"type": "text", "text": ...}` parts (joined).
-    static func contentText(_ value: JSONValue, path: String) throws(APIError) -> String {
+    package static func contentText(_ value: JSONValue, path: String) throws(APIError) -> String {
         switch value {
         case .string(let s):
             return s
@@ -136,7 +136,7 @@ struct CompletionRequest: Sendable, Equatable {
     }
 
     /// `prompt`: a string, a list of token ids, or a list holding one string.
-    static func completionPrompt(_ f: JSONFields) throws(APIError) -> Prompt {
+    package static func completionPrompt(_ f: JSONFields) throws(APIError) -> Prompt {
         guard let value = f.value("prompt") else {
             throw .invalid("you must provide a 'prompt' parameter", param: "prompt", code: "missing_required_parameter")
         }
@@ -165,7 +165,7 @@ struct CompletionRequest: Sendable, Equatable {
     }
 
     /// `stop`: a string or a list of up to four non-empty strings.
-    static func stopStrings(_ f: JSONFields) throws(APIError) -> [String] {
+    package static func stopStrings(_ f: JSONFields) throws(APIError) -> [String] {
         guard let value = f.value("stop") else { return [] }
         var list: [String] = []
         switch value {

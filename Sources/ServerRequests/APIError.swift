@@ -28,7 +28,7 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(status) \(type): \(message)" }
 
     /// A 400 naming the field at fault.
-    static func invalid(_ message: String, param: String? = nil, code: String? = nil) -> APIError {
+    package static func invalid(_ message: String, param: String? = nil, code: String? = nil) -> APIError {
         APIError(status: 400, message: message, param: param, code: code)
     }
 

@@ -1,0 +1,170 @@
+import GGUF
+
+/// How the attention kernels read a storage head's K/V rows in place (without a float32 copy):
+/// IEEE halves (`2·d` bytes per row), or llama.cpp `q8_0`/`q4_0` blocks with rows `rowStride`
+/// bytes apart (at least `d / 32` blocks; a row may be padded to whole 4-byte slots).
+public enum KVRowLayout: Sendable, Equatable {
+    case f16
+    case q8_0(rowStride: Int)
+    case q4_0(rowStride: Int)
+
+    /// Bytes from one row to the next for rows of `d` values.
+    @inline(__always)
+    public func rowStride(headDim d: Int) -> Int {
+        switch self {
+        case .f16: return 2 * d
+        case .q8_0(let stride), .q4_0(let stride): return stride
+        }
+    }
+
+    /// The GGUF tensor type of one row (for `RowDot.dequantize`).
+    public var ggmlType: GGMLType {
+        switch self {
+        case .f16: return .f16
+        case .q8_0: return .q8_0
+        case .q4_0: return .q4_0
+        }
+    }
+
+    /// Whether the fused kernels read rows of `d` values in this layout: `d` a multiple of 32
+    /// (the value kernels work 32 dimensions at a time; also the block size).
+    public static func fusedKernelsSupport(headDim d: Int) -> Bool { d % 32 == 0 }
+}
+
+extension AttentionKernel {
+    /// `s[j] = q · dequant(k_j)` over `count` block-format key rows `stride` bytes apart (`d` a
+    /// multiple of 32): per block, the float32 query times the widened codes, then one multiply by
+    /// the block's scale. Equal to the dot with the dequantized row up to summation order.
+    @inline(__always)
+    static func blockScores<B: KVBlockFormat>(_: B.Type, query q: UnsafePointer<Float>, keys k: UnsafeRawPointer, stride: Int,
+                                              count: Int, headDim d: Int, into s: UnsafeMutablePointer<Float>) {
+        let rq = UnsafeRawPointer(q)
+        let blocks = d / 32
+        @inline(__always) func blockDot(_ blk: UnsafeRawPointer, _ b: Int) -> SIMD8<Float> {
+            let (c0, c1, c2, c3) = B.codes(blk)
+            let o = 128 * b
+            var t = c0 * rq.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            t.addProduct(c1, rq.loadUnaligned(fromByteOffset: o + 32, as: SIMD8<Float>.self))
+            t.addProduct(c2, rq.loadUnaligned(fromByteOffset: o + 64, as: SIMD8<Float>.self))
+            t.addProduct(c3, rq.loadUnaligned(fromByteOffset: o + 96, as: SIMD8<Float>.self))
+            return t
+        }
+        var j = 0
+        while j + 2 <= count {
+            // two rows at a time: independent accumulation chains
+            let r0 = k + j * stride, r1 = r0 + stride
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
+            for b in 0..<blocks {
+                let k0 = r0 + b * B.blockBytes, k1 = r1 + b * B.blockBytes
+                a0.addProduct(SIMD8(repeating: halfAt(k0, 0)), blockDot(k0, b))
+                a1.addProduct(SIMD8(repeating: halfAt(k1, 0)), blockDot(k1, b))
+            }
+            s[j] = a0.sum(); s[j + 1] = a1.sum()
+            j += 2
+        }
+        if j < count {
+            let r0 = k + j * stride
+            var a0 = SIMD8<Float>()
+            for b in 0..<blocks {
+                let k0 = r0 + b * B.blockBytes
+                a0.addProduct(SIMD8(repeating: halfAt(k0, 0)), blockDot(k0, b))
+            }
+            s[j] = a0.sum()
+        }
+    }
+
+    /// `o += Σ_j p[j] · dequant(v_j)` over `count` block-format value rows `stride` bytes apart (`d`
+    /// a multiple of 32): the output stays in registers, 64 (or 32) dimensions at a time; each
+    /// block adds `(p_j · d_block) · codes`.
+    @inline(__always)
+    static func blockAccumulateValues<B: KVBlockFormat>(_: B.Type, _ p: UnsafePointer<Float>, values v: UnsafeRawPointer, stride: Int,
+                                                        count: Int, headDim d: Int, into o: UnsafeMutablePointer<Float>) {
+        let ro = UnsafeMutableRawPointer(o)
+        var c = 0
+        while c < d {
+            let oc = 4 * c, b0 = c / 32 * B.blockBytes
+            var a0 = ro.loadUnaligned(fromByteOffset: oc, as: SIMD8<Float>.self)
+            var a1 = ro.loadUnaligned(fromByteOffset: oc + 32, as: SIMD8<Float>.self)
+            var a2 = ro.loadUnaligned(fromByteOffset: oc + 64, as: SIMD8<Float>.self)
+            var a3 = ro.loadUnaligned(fromByteOffset: oc + 96, as: SIMD8<Float>.self)
+            if d - c >= 64 {
+                var a4 = ro.loadUnaligned(fromByteOffset: oc + 128, as: SIMD8<Float>.self)
+                var a5 = ro.loadUnaligned(fromByteOffset: oc + 160, as: SIMD8<Float>.self)
+                var a6 = ro.loadUnaligned(fromByteOffset: oc + 192, as: SIMD8<Float>.self)
+                var a7 = ro.loadUnaligned(fromByteOffset: oc + 224, as: SIMD8<Float>.self)
+                for j in 0..<count where p[j] != 0 {
+                    let blk0 = v + j * stride + b0, blk1 = blk0 + B.blockBytes
+                    let w0 = SIMD8<Float>(repeating: p[j] * halfAt(blk0, 0)), w1 = SIMD8<Float>(repeating: p[j] * halfAt(blk1, 0))
+                    let (c0, c1, c2, c3) = B.codes(blk0)
+                    a0.addProduct(w0, c0); a1.addProduct(w0, c1); a2.addProduct(w0, c2); a3.addProduct(w0, c3)
+                    let (c4, c5, c6, c7) = B.codes(blk1)
+                    a4.addProduct(w1, c4); a5.addProduct(w1, c5); a6.addProduct(w1, c6); a7.addProduct(w1, c7)
+                }
+                ro.storeBytes(of: a4, toByteOffset: oc + 128, as: SIMD8<Float>.self)
+                ro.storeBytes(of: a5, toByteOffset: oc + 160, as: SIMD8<Float>.self)
+                ro.storeBytes(of: a6, toByteOffset: oc + 192, as: SIMD8<Float>.self)
+                ro.storeBytes(of: a7, toByteOffset: oc + 224, as: SIMD8<Float>.self)
+            } else {
+                for j in 0..<count where p[j] != 0 {
+                    let blk = v + j * stride + b0
+                    let w = SIMD8<Float>(repeating: p[j] * halfAt(blk, 0))
+                    let (c0, c1, c2, c3) = B.codes(blk)
+                    a0.addProduct(w, c0); a1.addProduct(w, c1); a2.addProduct(w, c2); a3.addProduct(w, c3)
+                }
+            }
+            ro.storeBytes(of: a0, toByteOffset: oc, as: SIMD8<Float>.self)
+            ro.storeBytes(of: a1, toByteOffset: oc + 32, as: SIMD8<Float>.self)
+            ro.storeBytes(of: a2, toByteOffset: oc + 64, as: SIMD8<Float>.self)
+            ro.storeBytes(of: a3, toByteOffset: oc + 96, as: SIMD8<Float>.self)
+            c += d - c >= 64 ? 64 : 32
+        }
+    }
+
+    /// `s[j] = q · k_j` over `count` key rows stored in `layout` (`d` a multiple of 32).
+    @inline(__always)
+    public static func scores(query q: UnsafePointer<Float>, keys k: UnsafeRawPointer, layout: KVRowLayout, count: Int,
+                              headDim d: Int, into s: UnsafeMutablePointer<Float>) {
+        switch layout {
+        case .f16: scores(F16Rows.self, query: q, keys: k, count: count, headDim: d, into: s)
+        case .q8_0(let stride): blockScores(Q8_0Blocks.self, query: q, keys: k, stride: stride, count: count, headDim: d, into: s)
+        case .q4_0(let stride): blockScores(Q4_0Blocks.self, query: q, keys: k, stride: stride, count: count, headDim: d, into: s)
+        }
+    }
+
+    /// `o += Σ_j p[j] · v_j` over `count` value rows stored in `layout` (`d` a multiple of 32).
+    @inline(__always)
+    public static func accumulateValues(_ p: UnsafePointer<Float>, values v: UnsafeRawPointer, layout: KVRowLayout, count: Int,
+                                        headDim d: Int, into o: UnsafeMutablePointer<Float>) {
+        switch layout {
+        case .f16: accumulateValues(F16Rows.self, p, values: v, count: count, headDim: d, into: o)
+        case .q8_0(let stride):
+            blockAccumulateValues(Q8_0Blocks.self, p, values: v, stride: stride, count: count, headDim: d, into: o)
+        case .q4_0(let stride):
+            blockAccumulateValues(Q4_0Blocks.self, p, values: v, stride: stride, count: count, headDim: d, into: o)
+        }
+    }
+
+    /// `maskedScores` over key rows stored in `layout` (`d` a multiple of 32).
+    @inline(__always)
+    public static func maskedScores(query q: UnsafePointer<Float>, position: Int32, keys k: UnsafeRawPointer, layout: KVRowLayout,
+                                    positions: UnsafePointer<Int32>, count: Int, headDim d: Int, scale: Float,
+                                    into s: UnsafeMutablePointer<Float>) -> Float {
+        scores(query: q, keys: k, layout: layout, count: count, headDim: d, into: s)
+        return maskAndScale(s, positions: positions, position: position, count: count, scale: scale)
+    }
+
+    /// `accumulate` over key and value rows stored in `layout` (`d` a multiple of 32): the float32
+    /// recurrence on values widened (and scaled) in registers.
+    @inline(__always)
+    public static func accumulate(query q: UnsafePointer<Float>, position: Int32,
+                                  keys k: UnsafeRawPointer, values v: UnsafeRawPointer, layout: KVRowLayout,
+                                  positions: UnsafePointer<Int32>, count: Int, headDim d: Int, scale: Float,
+                                  maximum m: inout Float, sum l: inout Float, out o: UnsafeMutablePointer<Float>,
+                                  scratch s: UnsafeMutablePointer<Float>) {
+        let blockMax = maskedScores(query: q, position: position, keys: k, layout: layout, positions: positions, count: count,
+                                    headDim: d, scale: scale, into: s)
+        if foldScores(s, count: count, blockMax: blockMax, maximum: &m, sum: &l, out: o, headDim: d) {
+            accumulateValues(s, values: v, layout: layout, count: count, headDim: d, into: o)
+        }
+    }
+}

@@ -1,0 +1,59 @@
+#if SCOPE_AVX2
+import _Builtin_intrinsics.intel
+#endif
+
+/// A block format of quantized K/V rows as the attention kernels read it: 32 values per block, an
+/// IEEE half scale `d` at byte 0, value `i` = `d · code_i`. `codes` widens the 32 codes of one
+/// block to float32 lanes (exact): with AVX2 intrinsics in the default x86-64 build, with the
+/// portable CVector conversions (`LaneConversions.swift`) in the generic build (ARM64,
+/// `SCOPE_GENERIC=1`). Both give the same floats, so the kernels' results are bit-identical.
+protocol KVBlockFormat {
+    /// Bytes per block.
+    static var blockBytes: Int { get }
+    /// Codes of values `0..<8`, `8..<16`, `16..<24`, `24..<32` of the block at `p`, as floats.
+    static func codes(_ p: UnsafeRawPointer) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
+}
+
+/// llama.cpp `q8_0`: `d`, then 32 signed bytes.
+enum Q8_0Blocks: KVBlockFormat {
+    static var blockBytes: Int { @inline(__always) get { 34 } }
+
+    @inline(__always)
+    static func codes(_ p: UnsafeRawPointer) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        #if SCOPE_AVX2
+        @inline(__always) func widen(_ o: Int) -> SIMD8<Float> {
+            let bytes = _mm_loadl_epi64((p + o).assumingMemoryBound(to: __m128i.self))
+            return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(bytes))
+        }
+        return (widen(2), widen(10), widen(18), widen(26))
+        #else
+        return (int8Floats(p + 2), int8Floats(p + 10), int8Floats(p + 18), int8Floats(p + 26))
+        #endif
+    }
+}
+
+/// llama.cpp `q4_0`: `d`, then 16 bytes; byte `j` holds value `j` (low nibble) and `j + 16` (high
+/// nibble) as `code + 8`.
+enum Q4_0Blocks: KVBlockFormat {
+    static var blockBytes: Int { @inline(__always) get { 18 } }
+
+    @inline(__always)
+    static func codes(_ p: UnsafeRawPointer) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        let eight = SIMD8<Float>(repeating: 8)
+        #if SCOPE_AVX2
+        let raw = _mm_loadu_si128((p + 2).assumingMemoryBound(to: __m128i.self))
+        let mask = _mm_set1_epi8(0x0F)
+        let lo = _mm_and_si128(raw, mask), hi = _mm_and_si128(_mm_srli_epi16(raw, 4), mask)
+        @inline(__always) func widen(_ v: __m128i) -> SIMD8<Float> {
+            _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(v))
+        }
+        return (widen(lo) - eight, widen(_mm_unpackhi_epi64(lo, lo)) - eight,
+                widen(hi) - eight, widen(_mm_unpackhi_epi64(hi, hi)) - eight)
+        #else
+        let a = p.loadUnaligned(fromByteOffset: 2, as: SIMD8<UInt8>.self)
+        let b = p.loadUnaligned(fromByteOffset: 10, as: SIMD8<UInt8>.self)
+        return (uint8Floats(a & 0x0F) - eight, uint8Floats(b & 0x0F) - eight,
+                uint8Floats(a &>> 4) - eight, uint8Floats(b &>> 4) - eight)
+        #endif
+    }
+}
