@@ -205,7 +205,11 @@ def long_texts():
     return texts
 
 
-GREEDY_PROMPTS = ["The capital of France is", "Here is a short story about a robot who learns to paint:"]
+# Two prompts in the shapes a base model answers: a plain question/answer pair and a Gemma turn
+# (the base file has the turn tokens but no chat template). Not "The capital of France is": on it
+# this model (and llama.cpp on the same file) continues " the capital of the country of France."
+GREEDY_PROMPTS = ["Question: What is the capital of France?\nAnswer:",
+                  "<start_of_turn>user\nWrite a short story about a robot who learns to paint.<end_of_turn>\n<start_of_turn>model\n"]
 
 
 def write(model, tokenizer, out_path, model_name, reference):

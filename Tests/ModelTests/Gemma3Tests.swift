@@ -26,10 +26,14 @@ struct Gemma3Tests {
         #expect(c.vocabularySize == 262_144)
     }
 
-    @Test("greedy continuation of \"The capital of France is\" names Paris")
+    /// Not "The capital of France is": this base model continues it with " the capital of the country
+    /// of France." — llama.cpp's llama-server 0.3.36 on the same file gives the same tokens
+    /// [2, 818, 5279, 529, 7001, 563] and the same greedy continuation. A question/answer prompt is
+    /// the shape in which the base model names the city.
+    @Test("greedy answer to \"What is the capital of France?\" names Paris")
     func paris() throws {
         let model = try #require(Self.model), tokenizer = try #require(Self.tokenizer)
-        let prompt = tokenizer.encode("The capital of France is", addSpecial: true)
+        let prompt = tokenizer.encode("Question: What is the capital of France?\nAnswer:", addSpecial: true)
         let cache = try KVCache(shape: model.cacheShape, config: CompressionConfig(), maxNewTokens: 8)
         let result = try Generator(model: model, tokenizer: tokenizer).generate(prompt: prompt, maxTokens: 8, cache: cache)
         #expect(result.text.contains("Paris"), "\(result.text)")
