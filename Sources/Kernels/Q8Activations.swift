@@ -22,10 +22,9 @@ public final class Q8Activations: @unchecked Sendable {
     public let scales: UnsafeMutablePointer<Float>
     public let sums: UnsafeMutablePointer<Float>
     /// Rows quantized together (`count / rowCount` values each), and for several rows their block
-    /// scales and sums again, block-major: `scalesByBlock[b·rowCount + t]` = `scales` of block b of
-    /// row t, likewise `sumsByBlock` (the eight-row kernel loads one block's values of eight rows at once).
+    /// sums again, block-major: `sumsByBlock[b·rowCount + t]` = `sums` of block b of row t (the
+    /// eight-row kernel loads one block's sums of eight rows at once).
     public let rowCount: Int
-    public let scalesByBlock: UnsafeMutablePointer<Float>?
     public let sumsByBlock: UnsafeMutablePointer<Float>?
 
     /// Quantizes `count` floats (a multiple of 32), `rows` rows of `count / rows` values (a multiple of 32).
@@ -38,7 +37,6 @@ public final class Q8Activations: @unchecked Sendable {
         scales = .allocate(capacity: max(1, nb))
         sums = .allocate(capacity: max(1, nb))
         rowCount = rows
-        scalesByBlock = rows > 1 ? .allocate(capacity: max(1, nb)) : nil
         sumsByBlock = rows > 1 ? .allocate(capacity: max(1, nb)) : nil
         #if SCOPE_AVX2
         for b in 0..<nb { Self.quantizeBlock(x + 32 * b, qs + 32 * b, &scales[b], &sums[b]) }
@@ -58,18 +56,13 @@ public final class Q8Activations: @unchecked Sendable {
             sums[b] = d * Float(s)
         }
         #endif
-        if let scalesByBlock, let sumsByBlock {
+        if let sumsByBlock {
             let perRow = nb / rows
-            for t in 0..<rows {
-                for b in 0..<perRow {
-                    scalesByBlock[b * rows + t] = scales[t * perRow + b]
-                    sumsByBlock[b * rows + t] = sums[t * perRow + b]
-                }
-            }
+            for t in 0..<rows { for b in 0..<perRow { sumsByBlock[b * rows + t] = sums[t * perRow + b] } }
         }
     }
 
-    deinit { qs.deallocate(); scales.deallocate(); sums.deallocate(); scalesByBlock?.deallocate(); sumsByBlock?.deallocate() }
+    deinit { qs.deallocate(); scales.deallocate(); sums.deallocate(); sumsByBlock?.deallocate() }
 
     /// The dequantized value of element `i` (`q·d`).
     public func value(_ i: Int) -> Float { Float(qs[i]) * scales[i / 32] }
@@ -114,13 +107,11 @@ public struct Q8View: @unchecked Sendable {
     public let scales: UnsafePointer<Float>
     public let sums: UnsafePointer<Float>
     public let rowCount: Int
-    public let scalesByBlock: UnsafePointer<Float>?
     public let sumsByBlock: UnsafePointer<Float>?
 
     public init(_ a: Q8Activations) {
         qs = UnsafePointer(a.qs); scales = UnsafePointer(a.scales); sums = UnsafePointer(a.sums)
-        rowCount = a.rowCount
-        scalesByBlock = a.scalesByBlock.map { UnsafePointer($0) }; sumsByBlock = a.sumsByBlock.map { UnsafePointer($0) }
+        rowCount = a.rowCount; sumsByBlock = a.sumsByBlock.map { UnsafePointer($0) }
     }
 }
 

@@ -103,8 +103,7 @@ extension RowDot {
     /// `out[t·stride] = dotQ8(type, row, activations of row t)` for t in 0..<n: `a` holds the 8-bit
     /// activations of several rows of `cols` values back to back (quantized together, which gives
     /// each row's own blocks since `cols` is a multiple of 32); this call reads rows
-    /// `first..<first + n`. Eight or four rows at a time when `a` has the block-major copies of its
-    /// rows' scales and sums (`rowCount > 1`).
+    /// `first..<first + n`. Eight rows at a time for Q8_0, and for Q4_1 when `a.sumsByBlock` exists.
     @inline(__always)
     public static func dotQ8Rows(_ type: GGMLType, _ row: UnsafeRawPointer, _ a: Q8View, first: Int, count cols: Int,
                                  rows n: Int, into out: UnsafeMutablePointer<Float>, stride: Int) {
@@ -115,9 +114,8 @@ extension RowDot {
         }
     }
 
-    /// `dotQ8Rows` for one block format: groups of eight, four (both need the block-major copies of
-    /// several rows' activations), then two rows keep their accumulators in registers; a last row
-    /// runs the single-row kernel.
+    /// `dotQ8Rows` for one block format: groups of eight, four, then two rows keep their
+    /// accumulators in registers; a last row runs the single-row kernel.
     @inline(__always)
     static func q8Rows<F: WeightBlock>(_ f: F.Type, _ row: UnsafeRawPointer, _ a: Q8View, _ first: Int, _ cols: Int, _ n: Int,
                                        _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
@@ -127,16 +125,12 @@ extension RowDot {
             let qs = UnsafeRawPointer(a.qs + (first + t) * cols), scales = a.scales + (first + t) * nb
             let sums: UnsafePointer<Float>? = F.hasMin ? a.sums + (first + t) * nb : nil
             let o = out + t * stride
-            if n - t >= 4, let scalesByBlock = a.scalesByBlock, !F.hasMin || a.sumsByBlock != nil {
-                let byBlock = scalesByBlock + first + t, sumsByBlock = a.sumsByBlock.map { $0 + first + t }
-                // Literal `eight` arguments: each inlined copy has its row count fixed.
-                if n - t >= 8 {
-                    q8RowsWide(f, true, row, qs, byBlock, sumsByBlock, a.rowCount, cols, o, stride)
-                    t += 8
-                } else {
-                    q8RowsWide(f, false, row, qs, byBlock, sumsByBlock, a.rowCount, cols, o, stride)
-                    t += 4
-                }
+            if n - t >= 8, !F.hasMin || a.sumsByBlock != nil {
+                q8Rows8(f, row, qs, scales, a.sumsByBlock.map { $0 + first + t }, a.rowCount, cols, o, stride)
+                t += 8
+            } else if n - t >= 4 {
+                q8Rows4(f, row, qs, scales, sums, cols, o, stride)
+                t += 4
             } else if n - t >= 2 {
                 q8Rows2(f, row, qs, scales, sums, cols, o, stride)
                 t += 2
@@ -174,42 +168,50 @@ extension RowDot {
         out[0] = r0.total(f); out[stride] = r1.total(f)
     }
 
-    /// `q8Rows` for exactly eight rows (`eight`) or four: a vector accumulator per row; one block's
-    /// scale products `d·scale` of all rows in one vector (`scalesByBlock`: block b's activation
-    /// scales of the rows at `b·blockStride`; each lane rounds `d·scale` as the scalar kernels do), a
-    /// lane broadcast per row; with a min term the rows' min terms in the lanes of one vector
-    /// (`sumsByBlock`, laid out alike; each lane rounds `m·s` and the addition as the scalar kernels do).
+    /// `q8Rows` for exactly four rows.
     @inline(__always)
-    static func q8RowsWide<F: WeightBlock>(_ f: F.Type, _ eight: Bool, _ row: UnsafeRawPointer, _ aq: UnsafeRawPointer,
-                                           _ scalesByBlock: UnsafePointer<Float>, _ sumsByBlock: UnsafePointer<Float>?,
-                                           _ blockStride: Int, _ cols: Int, _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
+    static func q8Rows4<F: WeightBlock>(_ f: F.Type, _ row: UnsafeRawPointer, _ aq: UnsafeRawPointer, _ scales: UnsafePointer<Float>,
+                                        _ sums: UnsafePointer<Float>?, _ cols: Int, _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
+        let nb = cols / 32
+        var r0 = Q8Accumulator(), r1 = Q8Accumulator(), r2 = Q8Accumulator(), r3 = Q8Accumulator()
+        for b in 0..<nb {
+            let w = Q8Block(f, row + b * F.size)
+            r0.add(f, w, aq, 32 * b, scales[b], sums, b)
+            r1.add(f, w, aq, cols + 32 * b, scales[nb + b], sums, nb + b)
+            r2.add(f, w, aq, 2 * cols + 32 * b, scales[2 * nb + b], sums, 2 * nb + b)
+            r3.add(f, w, aq, 3 * cols + 32 * b, scales[3 * nb + b], sums, 3 * nb + b)
+        }
+        out[0] = r0.total(f); out[stride] = r1.total(f); out[2 * stride] = r2.total(f); out[3 * stride] = r3.total(f)
+    }
+
+    /// `q8Rows` for exactly eight rows: eight vector accumulators, and with a min term the eight
+    /// rows' min terms in the lanes of one vector (`sumsByBlock`: block b's sums of the eight rows at
+    /// `b·blockStride`; each lane rounds `m·s` and the addition as the scalar kernels do).
+    @inline(__always)
+    static func q8Rows8<F: WeightBlock>(_ f: F.Type, _ row: UnsafeRawPointer, _ aq: UnsafeRawPointer, _ scales: UnsafePointer<Float>,
+                                        _ sumsByBlock: UnsafePointer<Float>?, _ blockStride: Int, _ cols: Int,
+                                        _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
         let nb = cols / 32
         var r0 = Q8Accumulator(), r1 = Q8Accumulator(), r2 = Q8Accumulator(), r3 = Q8Accumulator()
         var r4 = Q8Accumulator(), r5 = Q8Accumulator(), r6 = Q8Accumulator(), r7 = Q8Accumulator()
         var minTerms = _mm256_setzero_ps()
-        /// The rows' values of one block (four or eight lanes; the others are not used).
-        @inline(__always) func lanes(_ p: UnsafePointer<Float>) -> __m256 {
-            eight ? _mm256_loadu_ps(p) : _mm256_castps128_ps256(_mm_loadu_ps(p))
-        }
         for b in 0..<nb {
             let w = Q8Block(f, row + b * F.size)
-            let ds = _mm256_mul_ps(_mm256_set1_ps(w.d), lanes(scalesByBlock + b * blockStride))
-            @inline(__always) func lane(_ t: Int32) -> __m256 { _mm256_permutevar8x32_ps(ds, _mm256_set1_epi32(t)) }
-            r0.add(f, w, aq, 32 * b, scaled: lane(0)); r1.add(f, w, aq, cols + 32 * b, scaled: lane(1))
-            r2.add(f, w, aq, 2 * cols + 32 * b, scaled: lane(2)); r3.add(f, w, aq, 3 * cols + 32 * b, scaled: lane(3))
-            if eight {
-                r4.add(f, w, aq, 4 * cols + 32 * b, scaled: lane(4)); r5.add(f, w, aq, 5 * cols + 32 * b, scaled: lane(5))
-                r6.add(f, w, aq, 6 * cols + 32 * b, scaled: lane(6)); r7.add(f, w, aq, 7 * cols + 32 * b, scaled: lane(7))
-            }
+            r0.add(f, w, aq, 32 * b, scales[b], nil, 0)
+            r1.add(f, w, aq, cols + 32 * b, scales[nb + b], nil, 0)
+            r2.add(f, w, aq, 2 * cols + 32 * b, scales[2 * nb + b], nil, 0)
+            r3.add(f, w, aq, 3 * cols + 32 * b, scales[3 * nb + b], nil, 0)
+            r4.add(f, w, aq, 4 * cols + 32 * b, scales[4 * nb + b], nil, 0)
+            r5.add(f, w, aq, 5 * cols + 32 * b, scales[5 * nb + b], nil, 0)
+            r6.add(f, w, aq, 6 * cols + 32 * b, scales[6 * nb + b], nil, 0)
+            r7.add(f, w, aq, 7 * cols + 32 * b, scales[7 * nb + b], nil, 0)
             if F.hasMin, let sumsByBlock {
-                minTerms = _mm256_add_ps(minTerms, _mm256_mul_ps(_mm256_set1_ps(w.m), lanes(sumsByBlock + b * blockStride)))
+                minTerms = _mm256_add_ps(minTerms, _mm256_mul_ps(_mm256_set1_ps(w.m), _mm256_loadu_ps(sumsByBlock + b * blockStride)))
             }
         }
         @inline(__always) func total(_ r: Q8Accumulator, _ t: Int) -> Float { F.hasMin ? r.acc.sum() + minTerms[t] : r.acc.sum() }
         out[0] = total(r0, 0); out[stride] = total(r1, 1); out[2 * stride] = total(r2, 2); out[3 * stride] = total(r3, 3)
-        if eight {
-            out[4 * stride] = total(r4, 4); out[5 * stride] = total(r5, 5); out[6 * stride] = total(r6, 6); out[7 * stride] = total(r7, 7)
-        }
+        out[4 * stride] = total(r4, 4); out[5 * stride] = total(r5, 5); out[6 * stride] = total(r6, 6); out[7 * stride] = total(r7, 7)
     }
 }
 
@@ -274,15 +276,9 @@ struct Q8Accumulator {
     @inline(__always)
     mutating func add<F: WeightBlock>(_ f: F.Type, _ w: Q8Block, _ aq: UnsafeRawPointer, _ offset: Int, _ scale: Float,
                                       _ sums: UnsafePointer<Float>?, _ index: Int) {
-        add(f, w, aq, offset, scaled: _mm256_set1_ps(w.d * scale))
-        if let sums { minTerm += w.m * sums[index] }
-    }
-
-    /// `add` without a min term, the product `d·scale` given in every lane of `ds`.
-    @inline(__always)
-    mutating func add<F: WeightBlock>(_ f: F.Type, _ w: Q8Block, _ aq: UnsafeRawPointer, _ offset: Int, scaled ds: __m256) {
         let q = unsafeBitCast(aq.loadUnaligned(fromByteOffset: offset, as: SIMD32<Int8>.self), to: __m256i.self)
-        acc = _mm256_fmadd_ps(ds, F.products(w.w, q), acc)
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(w.d * scale), F.products(w.w, q), acc)
+        if let sums { minTerm += w.m * sums[index] }
     }
 
     @inline(__always)
