@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Kernels
+import ScopeTestSupport
 
 @Suite("AttentionKernel and VectorMath against scalar references")
 struct AttentionKernelTests {
@@ -24,7 +25,7 @@ struct AttentionKernelTests {
     @Test("streaming over key blocks (and merging key chunks) equals two-pass attention",
           arguments: [(64, 200), (128, 70), (40, 33)])
     func streamingEqualsTwoPass(d: Int, n: Int) {
-        var rng = SplitMix64(seed: UInt64(d * 1000 + n))
+        var rng = SeededRandom(seed: UInt64(d * 1000 + n))
         let q = randomFloats(d, &rng).map { $0 * 3 }, k = randomFloats(n * d, &rng), v = randomFloats(n * d, &rng)
         let pos = (0..<n).map { Int32($0 * 2) }          // every other position; the query masks the tail
         let qpos = Int32(n)                               // sees about half of the keys
@@ -58,7 +59,7 @@ struct AttentionKernelTests {
     @Test("fused f16 streaming equals two-pass attention on the f16-rounded keys and values",
           arguments: [(64, 200), (128, 70), (32, 9)])
     func fusedHalfStreamingEqualsTwoPass(d: Int, n: Int) {
-        var rng = SplitMix64(seed: UInt64(d * 7 + n))
+        var rng = SeededRandom(seed: UInt64(d * 7 + n))
         let q = randomFloats(d, &rng).map { $0 * 3 }
         let kh = randomFloats(n * d, &rng).map { Float16($0) }, vh = randomFloats(n * d, &rng).map { Float16($0) }
         let pos = (0..<n).map { Int32($0 * 2) }
@@ -103,7 +104,7 @@ struct AttentionKernelTests {
 
     @Test("halfToFloat equals Float(Float16) for every length")
     func halfConversion() {
-        var rng = SplitMix64(seed: 5)
+        var rng = SeededRandom(seed: 5)
         for n in [0, 3, 8, 21] {
             let f = randomFloats(n, &rng)
             let h = f.map { Float16($0).bitPattern }
@@ -115,7 +116,7 @@ struct AttentionKernelTests {
 
     @Test("swiglu equals silu(g)·u")
     func swiglu() {
-        var rng = SplitMix64(seed: 8)
+        var rng = SeededRandom(seed: 8)
         let g0 = randomFloats(37, &rng).map { $0 * 20 }, u = randomFloats(37, &rng)
         var g = g0
         Ops.swiglu(&g, u, n: 37)

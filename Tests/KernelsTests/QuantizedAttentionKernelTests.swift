@@ -2,6 +2,7 @@ import Foundation
 import GGUF
 import Testing
 @testable import Kernels
+import ScopeTestSupport
 
 /// The attention kernels reading q8_0 / q4_0 rows in place against two-pass float64 attention over
 /// the same rows dequantized by the scalar reference (`GGUF.Dequantize.row`).
@@ -9,7 +10,7 @@ import Testing
 struct QuantizedAttentionKernelTests {
     /// `n` random rows of `d` values of `type`, laid out `stride` bytes apart (padding zeroed), and
     /// their reference dequantization (`[n][d]`).
-    static func rows(_ type: GGMLType, n: Int, d: Int, stride: Int, _ rng: inout SplitMix64) throws -> (bytes: [UInt8], floats: [Float]) {
+    static func rows(_ type: GGMLType, n: Int, d: Int, stride: Int, _ rng: inout SeededRandom) throws -> (bytes: [UInt8], floats: [Float]) {
         let packed = randomRows(type, rows: n, cols: d, &rng)
         let rowBytes = rowByteCount(type, elements: d)
         var bytes = [UInt8](repeating: 0, count: n * stride)
@@ -51,7 +52,7 @@ struct QuantizedAttentionKernelTests {
 
     @Test("scores and the two-pass value sum", arguments: cases)
     func twoPass(type: GGMLType, d: Int, n: Int, stride: Int) throws {
-        var rng = SplitMix64(seed: UInt64(d * 31 + n + (type == .q8_0 ? 0 : 5)))
+        var rng = SeededRandom(seed: UInt64(d * 31 + n + (type == .q8_0 ? 0 : 5)))
         let (kb, k) = try Self.rows(type, n: n, d: d, stride: stride, &rng)
         let (vb, v) = try Self.rows(type, n: n, d: d, stride: stride, &rng)
         let q = randomFloats(d, &rng).map { $0 * 40 }      // scales are ≤ 0.05: make the scores matter
@@ -74,7 +75,7 @@ struct QuantizedAttentionKernelTests {
 
     @Test("streaming over key blocks equals two-pass attention", arguments: cases)
     func streaming(type: GGMLType, d: Int, n: Int, stride: Int) throws {
-        var rng = SplitMix64(seed: UInt64(d * 17 + n + (type == .q8_0 ? 1 : 9)))
+        var rng = SeededRandom(seed: UInt64(d * 17 + n + (type == .q8_0 ? 1 : 9)))
         let (kb, k) = try Self.rows(type, n: n, d: d, stride: stride, &rng)
         let (vb, v) = try Self.rows(type, n: n, d: d, stride: stride, &rng)
         let q = randomFloats(d, &rng).map { $0 * 40 }
