@@ -5,23 +5,6 @@ import ScopeTestSupport
 
 @Suite("AttentionKernel and VectorMath against scalar references")
 struct AttentionKernelTests {
-    /// Two-pass softmax attention in float64 with position masking.
-    func naive(_ q: [Float], _ qpos: Int32, _ k: [Float], _ v: [Float], _ pos: [Int32], d: Int, scale: Float) -> [Double] {
-        let n = pos.count
-        var s = [Double](repeating: -.infinity, count: n)
-        for j in 0..<n where pos[j] <= qpos {
-            var t = 0.0
-            for c in 0..<d { t += Double(q[c]) * Double(k[j * d + c]) }
-            s[j] = t * Double(scale)
-        }
-        let m = s.max()!
-        let e = s.map { $0 == -.infinity ? 0 : Foundation.exp($0 - m) }
-        let l = e.reduce(0, +)
-        var o = [Double](repeating: 0, count: d)
-        for j in 0..<n { for c in 0..<d { o[c] += e[j] / l * Double(v[j * d + c]) } }
-        return o
-    }
-
     @Test("streaming over key blocks (and merging key chunks) equals two-pass attention",
           arguments: [(64, 200), (128, 70), (40, 33)])
     func streamingEqualsTwoPass(d: Int, n: Int) {
@@ -30,7 +13,7 @@ struct AttentionKernelTests {
         let pos = (0..<n).map { Int32($0 * 2) }          // every other position; the query masks the tail
         let qpos = Int32(n)                               // sees about half of the keys
         let scale = 1 / Float(d).squareRoot()
-        let expected = naive(q, qpos, k, v, pos, d: d, scale: scale)
+        let expected = referenceAttention(q, qpos, k, v, pos, d: d, scale: scale).o
         // One chunk: all blocks folded into one state.
         let chunks = [0..<n, 0..<(n / 3), (n / 3)..<n]
         for split in [1, 2] {
@@ -65,7 +48,7 @@ struct AttentionKernelTests {
         let pos = (0..<n).map { Int32($0 * 2) }
         let qpos = Int32(n)
         let scale = 1 / Float(d).squareRoot()
-        let expected = naive(q, qpos, kh.map(Float.init), vh.map(Float.init), pos, d: d, scale: scale)
+        let expected = referenceAttention(q, qpos, kh.map(Float.init), vh.map(Float.init), pos, d: d, scale: scale).o
         var m = -Float.infinity, l: Float = 0
         var o = [Float](repeating: 0, count: d)
         var scratch = [Float](repeating: 0, count: AttentionKernel.blockSize)
