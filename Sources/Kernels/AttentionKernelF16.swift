@@ -91,42 +91,4 @@ extension AttentionKernel {
             for j in 0..<count { low.add(SIMD8(repeating: p[j]), lanes(j * rs + vc)) }
         })
     }
-
-    /// `s[j] = q · k_j` over `count` f16 key rows (raw little-endian halves; `d` a multiple of 8).
-    @inline(__always)
-    public static func scoresF16(query q: UnsafePointer<Float>, keys k: UnsafeRawPointer, count: Int, headDim d: Int,
-                                 into s: UnsafeMutablePointer<Float>) {
-        scores(F16Rows.self, query: q, keys: k, count: count, headDim: d, into: s)
-    }
-
-    /// `o += Σ_j p[j] · v_j` over `count` f16 value rows (`d` a multiple of 32).
-    @inline(__always)
-    public static func accumulateValuesF16(_ p: UnsafePointer<Float>, values v: UnsafeRawPointer, count: Int, headDim d: Int,
-                                           into o: UnsafeMutablePointer<Float>) {
-        accumulateValues(F16Rows.self, p, values: v, count: count, headDim: d, into: o)
-    }
-
-    /// `maskedScores` for f16 keys (`d` a multiple of 8).
-    @inline(__always)
-    public static func maskedScoresF16(query q: UnsafePointer<Float>, position: Int32, keys k: UnsafeRawPointer,
-                                       positions: UnsafePointer<Int32>, count: Int, headDim d: Int, scale: Float,
-                                       into s: UnsafeMutablePointer<Float>) -> Float {
-        scoresF16(query: q, keys: k, count: count, headDim: d, into: s)
-        return maskAndScale(s, positions: positions, position: position, count: count, scale: scale)
-    }
-
-    /// `accumulate` for f16 keys and values (raw little-endian halves, `count` rows of `d`, a
-    /// multiple of 32): the float32 recurrence on the widened values.
-    @inline(__always)
-    public static func accumulateF16(query q: UnsafePointer<Float>, position: Int32,
-                                     keys k: UnsafeRawPointer, values v: UnsafeRawPointer,
-                                     positions: UnsafePointer<Int32>, count: Int, headDim d: Int, scale: Float,
-                                     maximum m: inout Float, sum l: inout Float, out o: UnsafeMutablePointer<Float>,
-                                     scratch s: UnsafeMutablePointer<Float>) {
-        let blockMax = maskedScoresF16(query: q, position: position, keys: k, positions: positions, count: count,
-                                       headDim: d, scale: scale, into: s)
-        if foldScores(s, count: count, blockMax: blockMax, maximum: &m, sum: &l, out: o, headDim: d) {
-            accumulateValuesF16(s, values: v, count: count, headDim: d, into: o)
-        }
-    }
 }
