@@ -95,8 +95,8 @@ public final class LayerPass {
                 cache.recordQuery(layer: l, s.q.p + i * qDim, position: positions[t0 + i])   // a method's query ring
             }
             if isPrefill {
-                model.prefillAttention(layer: layer, layerIndex: l, q: s.q.p, queries: r, positions: positions, out: s.att.p,
-                                       request: request, scores: &scores!)
+                model.prefillAttention(layerIndex: l).run(layer: layer, q: s.q.p, queries: r, positions: positions, out: s.att.p,
+                                                          request: request, scores: &scores!)
             } else {
                 model.decodeAttention(layer: layer, layerIndex: l, q: s.q.p, position: positions[0], out: s.att.p,
                                       probabilities: decodeProbabilities)
@@ -106,7 +106,8 @@ public final class LayerPass {
         // 4. Let the policy compress this layer.
         if isPrefill {
             if let keepQueries {
-                model.nonCausalColumnSums(layer: layer, q: keepQueries.p, n: n, window: request.window, scores: &scores!)
+                model.prefillAttention(layerIndex: l).nonCausalColumnSums(layer: layer, q: keepQueries.p, n: n, window: request.window,
+                                                                          scores: &scores!)
             }
             try cache.finishPrefill(layer: l, scores: scores)
         } else {

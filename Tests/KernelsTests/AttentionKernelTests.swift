@@ -57,10 +57,10 @@ struct AttentionKernelTests {
                 var start = 0
                 while start < n {
                     let c = min(AttentionKernel.blockSize, n - start)
-                    AttentionKernel.accumulateF16(query: q, position: qpos, keys: kb.baseAddress! + 2 * start * d,
-                                                  values: vb.baseAddress! + 2 * start * d, positions: Array(pos[start...]),
-                                                  count: c, headDim: d, scale: scale, maximum: &m, sum: &l, out: &o,
-                                                  scratch: &scratch)
+                    AttentionKernel.accumulate(query: q, position: qpos, keys: kb.baseAddress! + 2 * start * d,
+                                               values: vb.baseAddress! + 2 * start * d, layout: .f16, positions: Array(pos[start...]),
+                                               count: c, headDim: d, scale: scale, maximum: &m, sum: &l, out: &o,
+                                               scratch: &scratch)
                     start += c
                 }
             }
