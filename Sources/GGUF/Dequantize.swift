@@ -15,44 +15,34 @@ public enum Dequantize {
         guard count >= 0, count % type.blockSize == 0 else {
             throw GGUFError("cannot dequantize \(subject): element count \(count) is not a multiple of the block size \(type.blockSize)")
         }
-        let blocks = count / type.blockSize
-        let bs = type.typeSize
+        let block: (UnsafeRawPointer, UnsafeMutablePointer<Float>) -> Void
         switch type {
         case .f32:
             for i in 0..<count { dst[i] = Float(bitPattern: u32(src, 4 * i)) }
+            return
         case .f16:
             for i in 0..<count { dst[i] = f16(src, 2 * i) }
+            return
         case .bf16:
             for i in 0..<count { dst[i] = Float(bitPattern: UInt32(u16(src, 2 * i)) << 16) }
-        case .q4_0:
-            for b in 0..<blocks { q4_0(src + b * bs, dst + b * 32) }
-        case .q4_1:
-            for b in 0..<blocks { q4_1(src + b * bs, dst + b * 32) }
-        case .q5_0:
-            for b in 0..<blocks { q5_0(src + b * bs, dst + b * 32) }
-        case .q5_1:
-            for b in 0..<blocks { q5_1(src + b * bs, dst + b * 32) }
-        case .q8_0:
-            for b in 0..<blocks { q8(src + b * bs + 2, scale: f16(src + b * bs, 0), dst + b * 32, n: 32) }
-        case .q8_1:
-            for b in 0..<blocks { q8(src + b * bs + 4, scale: f16(src + b * bs, 0), dst + b * 32, n: 32) }
-        case .q8_K:
-            for b in 0..<blocks {
-                q8(src + b * bs + 4, scale: Float(bitPattern: u32(src + b * bs, 0)), dst + b * 256, n: 256)
-            }
-        case .q2_K:
-            for b in 0..<blocks { q2_K(src + b * bs, dst + b * 256) }
-        case .q3_K:
-            for b in 0..<blocks { q3_K(src + b * bs, dst + b * 256) }
-        case .q4_K:
-            for b in 0..<blocks { q4_K(src + b * bs, dst + b * 256) }
-        case .q5_K:
-            for b in 0..<blocks { q5_K(src + b * bs, dst + b * 256) }
-        case .q6_K:
-            for b in 0..<blocks { q6_K(src + b * bs, dst + b * 256) }
+            return
+        case .q4_0: block = q4_0
+        case .q4_1: block = q4_1
+        case .q5_0: block = q5_0
+        case .q5_1: block = q5_1
+        case .q8_0: block = { q8($0 + 2, scale: f16($0, 0), $1, n: 32) }
+        case .q8_1: block = { q8($0 + 4, scale: f16($0, 0), $1, n: 32) }
+        case .q8_K: block = { q8($0 + 4, scale: Float(bitPattern: u32($0, 0)), $1, n: 256) }
+        case .q2_K: block = q2_K
+        case .q3_K: block = q3_K
+        case .q4_K: block = q4_K
+        case .q5_K: block = q5_K
+        case .q6_K: block = q6_K
         default:
             throw GGUFError("cannot dequantize \(subject): type \(type.name) (id \(type.rawValue)) is not supported")
         }
+        // one block of `blockSize` elements per `typeSize` bytes
+        for b in 0..<count / type.blockSize { block(src + b * type.typeSize, dst + b * type.blockSize) }
     }
 
     // MARK: - Byte helpers

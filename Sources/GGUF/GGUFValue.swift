@@ -117,21 +117,6 @@ enum GGUFValueType: UInt32 {
         }
     }
 
-    var name: String {
-        switch self {
-        case .uint8: return "uint8"
-        case .int8: return "int8"
-        case .uint16: return "uint16"
-        case .int16: return "int16"
-        case .uint32: return "uint32"
-        case .int32: return "int32"
-        case .float32: return "float32"
-        case .bool: return "bool"
-        case .string: return "string"
-        case .array: return "array"
-        case .uint64: return "uint64"
-        case .int64: return "int64"
-        case .float64: return "float64"
-        }
-    }
+    /// The gguf type name: each case is named after it.
+    var name: String { String(describing: self) }
 }

@@ -62,4 +62,33 @@ public struct PrefillScores: Sendable {
 
     /// Offset of query head `h` in `columnSums`.
     @inline(__always) public func columnSumOffset(head h: Int) -> Int { h * promptLength }
+
+    /// Calls `body` with writable views of both arrays; the views are valid inside `body` only.
+    public mutating func withRows<R>(_ body: (PrefillScoreRows) throws -> R) rethrows -> R {
+        let window = self.window, n = promptLength
+        return try windowProbabilities.withUnsafeMutableBufferPointer { windowRows in
+            try columnSums.withUnsafeMutableBufferPointer { sums in
+                try body(PrefillScoreRows(window: window, promptLength: n, windowProbabilities: windowRows, columnSums: sums))
+            }
+        }
+    }
+}
+
+/// Writable views of a `PrefillScores`' arrays, lent by `PrefillScores.withRows` for its closure's
+/// duration (the model's attention fills them from several threads, each writing distinct rows).
+public struct PrefillScoreRows {
+    public let window: Int
+    public let promptLength: Int
+    public let windowProbabilities: UnsafeMutableBufferPointer<Float>
+    public let columnSums: UnsafeMutableBufferPointer<Float>
+
+    /// Query head `h`'s row `i` of the window probabilities (`promptLength` floats).
+    @inline(__always) public func windowRow(head h: Int, row i: Int) -> UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(rebasing: windowProbabilities[((h * window + i) * promptLength)...].prefix(promptLength))
+    }
+
+    /// Query head `h`'s column sums (`promptLength` floats).
+    @inline(__always) public func columnSums(head h: Int) -> UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(rebasing: columnSums[(h * promptLength)...].prefix(promptLength))
+    }
 }

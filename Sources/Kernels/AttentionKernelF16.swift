@@ -74,88 +74,21 @@ extension AttentionKernel {
     static func accumulateValues<R: KVRowFormat>(_: R.Type, _ p: UnsafePointer<Float>, values v: UnsafeRawPointer, count: Int,
                                                  headDim d: Int, into o: UnsafeMutablePointer<Float>) {
         let ro = UnsafeMutableRawPointer(o)
-        let rs = R.valueBytes * d
-        var c = 0
-        while c < d {
-            let oc = 4 * c, vc = R.valueBytes * c, w = R.valueBytes * 8
-            var a0 = ro.loadUnaligned(fromByteOffset: oc, as: SIMD8<Float>.self)
-            var a1 = ro.loadUnaligned(fromByteOffset: oc + 32, as: SIMD8<Float>.self)
-            var a2 = ro.loadUnaligned(fromByteOffset: oc + 64, as: SIMD8<Float>.self)
-            var a3 = ro.loadUnaligned(fromByteOffset: oc + 96, as: SIMD8<Float>.self)
-            if d - c >= 64 {
-                var a4 = ro.loadUnaligned(fromByteOffset: oc + 128, as: SIMD8<Float>.self)
-                var a5 = ro.loadUnaligned(fromByteOffset: oc + 160, as: SIMD8<Float>.self)
-                var a6 = ro.loadUnaligned(fromByteOffset: oc + 192, as: SIMD8<Float>.self)
-                var a7 = ro.loadUnaligned(fromByteOffset: oc + 224, as: SIMD8<Float>.self)
-                for j in 0..<count {
-                    let pj = SIMD8<Float>(repeating: p[j])
-                    let r = j * rs + vc
-                    a0.addProduct(pj, R.load8(v, r))
-                    a1.addProduct(pj, R.load8(v, r + w))
-                    a2.addProduct(pj, R.load8(v, r + 2 * w))
-                    a3.addProduct(pj, R.load8(v, r + 3 * w))
-                    a4.addProduct(pj, R.load8(v, r + 4 * w))
-                    a5.addProduct(pj, R.load8(v, r + 5 * w))
-                    a6.addProduct(pj, R.load8(v, r + 6 * w))
-                    a7.addProduct(pj, R.load8(v, r + 7 * w))
-                }
-                ro.storeBytes(of: a4, toByteOffset: oc + 128, as: SIMD8<Float>.self)
-                ro.storeBytes(of: a5, toByteOffset: oc + 160, as: SIMD8<Float>.self)
-                ro.storeBytes(of: a6, toByteOffset: oc + 192, as: SIMD8<Float>.self)
-                ro.storeBytes(of: a7, toByteOffset: oc + 224, as: SIMD8<Float>.self)
-            } else {
-                for j in 0..<count {
-                    let pj = SIMD8<Float>(repeating: p[j])
-                    let r = j * rs + vc
-                    a0.addProduct(pj, R.load8(v, r))
-                    a1.addProduct(pj, R.load8(v, r + w))
-                    a2.addProduct(pj, R.load8(v, r + 2 * w))
-                    a3.addProduct(pj, R.load8(v, r + 3 * w))
-                }
+        let rs = R.valueBytes * d, w = R.valueBytes * 8
+        // Values c..<c+32 of the row whose span starts at byte r.
+        @inline(__always) func lanes(_ r: Int) -> OutputLanes.Values {
+            (R.load8(v, r), R.load8(v, r + w), R.load8(v, r + 2 * w), R.load8(v, r + 3 * w))
+        }
+        OutputLanes.spans(of: ro, headDim: d, wide: { c, low, high in
+            let vc = R.valueBytes * c
+            for j in 0..<count {
+                let pj = SIMD8<Float>(repeating: p[j]), r = j * rs + vc
+                low.add(pj, lanes(r))
+                high.add(pj, lanes(r + 4 * w))
             }
-            ro.storeBytes(of: a0, toByteOffset: oc, as: SIMD8<Float>.self)
-            ro.storeBytes(of: a1, toByteOffset: oc + 32, as: SIMD8<Float>.self)
-            ro.storeBytes(of: a2, toByteOffset: oc + 64, as: SIMD8<Float>.self)
-            ro.storeBytes(of: a3, toByteOffset: oc + 96, as: SIMD8<Float>.self)
-            c += d - c >= 64 ? 64 : 32
-        }
-    }
-
-    /// `s[j] = q · k_j` over `count` f16 key rows (raw little-endian halves; `d` a multiple of 8).
-    @inline(__always)
-    public static func scoresF16(query q: UnsafePointer<Float>, keys k: UnsafeRawPointer, count: Int, headDim d: Int,
-                                 into s: UnsafeMutablePointer<Float>) {
-        scores(F16Rows.self, query: q, keys: k, count: count, headDim: d, into: s)
-    }
-
-    /// `o += Σ_j p[j] · v_j` over `count` f16 value rows (`d` a multiple of 32).
-    @inline(__always)
-    public static func accumulateValuesF16(_ p: UnsafePointer<Float>, values v: UnsafeRawPointer, count: Int, headDim d: Int,
-                                           into o: UnsafeMutablePointer<Float>) {
-        accumulateValues(F16Rows.self, p, values: v, count: count, headDim: d, into: o)
-    }
-
-    /// `maskedScores` for f16 keys (`d` a multiple of 8).
-    @inline(__always)
-    public static func maskedScoresF16(query q: UnsafePointer<Float>, position: Int32, keys k: UnsafeRawPointer,
-                                       positions: UnsafePointer<Int32>, count: Int, headDim d: Int, scale: Float,
-                                       into s: UnsafeMutablePointer<Float>) -> Float {
-        scoresF16(query: q, keys: k, count: count, headDim: d, into: s)
-        return maskAndScale(s, positions: positions, position: position, count: count, scale: scale)
-    }
-
-    /// `accumulate` for f16 keys and values (raw little-endian halves, `count` rows of `d`, a
-    /// multiple of 32): the float32 recurrence on the widened values.
-    @inline(__always)
-    public static func accumulateF16(query q: UnsafePointer<Float>, position: Int32,
-                                     keys k: UnsafeRawPointer, values v: UnsafeRawPointer,
-                                     positions: UnsafePointer<Int32>, count: Int, headDim d: Int, scale: Float,
-                                     maximum m: inout Float, sum l: inout Float, out o: UnsafeMutablePointer<Float>,
-                                     scratch s: UnsafeMutablePointer<Float>) {
-        let blockMax = maskedScoresF16(query: q, position: position, keys: k, positions: positions, count: count,
-                                       headDim: d, scale: scale, into: s)
-        if foldScores(s, count: count, blockMax: blockMax, maximum: &m, sum: &l, out: o, headDim: d) {
-            accumulateValuesF16(s, values: v, count: count, headDim: d, into: o)
-        }
+        }, narrow: { c, low in
+            let vc = R.valueBytes * c
+            for j in 0..<count { low.add(SIMD8(repeating: p[j]), lanes(j * rs + vc)) }
+        })
     }
 }

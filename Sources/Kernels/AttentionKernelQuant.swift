@@ -79,45 +79,20 @@ extension AttentionKernel {
     @inline(__always)
     static func blockAccumulateValues<B: KVBlockFormat>(_: B.Type, _ p: UnsafePointer<Float>, values v: UnsafeRawPointer, stride: Int,
                                                         count: Int, headDim d: Int, into o: UnsafeMutablePointer<Float>) {
-        let ro = UnsafeMutableRawPointer(o)
-        var c = 0
-        while c < d {
-            let oc = 4 * c, b0 = c / 32 * B.blockBytes
-            var a0 = ro.loadUnaligned(fromByteOffset: oc, as: SIMD8<Float>.self)
-            var a1 = ro.loadUnaligned(fromByteOffset: oc + 32, as: SIMD8<Float>.self)
-            var a2 = ro.loadUnaligned(fromByteOffset: oc + 64, as: SIMD8<Float>.self)
-            var a3 = ro.loadUnaligned(fromByteOffset: oc + 96, as: SIMD8<Float>.self)
-            if d - c >= 64 {
-                var a4 = ro.loadUnaligned(fromByteOffset: oc + 128, as: SIMD8<Float>.self)
-                var a5 = ro.loadUnaligned(fromByteOffset: oc + 160, as: SIMD8<Float>.self)
-                var a6 = ro.loadUnaligned(fromByteOffset: oc + 192, as: SIMD8<Float>.self)
-                var a7 = ro.loadUnaligned(fromByteOffset: oc + 224, as: SIMD8<Float>.self)
-                for j in 0..<count where p[j] != 0 {
-                    let blk0 = v + j * stride + b0, blk1 = blk0 + B.blockBytes
-                    let w0 = SIMD8<Float>(repeating: p[j] * halfAt(blk0, 0)), w1 = SIMD8<Float>(repeating: p[j] * halfAt(blk1, 0))
-                    let (c0, c1, c2, c3) = B.codes(blk0)
-                    a0.addProduct(w0, c0); a1.addProduct(w0, c1); a2.addProduct(w0, c2); a3.addProduct(w0, c3)
-                    let (c4, c5, c6, c7) = B.codes(blk1)
-                    a4.addProduct(w1, c4); a5.addProduct(w1, c5); a6.addProduct(w1, c6); a7.addProduct(w1, c7)
-                }
-                ro.storeBytes(of: a4, toByteOffset: oc + 128, as: SIMD8<Float>.self)
-                ro.storeBytes(of: a5, toByteOffset: oc + 160, as: SIMD8<Float>.self)
-                ro.storeBytes(of: a6, toByteOffset: oc + 192, as: SIMD8<Float>.self)
-                ro.storeBytes(of: a7, toByteOffset: oc + 224, as: SIMD8<Float>.self)
-            } else {
-                for j in 0..<count where p[j] != 0 {
-                    let blk = v + j * stride + b0
-                    let w = SIMD8<Float>(repeating: p[j] * halfAt(blk, 0))
-                    let (c0, c1, c2, c3) = B.codes(blk)
-                    a0.addProduct(w, c0); a1.addProduct(w, c1); a2.addProduct(w, c2); a3.addProduct(w, c3)
-                }
+        OutputLanes.spans(of: UnsafeMutableRawPointer(o), headDim: d, wide: { c, low, high in
+            let b0 = c / 32 * B.blockBytes
+            for j in 0..<count where p[j] != 0 {
+                let blk0 = v + j * stride + b0, blk1 = blk0 + B.blockBytes
+                low.add(SIMD8(repeating: p[j] * halfAt(blk0, 0)), B.codes(blk0))
+                high.add(SIMD8(repeating: p[j] * halfAt(blk1, 0)), B.codes(blk1))
             }
-            ro.storeBytes(of: a0, toByteOffset: oc, as: SIMD8<Float>.self)
-            ro.storeBytes(of: a1, toByteOffset: oc + 32, as: SIMD8<Float>.self)
-            ro.storeBytes(of: a2, toByteOffset: oc + 64, as: SIMD8<Float>.self)
-            ro.storeBytes(of: a3, toByteOffset: oc + 96, as: SIMD8<Float>.self)
-            c += d - c >= 64 ? 64 : 32
-        }
+        }, narrow: { c, low in
+            let b0 = c / 32 * B.blockBytes
+            for j in 0..<count where p[j] != 0 {
+                let blk = v + j * stride + b0
+                low.add(SIMD8(repeating: p[j] * halfAt(blk, 0)), B.codes(blk))
+            }
+        })
     }
 
     /// `s[j] = q · k_j` over `count` key rows stored in `layout` (`d` a multiple of 32).

@@ -130,7 +130,7 @@ extension RowDot {
     static func dotQ4_1Q8(_ row: UnsafeRawPointer, _ a: Q8Activations) -> Float {
         let nb = a.count / 32
         #if SCOPE_AVX2
-        return dotQ4_1Q8(row, UnsafeRawPointer(a.qs), a.scales, a.sums, nb)
+        return q8Row1(Q4_1Block.self, row, UnsafeRawPointer(a.qs), a.scales, a.sums, nb)
         #else
         var minTerm: Float = 0
         var acc = SIMD8<Float>()
@@ -154,7 +154,7 @@ extension RowDot {
     static func dotQ8_0Q8(_ row: UnsafeRawPointer, _ a: Q8Activations) -> Float {
         let nb = a.count / 32
         #if SCOPE_AVX2
-        return dotQ8_0Q8(row, UnsafeRawPointer(a.qs), a.scales, nb)
+        return q8Row1(Q8_0Block.self, row, UnsafeRawPointer(a.qs), a.scales, nil, nb)
         #else
         var acc = SIMD8<Float>()
         let aq = UnsafeRawPointer(a.qs)
@@ -169,47 +169,3 @@ extension RowDot {
         #endif
     }
 }
-
-#if SCOPE_AVX2
-extension RowDot {
-    /// The AVX2 Q4_1 × Q8 kernel on raw activation arrays (`nb` blocks: bytes `aq`, scales, sums):
-    /// one row of `dotQ8` and the single-row remainder of `dotQ8Rows`.
-    @inline(__always)
-    static func dotQ4_1Q8(_ row: UnsafeRawPointer, _ aq: UnsafeRawPointer, _ scales: UnsafePointer<Float>,
-                          _ sums: UnsafePointer<Float>, _ nb: Int) -> Float {
-        var minTerm: Float = 0
-        var acc = _mm256_setzero_ps()
-        let mask = _mm_set1_epi8(0x0F)
-        let ones = _mm256_set1_epi16(1)
-        for b in 0..<nb {
-            let blk = row + b * 20
-            let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
-            let m = Float(Float16(bitPattern: blk.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
-            let raw = _mm_loadu_si128((blk + 4).assumingMemoryBound(to: __m128i.self))
-            let lo = _mm_and_si128(raw, mask), hi = _mm_and_si128(_mm_srli_epi16(raw, 4), mask)
-            let w = unsafeBitCast((lo, hi), to: __m256i.self)
-            let q = unsafeBitCast(aq.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self), to: __m256i.self)
-            let p = _mm256_madd_epi16(_mm256_maddubs_epi16(w, q), ones)
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[b]), _mm256_cvtepi32_ps(p), acc)
-            minTerm += m * sums[b]
-        }
-        return acc.sum() + minTerm
-    }
-
-    /// The AVX2 Q8_0 × Q8 kernel on raw activation arrays (`nb` blocks: bytes `aq`, scales).
-    @inline(__always)
-    static func dotQ8_0Q8(_ row: UnsafeRawPointer, _ aq: UnsafeRawPointer, _ scales: UnsafePointer<Float>, _ nb: Int) -> Float {
-        var acc = _mm256_setzero_ps()
-        let ones = _mm256_set1_epi16(1)
-        for b in 0..<nb {
-            let blk = row + b * 34
-            let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
-            let w = unsafeBitCast(blk.loadUnaligned(fromByteOffset: 2, as: SIMD32<Int8>.self), to: __m256i.self)
-            let q = unsafeBitCast(aq.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self), to: __m256i.self)
-            let p = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(q, w)), ones)
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[b]), _mm256_cvtepi32_ps(p), acc)
-        }
-        return acc.sum()
-    }
-}
-#endif

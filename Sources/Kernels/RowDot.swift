@@ -137,25 +137,10 @@ public enum RowDot {
     /// Q8_0: 34-byte blocks `d:f16, qs:int8[32]`; value = qs·d.
     @inline(__always)
     static func dotQ8_0(_ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ n: Int) -> Float {
-        let nb = n / 32
         #if SCOPE_AVX2
-        var acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps()
-        for b in 0..<nb {
-            let blk = row + b * 34
-            let d = _mm256_set1_ps(Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self))))
-            let q = (blk + 2)
-            let xb = x + b * 32
-            let q0 = _mm_loadu_si128(q.assumingMemoryBound(to: __m128i.self))
-            let q1 = _mm_loadu_si128((q + 16).assumingMemoryBound(to: __m128i.self))
-            var t = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q0)), _mm256_loadu_ps(xb))
-            t = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(q0, q0))), _mm256_loadu_ps(xb + 8), t)
-            var u = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q1)), _mm256_loadu_ps(xb + 16))
-            u = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(q1, q1))), _mm256_loadu_ps(xb + 24), u)
-            acc0 = _mm256_fmadd_ps(d, t, acc0)
-            acc1 = _mm256_fmadd_ps(d, u, acc1)
-        }
-        return _mm256_add_ps(acc0, acc1).sum()
+        return floatRow1(Q8_0Block.self, row, x, nil, n)
         #else
+        let nb = n / 32
         var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
         let rx = UnsafeRawPointer(x)
         for b in 0..<nb {
@@ -177,30 +162,11 @@ public enum RowDot {
     /// Σ w·x = d·Σ q·x + m·Σ x, with Σ x per block precomputed.
     @inline(__always)
     static func dotQ4_1(_ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ sums: UnsafePointer<Float>, _ n: Int) -> Float {
+        #if SCOPE_AVX2
+        return floatRow1(Q4_1Block.self, row, x, sums, n)
+        #else
         let nb = n / 32
         var minTerm: Float = 0
-        #if SCOPE_AVX2
-        var acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps()
-        let mask = _mm_set1_epi8(0x0F)
-        for b in 0..<nb {
-            let blk = row + b * 20
-            let dScalar = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
-            let m = Float(Float16(bitPattern: blk.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
-            minTerm += m * sums[b]
-            let raw = _mm_loadu_si128((blk + 4).assumingMemoryBound(to: __m128i.self))
-            let lo = _mm_and_si128(raw, mask)
-            let hi = _mm_and_si128(_mm_srli_epi16(raw, 4), mask)
-            let xb = x + b * 32
-            var t = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(lo)), _mm256_loadu_ps(xb))
-            t = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(lo, lo))), _mm256_loadu_ps(xb + 8), t)
-            var u = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(hi)), _mm256_loadu_ps(xb + 16))
-            u = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(hi, hi))), _mm256_loadu_ps(xb + 24), u)
-            let d = _mm256_set1_ps(dScalar)
-            acc0 = _mm256_fmadd_ps(d, t, acc0)
-            acc1 = _mm256_fmadd_ps(d, u, acc1)
-        }
-        return _mm256_add_ps(acc0, acc1).sum() + minTerm
-        #else
         var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
         let rx = UnsafeRawPointer(x)
         for b in 0..<nb {

@@ -29,313 +29,259 @@ extension RowDot {
     @inline(__always)
     public static func dotRows(_ type: GGMLType, _ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, sums: UnsafePointer<Float>,
                                count cols: Int, rows n: Int, into out: UnsafeMutablePointer<Float>, stride: Int) {
+        if type == .q4_1 {
+            floatRows(Q4_1Block.self, row, x, sums, cols, n, out, stride)
+        } else {
+            floatRows(Q8_0Block.self, row, x, nil, cols, n, out, stride)
+        }
+    }
+
+    /// `dotRows` for one block format (`sums` nil without a min term): groups of four, then two rows
+    /// keep their accumulators in registers; a last row runs the single-row kernel.
+    @inline(__always)
+    static func floatRows<F: WeightBlock>(_ f: F.Type, _ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ sums: UnsafePointer<Float>?,
+                                          _ cols: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
         let nb = cols / 32
         var t = 0
-        // Groups of four, then two rows keep their accumulators in registers; a last row runs the single-row kernel.
         while t < n {
-            let xt = x + t * cols, st = sums + t * nb, o = out + t * stride
+            let xt = x + t * cols, st = sums.map { $0 + t * nb }, o = out + t * stride
             if n - t >= 4 {
-                if type == .q4_1 { dotQ4_1Rows4(row, xt, st, cols, o, stride) } else { dotQ8_0Rows4(row, xt, cols, o, stride) }
+                floatRows4(f, row, xt, st, cols, o, stride)
                 t += 4
             } else if n - t >= 2 {
-                if type == .q4_1 { dotQ4_1Rows2(row, xt, st, cols, o, stride) } else { dotQ8_0Rows2(row, xt, cols, o, stride) }
+                floatRows2(f, row, xt, st, cols, o, stride)
                 t += 2
             } else {
-                o[0] = type == .q4_1 ? dotQ4_1(row, xt, st, cols) : dotQ8_0(row, xt, cols)
+                o[0] = floatRow1(f, row, xt, st, cols)
                 t += 1
             }
         }
     }
 
-    /// One row's share of a float32 block product, in the order of `dotQ4_1`/`dotQ8_0`: the block's
-    /// four weight vectors times the row's 32 activations, into the row's two accumulators.
+    /// One row of `floatRows`: the single-row float32 kernel of `dot` for Q4_1 and Q8_0.
     @inline(__always)
-    static func blockProduct(_ w0: __m256, _ w1: __m256, _ w2: __m256, _ w3: __m256, _ d: __m256, _ xb: UnsafePointer<Float>,
-                             _ acc0: inout __m256, _ acc1: inout __m256) {
-        var s = _mm256_mul_ps(w0, _mm256_loadu_ps(xb))
-        s = _mm256_fmadd_ps(w1, _mm256_loadu_ps(xb + 8), s)
-        var u = _mm256_mul_ps(w2, _mm256_loadu_ps(xb + 16))
-        u = _mm256_fmadd_ps(w3, _mm256_loadu_ps(xb + 24), u)
-        acc0 = _mm256_fmadd_ps(d, s, acc0)
-        acc1 = _mm256_fmadd_ps(d, u, acc1)
+    static func floatRow1<F: WeightBlock>(_ f: F.Type, _ row: UnsafeRawPointer, _ x: UnsafePointer<Float>,
+                                          _ sums: UnsafePointer<Float>?, _ cols: Int) -> Float {
+        var r0 = FloatAccumulator()
+        for b in 0..<(cols / 32) {
+            let w = FloatBlock(f, row + b * F.size)
+            r0.add(w, x + b * 32, sums, b)
+        }
+        return r0.total(f)
     }
 
-    /// `dotRows` of Q4_1 weights for exactly four rows, accumulators in registers.
+    /// `floatRows` for exactly two rows.
     @inline(__always)
-    static func dotQ4_1Rows4(_ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ sums: UnsafePointer<Float>, _ cols: Int,
-                             _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
+    static func floatRows2<F: WeightBlock>(_ f: F.Type, _ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ sums: UnsafePointer<Float>?,
+                                           _ cols: Int, _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
         let nb = cols / 32
-        let mask = _mm_set1_epi8(0x0F)
-        var a0 = _mm256_setzero_ps(), b0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps()
-        var a2 = _mm256_setzero_ps(), b2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps(), b3 = _mm256_setzero_ps()
-        var m0: Float = 0, m1: Float = 0, m2: Float = 0, m3: Float = 0
+        var r0 = FloatAccumulator(), r1 = FloatAccumulator()
         for b in 0..<nb {
-            let blk = row + b * 20
-            let dScalar = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
-            let m = Float(Float16(bitPattern: blk.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
-            let raw = _mm_loadu_si128((blk + 4).assumingMemoryBound(to: __m128i.self))
-            let lo = _mm_and_si128(raw, mask)
-            let hi = _mm_and_si128(_mm_srli_epi16(raw, 4), mask)
-            let w0 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(lo))
-            let w1 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(lo, lo)))
-            let w2 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(hi))
-            let w3 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(hi, hi)))
-            let d = _mm256_set1_ps(dScalar)
-            m0 += m * sums[b]; m1 += m * sums[nb + b]; m2 += m * sums[2 * nb + b]; m3 += m * sums[3 * nb + b]
-            blockProduct(w0, w1, w2, w3, d, x + b * 32, &a0, &b0)
-            blockProduct(w0, w1, w2, w3, d, x + cols + b * 32, &a1, &b1)
-            blockProduct(w0, w1, w2, w3, d, x + 2 * cols + b * 32, &a2, &b2)
-            blockProduct(w0, w1, w2, w3, d, x + 3 * cols + b * 32, &a3, &b3)
+            let w = FloatBlock(f, row + b * F.size)
+            r0.add(w, x + b * 32, sums, b)
+            r1.add(w, x + cols + b * 32, sums, nb + b)
         }
-        out[0] = _mm256_add_ps(a0, b0).sum() + m0; out[stride] = _mm256_add_ps(a1, b1).sum() + m1
-        out[2 * stride] = _mm256_add_ps(a2, b2).sum() + m2; out[3 * stride] = _mm256_add_ps(a3, b3).sum() + m3
+        out[0] = r0.total(f); out[stride] = r1.total(f)
     }
 
-    /// `dotRows` of Q8_0 weights for exactly four rows, accumulators in registers.
+    /// `floatRows` for exactly four rows.
     @inline(__always)
-    static func dotQ8_0Rows4(_ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ cols: Int,
-                             _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
+    static func floatRows4<F: WeightBlock>(_ f: F.Type, _ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ sums: UnsafePointer<Float>?,
+                                           _ cols: Int, _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
         let nb = cols / 32
-        var a0 = _mm256_setzero_ps(), b0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps()
-        var a2 = _mm256_setzero_ps(), b2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps(), b3 = _mm256_setzero_ps()
+        var r0 = FloatAccumulator(), r1 = FloatAccumulator(), r2 = FloatAccumulator(), r3 = FloatAccumulator()
         for b in 0..<nb {
-            let blk = row + b * 34
-            let d = _mm256_set1_ps(Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self))))
-            let q0 = _mm_loadu_si128((blk + 2).assumingMemoryBound(to: __m128i.self))
-            let q1 = _mm_loadu_si128((blk + 18).assumingMemoryBound(to: __m128i.self))
-            let w0 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q0))
-            let w1 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(q0, q0)))
-            let w2 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q1))
-            let w3 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(q1, q1)))
-            blockProduct(w0, w1, w2, w3, d, x + b * 32, &a0, &b0)
-            blockProduct(w0, w1, w2, w3, d, x + cols + b * 32, &a1, &b1)
-            blockProduct(w0, w1, w2, w3, d, x + 2 * cols + b * 32, &a2, &b2)
-            blockProduct(w0, w1, w2, w3, d, x + 3 * cols + b * 32, &a3, &b3)
+            let w = FloatBlock(f, row + b * F.size)
+            r0.add(w, x + b * 32, sums, b)
+            r1.add(w, x + cols + b * 32, sums, nb + b)
+            r2.add(w, x + 2 * cols + b * 32, sums, 2 * nb + b)
+            r3.add(w, x + 3 * cols + b * 32, sums, 3 * nb + b)
         }
-        out[0] = _mm256_add_ps(a0, b0).sum(); out[stride] = _mm256_add_ps(a1, b1).sum()
-        out[2 * stride] = _mm256_add_ps(a2, b2).sum(); out[3 * stride] = _mm256_add_ps(a3, b3).sum()
-    }
-
-    /// `dotRows` of Q4_1 weights for exactly two rows, accumulators in registers.
-    @inline(__always)
-    static func dotQ4_1Rows2(_ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ sums: UnsafePointer<Float>, _ cols: Int,
-                             _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
-        let nb = cols / 32
-        let mask = _mm_set1_epi8(0x0F)
-        var a0 = _mm256_setzero_ps(), b0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps()
-        var m0: Float = 0, m1: Float = 0
-        for b in 0..<nb {
-            let blk = row + b * 20
-            let dScalar = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
-            let m = Float(Float16(bitPattern: blk.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
-            let raw = _mm_loadu_si128((blk + 4).assumingMemoryBound(to: __m128i.self))
-            let lo = _mm_and_si128(raw, mask)
-            let hi = _mm_and_si128(_mm_srli_epi16(raw, 4), mask)
-            let w0 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(lo))
-            let w1 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(lo, lo)))
-            let w2 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(hi))
-            let w3 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(hi, hi)))
-            let d = _mm256_set1_ps(dScalar)
-            m0 += m * sums[b]; m1 += m * sums[nb + b]
-            blockProduct(w0, w1, w2, w3, d, x + b * 32, &a0, &b0)
-            blockProduct(w0, w1, w2, w3, d, x + cols + b * 32, &a1, &b1)
-        }
-        out[0] = _mm256_add_ps(a0, b0).sum() + m0; out[stride] = _mm256_add_ps(a1, b1).sum() + m1
-    }
-
-    /// `dotRows` of Q8_0 weights for exactly two rows, accumulators in registers.
-    @inline(__always)
-    static func dotQ8_0Rows2(_ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ cols: Int,
-                             _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
-        let nb = cols / 32
-        var a0 = _mm256_setzero_ps(), b0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps()
-        for b in 0..<nb {
-            let blk = row + b * 34
-            let d = _mm256_set1_ps(Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self))))
-            let q0 = _mm_loadu_si128((blk + 2).assumingMemoryBound(to: __m128i.self))
-            let q1 = _mm_loadu_si128((blk + 18).assumingMemoryBound(to: __m128i.self))
-            let w0 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q0))
-            let w1 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(q0, q0)))
-            let w2 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q1))
-            let w3 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(q1, q1)))
-            blockProduct(w0, w1, w2, w3, d, x + b * 32, &a0, &b0)
-            blockProduct(w0, w1, w2, w3, d, x + cols + b * 32, &a1, &b1)
-        }
-        out[0] = _mm256_add_ps(a0, b0).sum(); out[stride] = _mm256_add_ps(a1, b1).sum()
+        out[0] = r0.total(f); out[stride] = r1.total(f); out[2 * stride] = r2.total(f); out[3 * stride] = r3.total(f)
     }
 
     /// `out[t·stride] = dotQ8(type, row, activations of row t)` for t in 0..<n: `a` holds the 8-bit
     /// activations of several rows of `cols` values back to back (quantized together, which gives
     /// each row's own blocks since `cols` is a multiple of 32); this call reads rows
-    /// `first..<first + n`. Q4_1 takes eight rows at a time when `a.sumsByBlock` exists.
+    /// `first..<first + n`. Eight rows at a time for Q8_0, and for Q4_1 when `a.sumsByBlock` exists.
     @inline(__always)
     public static func dotQ8Rows(_ type: GGMLType, _ row: UnsafeRawPointer, _ a: Q8View, first: Int, count cols: Int,
                                  rows n: Int, into out: UnsafeMutablePointer<Float>, stride: Int) {
+        if type == .q4_1 {
+            q8Rows(Q4_1Block.self, row, a, first, cols, n, out, stride)
+        } else {
+            q8Rows(Q8_0Block.self, row, a, first, cols, n, out, stride)
+        }
+    }
+
+    /// `dotQ8Rows` for one block format: groups of eight, four, then two rows keep their
+    /// accumulators in registers; a last row runs the single-row kernel.
+    @inline(__always)
+    static func q8Rows<F: WeightBlock>(_ f: F.Type, _ row: UnsafeRawPointer, _ a: Q8View, _ first: Int, _ cols: Int, _ n: Int,
+                                       _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
         let nb = cols / 32
         var t = 0
-        // Groups of eight (Q4_1), four, then two rows keep their accumulators in registers; a last
-        // row runs the single-row kernel.
         while t < n {
-            let qs = UnsafeRawPointer(a.qs + (first + t) * cols), scales = UnsafePointer(a.scales + (first + t) * nb)
-            let sums = UnsafePointer(a.sums + (first + t) * nb)
+            let qs = UnsafeRawPointer(a.qs + (first + t) * cols), scales = a.scales + (first + t) * nb
+            let sums: UnsafePointer<Float>? = F.hasMin ? a.sums + (first + t) * nb : nil
             let o = out + t * stride
-            if n - t >= 8, type == .q4_1, let byBlock = a.sumsByBlock {
-                dotQ4_1Q8Rows8(row, qs, scales, byBlock + first + t, a.rowCount, cols, o, stride)
+            if n - t >= 8, !F.hasMin || a.sumsByBlock != nil {
+                q8Rows8(f, row, qs, scales, a.sumsByBlock.map { $0 + first + t }, a.rowCount, cols, o, stride)
                 t += 8
             } else if n - t >= 4 {
-                if type == .q4_1 { dotQ4_1Q8Rows4(row, qs, scales, sums, cols, o, stride) } else { dotQ8_0Q8Rows4(row, qs, scales, cols, o, stride) }
+                q8Rows4(f, row, qs, scales, sums, cols, o, stride)
                 t += 4
             } else if n - t >= 2 {
-                if type == .q4_1 { dotQ4_1Q8Rows2(row, qs, scales, sums, cols, o, stride) } else { dotQ8_0Q8Rows2(row, qs, scales, cols, o, stride) }
+                q8Rows2(f, row, qs, scales, sums, cols, o, stride)
                 t += 2
             } else {
-                o[0] = type == .q4_1 ? dotQ4_1Q8(row, qs, scales, sums, nb) : dotQ8_0Q8(row, qs, scales, nb)
+                o[0] = q8Row1(f, row, qs, scales, sums, nb)
                 t += 1
             }
         }
     }
 
-    /// `dotQ8Rows` of Q4_1 weights for exactly four rows, accumulators in registers.
+    /// One row of `q8Rows` (`nb` blocks: bytes `aq`, scales, sums when `F` has a min term): the
+    /// single-row kernel of `dotQ8` for Q4_1 and Q8_0.
     @inline(__always)
-    static func dotQ4_1Q8Rows4(_ row: UnsafeRawPointer, _ aq: UnsafeRawPointer, _ scales: UnsafePointer<Float>,
-                               _ sums: UnsafePointer<Float>, _ cols: Int, _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
-        let nb = cols / 32
-        let mask = _mm_set1_epi8(0x0F)
-        let ones = _mm256_set1_epi16(1)
-        var a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps()
-        var m0: Float = 0, m1: Float = 0, m2: Float = 0, m3: Float = 0
-        @inline(__always) func q(_ t: Int, _ b: Int) -> __m256i {
-            unsafeBitCast(aq.loadUnaligned(fromByteOffset: t * cols + 32 * b, as: SIMD32<Int8>.self), to: __m256i.self)
-        }
+    static func q8Row1<F: WeightBlock>(_ f: F.Type, _ row: UnsafeRawPointer, _ aq: UnsafeRawPointer, _ scales: UnsafePointer<Float>,
+                                       _ sums: UnsafePointer<Float>?, _ nb: Int) -> Float {
+        var r0 = Q8Accumulator()
         for b in 0..<nb {
-            let blk = row + b * 20
-            let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
-            let m = Float(Float16(bitPattern: blk.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
-            let raw = _mm_loadu_si128((blk + 4).assumingMemoryBound(to: __m128i.self))
-            let lo = _mm_and_si128(raw, mask), hi = _mm_and_si128(_mm_srli_epi16(raw, 4), mask)
-            let w = unsafeBitCast((lo, hi), to: __m256i.self)
-            let p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(w, q(0, b)), ones)
-            let p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(w, q(1, b)), ones)
-            let p2 = _mm256_madd_epi16(_mm256_maddubs_epi16(w, q(2, b)), ones)
-            let p3 = _mm256_madd_epi16(_mm256_maddubs_epi16(w, q(3, b)), ones)
-            a0 = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[b]), _mm256_cvtepi32_ps(p0), a0)
-            a1 = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[nb + b]), _mm256_cvtepi32_ps(p1), a1)
-            a2 = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[2 * nb + b]), _mm256_cvtepi32_ps(p2), a2)
-            a3 = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[3 * nb + b]), _mm256_cvtepi32_ps(p3), a3)
-            m0 += m * sums[b]; m1 += m * sums[nb + b]; m2 += m * sums[2 * nb + b]; m3 += m * sums[3 * nb + b]
+            let w = Q8Block(f, row + b * F.size)
+            r0.add(f, w, aq, 32 * b, scales[b], sums, b)
         }
-        out[0] = a0.sum() + m0; out[stride] = a1.sum() + m1; out[2 * stride] = a2.sum() + m2; out[3 * stride] = a3.sum() + m3
+        return r0.total(f)
     }
 
-    /// `dotQ8Rows` of Q4_1 weights for exactly eight rows: eight vector accumulators, and the eight
+    /// `q8Rows` for exactly two rows.
+    @inline(__always)
+    static func q8Rows2<F: WeightBlock>(_ f: F.Type, _ row: UnsafeRawPointer, _ aq: UnsafeRawPointer, _ scales: UnsafePointer<Float>,
+                                        _ sums: UnsafePointer<Float>?, _ cols: Int, _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
+        let nb = cols / 32
+        var r0 = Q8Accumulator(), r1 = Q8Accumulator()
+        for b in 0..<nb {
+            let w = Q8Block(f, row + b * F.size)
+            r0.add(f, w, aq, 32 * b, scales[b], sums, b)
+            r1.add(f, w, aq, cols + 32 * b, scales[nb + b], sums, nb + b)
+        }
+        out[0] = r0.total(f); out[stride] = r1.total(f)
+    }
+
+    /// `q8Rows` for exactly four rows.
+    @inline(__always)
+    static func q8Rows4<F: WeightBlock>(_ f: F.Type, _ row: UnsafeRawPointer, _ aq: UnsafeRawPointer, _ scales: UnsafePointer<Float>,
+                                        _ sums: UnsafePointer<Float>?, _ cols: Int, _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
+        let nb = cols / 32
+        var r0 = Q8Accumulator(), r1 = Q8Accumulator(), r2 = Q8Accumulator(), r3 = Q8Accumulator()
+        for b in 0..<nb {
+            let w = Q8Block(f, row + b * F.size)
+            r0.add(f, w, aq, 32 * b, scales[b], sums, b)
+            r1.add(f, w, aq, cols + 32 * b, scales[nb + b], sums, nb + b)
+            r2.add(f, w, aq, 2 * cols + 32 * b, scales[2 * nb + b], sums, 2 * nb + b)
+            r3.add(f, w, aq, 3 * cols + 32 * b, scales[3 * nb + b], sums, 3 * nb + b)
+        }
+        out[0] = r0.total(f); out[stride] = r1.total(f); out[2 * stride] = r2.total(f); out[3 * stride] = r3.total(f)
+    }
+
+    /// `q8Rows` for exactly eight rows: eight vector accumulators, and with a min term the eight
     /// rows' min terms in the lanes of one vector (`sumsByBlock`: block b's sums of the eight rows at
     /// `b·blockStride`; each lane rounds `m·s` and the addition as the scalar kernels do).
     @inline(__always)
-    static func dotQ4_1Q8Rows8(_ row: UnsafeRawPointer, _ aq: UnsafeRawPointer, _ scales: UnsafePointer<Float>,
-                               _ sumsByBlock: UnsafePointer<Float>, _ blockStride: Int, _ cols: Int,
-                               _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
+    static func q8Rows8<F: WeightBlock>(_ f: F.Type, _ row: UnsafeRawPointer, _ aq: UnsafeRawPointer, _ scales: UnsafePointer<Float>,
+                                        _ sumsByBlock: UnsafePointer<Float>?, _ blockStride: Int, _ cols: Int,
+                                        _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
         let nb = cols / 32
-        let mask = _mm_set1_epi8(0x0F)
-        let ones = _mm256_set1_epi16(1)
-        var a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps()
-        var a4 = _mm256_setzero_ps(), a5 = _mm256_setzero_ps(), a6 = _mm256_setzero_ps(), a7 = _mm256_setzero_ps()
+        var r0 = Q8Accumulator(), r1 = Q8Accumulator(), r2 = Q8Accumulator(), r3 = Q8Accumulator()
+        var r4 = Q8Accumulator(), r5 = Q8Accumulator(), r6 = Q8Accumulator(), r7 = Q8Accumulator()
         var minTerms = _mm256_setzero_ps()
         for b in 0..<nb {
-            let blk = row + b * 20
-            let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
-            let m = Float(Float16(bitPattern: blk.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
-            let raw = _mm_loadu_si128((blk + 4).assumingMemoryBound(to: __m128i.self))
-            let lo = _mm_and_si128(raw, mask), hi = _mm_and_si128(_mm_srli_epi16(raw, 4), mask)
-            let w = unsafeBitCast((lo, hi), to: __m256i.self)
-            @inline(__always) func step(_ t: Int, _ acc: inout __m256) {
-                let q = unsafeBitCast(aq.loadUnaligned(fromByteOffset: t * cols + 32 * b, as: SIMD32<Int8>.self), to: __m256i.self)
-                let p = _mm256_madd_epi16(_mm256_maddubs_epi16(w, q), ones)
-                acc = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[t * nb + b]), _mm256_cvtepi32_ps(p), acc)
+            let w = Q8Block(f, row + b * F.size)
+            r0.add(f, w, aq, 32 * b, scales[b], nil, 0)
+            r1.add(f, w, aq, cols + 32 * b, scales[nb + b], nil, 0)
+            r2.add(f, w, aq, 2 * cols + 32 * b, scales[2 * nb + b], nil, 0)
+            r3.add(f, w, aq, 3 * cols + 32 * b, scales[3 * nb + b], nil, 0)
+            r4.add(f, w, aq, 4 * cols + 32 * b, scales[4 * nb + b], nil, 0)
+            r5.add(f, w, aq, 5 * cols + 32 * b, scales[5 * nb + b], nil, 0)
+            r6.add(f, w, aq, 6 * cols + 32 * b, scales[6 * nb + b], nil, 0)
+            r7.add(f, w, aq, 7 * cols + 32 * b, scales[7 * nb + b], nil, 0)
+            if F.hasMin, let sumsByBlock {
+                minTerms = _mm256_add_ps(minTerms, _mm256_mul_ps(_mm256_set1_ps(w.m), _mm256_loadu_ps(sumsByBlock + b * blockStride)))
             }
-            step(0, &a0); step(1, &a1); step(2, &a2); step(3, &a3)
-            step(4, &a4); step(5, &a5); step(6, &a6); step(7, &a7)
-            minTerms = _mm256_add_ps(minTerms, _mm256_mul_ps(_mm256_set1_ps(m), _mm256_loadu_ps(sumsByBlock + b * blockStride)))
         }
-        out[0] = a0.sum() + minTerms[0]; out[stride] = a1.sum() + minTerms[1]
-        out[2 * stride] = a2.sum() + minTerms[2]; out[3 * stride] = a3.sum() + minTerms[3]
-        out[4 * stride] = a4.sum() + minTerms[4]; out[5 * stride] = a5.sum() + minTerms[5]
-        out[6 * stride] = a6.sum() + minTerms[6]; out[7 * stride] = a7.sum() + minTerms[7]
+        @inline(__always) func total(_ r: Q8Accumulator, _ t: Int) -> Float { F.hasMin ? r.acc.sum() + minTerms[t] : r.acc.sum() }
+        out[0] = total(r0, 0); out[stride] = total(r1, 1); out[2 * stride] = total(r2, 2); out[3 * stride] = total(r3, 3)
+        out[4 * stride] = total(r4, 4); out[5 * stride] = total(r5, 5); out[6 * stride] = total(r6, 6); out[7 * stride] = total(r7, 7)
+    }
+}
+
+/// A weight block decoded to float32 for the float32 kernels: codes, broadcast scale, min.
+struct FloatBlock {
+    let w0, w1, w2, w3, d: __m256
+    let m: Float
+
+    @inline(__always)
+    init<F: WeightBlock>(_ f: F.Type, _ blk: UnsafeRawPointer) {
+        let (d, m) = F.scaleAndMin(blk)
+        (w0, w1, w2, w3) = F.floats(blk)
+        self.d = _mm256_set1_ps(d)
+        self.m = m
+    }
+}
+
+/// One activation row's accumulators in the float32 kernels.
+struct FloatAccumulator {
+    var a = _mm256_setzero_ps(), b = _mm256_setzero_ps()
+    var minTerm: Float = 0
+
+    /// Adds block `w` times the row's 32 activations at `xb`: the four weight vectors times the
+    /// activations into two partial sums, each scaled by d into its accumulator; and `m·sums[index]`
+    /// when there are sums (a min term).
+    @inline(__always)
+    mutating func add(_ w: FloatBlock, _ xb: UnsafePointer<Float>, _ sums: UnsafePointer<Float>?, _ index: Int) {
+        var s = _mm256_mul_ps(w.w0, _mm256_loadu_ps(xb))
+        s = _mm256_fmadd_ps(w.w1, _mm256_loadu_ps(xb + 8), s)
+        var u = _mm256_mul_ps(w.w2, _mm256_loadu_ps(xb + 16))
+        u = _mm256_fmadd_ps(w.w3, _mm256_loadu_ps(xb + 24), u)
+        a = _mm256_fmadd_ps(w.d, s, a)
+        b = _mm256_fmadd_ps(w.d, u, b)
+        if let sums { minTerm += w.m * sums[index] }
     }
 
-    /// `dotQ8Rows` of Q8_0 weights for exactly four rows, accumulators in registers.
     @inline(__always)
-    static func dotQ8_0Q8Rows4(_ row: UnsafeRawPointer, _ aq: UnsafeRawPointer, _ scales: UnsafePointer<Float>, _ cols: Int,
-                               _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
-        let nb = cols / 32
-        let ones = _mm256_set1_epi16(1)
-        var a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps()
-        @inline(__always) func q(_ t: Int, _ b: Int) -> __m256i {
-            unsafeBitCast(aq.loadUnaligned(fromByteOffset: t * cols + 32 * b, as: SIMD32<Int8>.self), to: __m256i.self)
-        }
-        for b in 0..<nb {
-            let blk = row + b * 34
-            let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
-            let w = unsafeBitCast(blk.loadUnaligned(fromByteOffset: 2, as: SIMD32<Int8>.self), to: __m256i.self)
-            let absW = _mm256_sign_epi8(w, w)
-            let p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(absW, _mm256_sign_epi8(q(0, b), w)), ones)
-            let p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(absW, _mm256_sign_epi8(q(1, b), w)), ones)
-            let p2 = _mm256_madd_epi16(_mm256_maddubs_epi16(absW, _mm256_sign_epi8(q(2, b), w)), ones)
-            let p3 = _mm256_madd_epi16(_mm256_maddubs_epi16(absW, _mm256_sign_epi8(q(3, b), w)), ones)
-            a0 = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[b]), _mm256_cvtepi32_ps(p0), a0)
-            a1 = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[nb + b]), _mm256_cvtepi32_ps(p1), a1)
-            a2 = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[2 * nb + b]), _mm256_cvtepi32_ps(p2), a2)
-            a3 = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[3 * nb + b]), _mm256_cvtepi32_ps(p3), a3)
-        }
-        out[0] = a0.sum(); out[stride] = a1.sum(); out[2 * stride] = a2.sum(); out[3 * stride] = a3.sum()
+    func total<F: WeightBlock>(_ f: F.Type) -> Float {
+        F.hasMin ? _mm256_add_ps(a, b).sum() + minTerm : _mm256_add_ps(a, b).sum()
+    }
+}
+
+/// A weight block prepared for the integer kernels: codes as bytes, scale, min.
+struct Q8Block {
+    let w: BlockBytes
+    let d, m: Float
+
+    @inline(__always)
+    init<F: WeightBlock>(_ f: F.Type, _ blk: UnsafeRawPointer) {
+        (d, m) = F.scaleAndMin(blk)
+        w = F.bytes(blk)
+    }
+}
+
+/// One activation row's accumulators in the integer (8-bit activation) kernels.
+struct Q8Accumulator {
+    var acc = _mm256_setzero_ps()
+    var minTerm: Float = 0
+
+    /// Adds block `w` times the row's 32 activation bytes at `aq + offset` (block scale `scale`):
+    /// the integer lane sums, converted, times `d·scale`; and `m·sums[index]` when there are sums.
+    @inline(__always)
+    mutating func add<F: WeightBlock>(_ f: F.Type, _ w: Q8Block, _ aq: UnsafeRawPointer, _ offset: Int, _ scale: Float,
+                                      _ sums: UnsafePointer<Float>?, _ index: Int) {
+        let q = unsafeBitCast(aq.loadUnaligned(fromByteOffset: offset, as: SIMD32<Int8>.self), to: __m256i.self)
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(w.d * scale), F.products(w.w, q), acc)
+        if let sums { minTerm += w.m * sums[index] }
     }
 
-    /// `dotQ8Rows` of Q4_1 weights for exactly two rows, accumulators in registers.
     @inline(__always)
-    static func dotQ4_1Q8Rows2(_ row: UnsafeRawPointer, _ aq: UnsafeRawPointer, _ scales: UnsafePointer<Float>,
-                               _ sums: UnsafePointer<Float>, _ cols: Int, _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
-        let nb = cols / 32
-        let mask = _mm_set1_epi8(0x0F)
-        let ones = _mm256_set1_epi16(1)
-        var a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps()
-        var m0: Float = 0, m1: Float = 0
-        for b in 0..<nb {
-            let blk = row + b * 20
-            let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
-            let m = Float(Float16(bitPattern: blk.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
-            let raw = _mm_loadu_si128((blk + 4).assumingMemoryBound(to: __m128i.self))
-            let lo = _mm_and_si128(raw, mask), hi = _mm_and_si128(_mm_srli_epi16(raw, 4), mask)
-            let w = unsafeBitCast((lo, hi), to: __m256i.self)
-            let q0 = unsafeBitCast(aq.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self), to: __m256i.self)
-            let q1 = unsafeBitCast(aq.loadUnaligned(fromByteOffset: cols + 32 * b, as: SIMD32<Int8>.self), to: __m256i.self)
-            let p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(w, q0), ones)
-            let p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(w, q1), ones)
-            a0 = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[b]), _mm256_cvtepi32_ps(p0), a0)
-            a1 = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[nb + b]), _mm256_cvtepi32_ps(p1), a1)
-            m0 += m * sums[b]; m1 += m * sums[nb + b]
-        }
-        out[0] = a0.sum() + m0; out[stride] = a1.sum() + m1
-    }
-
-    /// `dotQ8Rows` of Q8_0 weights for exactly two rows, accumulators in registers.
-    @inline(__always)
-    static func dotQ8_0Q8Rows2(_ row: UnsafeRawPointer, _ aq: UnsafeRawPointer, _ scales: UnsafePointer<Float>, _ cols: Int,
-                               _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
-        let nb = cols / 32
-        let ones = _mm256_set1_epi16(1)
-        var a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps()
-        for b in 0..<nb {
-            let blk = row + b * 34
-            let d = Float(Float16(bitPattern: blk.loadUnaligned(as: UInt16.self)))
-            let w = unsafeBitCast(blk.loadUnaligned(fromByteOffset: 2, as: SIMD32<Int8>.self), to: __m256i.self)
-            let absW = _mm256_sign_epi8(w, w)
-            let q0 = unsafeBitCast(aq.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self), to: __m256i.self)
-            let q1 = unsafeBitCast(aq.loadUnaligned(fromByteOffset: cols + 32 * b, as: SIMD32<Int8>.self), to: __m256i.self)
-            let p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(absW, _mm256_sign_epi8(q0, w)), ones)
-            let p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(absW, _mm256_sign_epi8(q1, w)), ones)
-            a0 = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[b]), _mm256_cvtepi32_ps(p0), a0)
-            a1 = _mm256_fmadd_ps(_mm256_set1_ps(d * scales[nb + b]), _mm256_cvtepi32_ps(p1), a1)
-        }
-        out[0] = a0.sum(); out[stride] = a1.sum()
-    }
+    func total<F: WeightBlock>(_ f: F.Type) -> Float { F.hasMin ? acc.sum() + minTerm : acc.sum() }
 }
 #endif

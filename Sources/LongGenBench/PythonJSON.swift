@@ -52,6 +52,14 @@ public enum PythonJSON {
         return "\(d)"
     }
 
+    /// `s` as a JSON string literal, escaped as `json.dumps` escapes it.
+    public static func string(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count + 2)
+        appendString(s, to: &out)
+        return out
+    }
+
     static func appendString(_ s: String, to out: inout String) {
         out += "\""
         for scalar in s.unicodeScalars {

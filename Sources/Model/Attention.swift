@@ -12,14 +12,7 @@ import KVCache
 func attend(query q: UnsafePointer<Float>, position: Int32, head kv: HeadKV, headDim d: Int, scale: Float,
             probs: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
     let count = kv.count
-    let m: Float
-    if let layout = kv.layout {
-        m = AttentionKernel.maskedScores(query: q, position: position, keys: kv.rawKeys, layout: layout, positions: kv.positions,
-                                         count: count, headDim: d, scale: scale, into: probs)
-    } else {
-        m = AttentionKernel.maskedScores(query: q, position: position, keys: kv.floatKeys, positions: kv.positions, count: count,
-                                         headDim: d, scale: scale, into: probs)
-    }
+    let m = kv.maskedScores(query: q, position: position, rows: 0..<count, headDim: d, scale: scale, into: probs)
     out.update(repeating: 0, count: d)
     guard m != -.infinity else { probs.update(repeating: 0, count: count); return }
     let sum = VectorMath.expShifted(probs, n: count, shift: m)
@@ -60,6 +53,21 @@ struct HeadKV {
     }
 
     func release() { owned?.release() }
+
+    /// Scaled, position-masked scores of one query over the stored rows `rows` (`AttentionKernel.maskedScores`,
+    /// `rows.count` floats into `s`); returns the largest (−∞ when all are masked).
+    @inline(__always)
+    func maskedScores(query q: UnsafePointer<Float>, position: Int32, rows: Range<Int>, headDim d: Int, scale: Float,
+                      into s: UnsafeMutablePointer<Float>) -> Float {
+        let first = rows.lowerBound
+        if let layout {
+            return AttentionKernel.maskedScores(query: q, position: position, keys: rawKeys + first * layout.rowStride(headDim: d),
+                                                layout: layout, positions: positions + first, count: rows.count, headDim: d,
+                                                scale: scale, into: s)
+        }
+        return AttentionKernel.maskedScores(query: q, position: position, keys: floatKeys + first * d, positions: positions + first,
+                                            count: rows.count, headDim: d, scale: scale, into: s)
+    }
 }
 
 /// Float32 views of one storage head's keys and values: the cache rows themselves (f32 cache) or a
@@ -147,120 +155,6 @@ struct StreamingScratch {
 }
 
 extension LlamaModel {
-    /// Query heads reading each storage head of `layer`.
-    func queryHeads(of layer: LayerKV) -> [[Int]] {
-        var heads = Array(repeating: [Int](), count: layer.storageHeads)
-        for h in 0..<config.headCount { heads[layer.storageHead(forQueryHead: h)].append(h) }
-        return heads
-    }
-
-    /// Prefill attention of the prompt tokens `queries` (a chunk; their query rows are `q`,
-    /// `[queries.count][H][d]`, and `out` has the same layout) over the layer's stored prompt rows,
-    /// accumulating into `scores` what the cache's prefill method asked for: the probability rows
-    /// of the last `w` queries, or causal column sums. Without statistics (and no observer) it
-    /// streams (flash attention).
-    func prefillAttention(layer: LayerKV, layerIndex: Int, q: UnsafeMutablePointer<Float>, queries: Range<Int>,
-                          positions: [Int32], out: UnsafeMutablePointer<Float>, request: PrefillScoreRequest,
-                          scores: inout PrefillScores) {
-        let observer = self.observer
-        let observed = observer.map { o in queries.contains { o.observes(layer: layerIndex, queryPosition: positions[$0]) } } ?? false
-        if request.kind == .none || request.kind == .nonCausalColumnSums, !observed {
-            streamingPrefillAttention(layer: layer, q: q, queries: queries, positions: positions, out: out)
-            return
-        }
-        let n = positions.count
-        let H = config.headCount, d = config.headDim
-        let scale = 1 / Float(d).squareRoot()
-        let window = request.kind == .windowProbabilities ? request.window : 0
-        let wantsColumnSums = request.kind == .causalColumnSums
-        let windowRows = scores.windowProbabilities.withUnsafeMutableBufferPointer { $0.baseAddress }
-        let columnSums = scores.columnSums.withUnsafeMutableBufferPointer { $0.baseAddress }
-        let s = scores
-        // Column sums accumulate over queries, so a head is owned by one task; otherwise split queries too.
-        let block = wantsColumnSums ? queries.count : 32
-        let blocks = (queries.count + block - 1) / block
-        pool.parallelFor(H * blocks) { item in
-            let h = item / blocks, b = item % blocks
-            let sh = layer.storageHead(forQueryHead: h)
-            let count = layer.count(sh)
-            let probs = UnsafeMutablePointer<Float>.allocate(capacity: count)
-            defer { probs.deallocate() }
-            let kv = HeadKV(layer, head: sh, headDim: d)
-            defer { kv.release() }
-            let pos = layer.positions(sh)
-            for i in (b * block)..<min(queries.count, (b + 1) * block) {
-                let t = queries.lowerBound + i
-                attend(query: q + (i * H + h) * d, position: positions[t], head: kv, headDim: d, scale: scale,
-                       probs: probs, out: out + (i * H + h) * d)
-                if let observer, observer.observes(layer: layerIndex, queryPosition: positions[t]) {
-                    observer.observe(layer: layerIndex, head: h, queryPosition: positions[t],
-                                     probabilities: UnsafeBufferPointer(start: probs, count: count),
-                                     keyPositions: UnsafeBufferPointer(start: pos, count: count))
-                }
-                if window > 0, t >= n - window, let windowRows {
-                    (windowRows + s.windowRowOffset(head: h, row: t - (n - window))).update(from: probs, count: min(count, n))
-                }
-                if wantsColumnSums, let columnSums {
-                    let sums = columnSums + s.columnSumOffset(head: h)
-                    for j in 0..<min(count, n) { sums[j] += probs[j] }
-                }
-            }
-        }
-    }
-
-    /// The reference H2O/PyramidInfer prefill score (rows before the window see future keys): a
-    /// second pass over all `n` queries (`q`, `[n][H][d]`) and the layer's stored prompt keys.
-    func nonCausalColumnSums(layer: LayerKV, q: UnsafePointer<Float>, n: Int, window: Int, scores: inout PrefillScores) {
-        let H = config.headCount, d = config.headDim
-        let scale = 1 / Float(d).squareRoot()
-        guard let columnSums = scores.columnSums.withUnsafeMutableBufferPointer({ $0.baseAddress }) else { return }
-        let s = scores
-        pool.parallelFor(H) { h in
-            let sh = layer.storageHead(forQueryHead: h)
-            let kv = FloatKV(layer, head: sh, count: layer.count(sh), headDim: d)
-            defer { kv.release() }
-            ScoreKernels.nonCausalColumnSums(queries: q + h * d, queryStride: H * d, keys: kv.keys, keyStride: d,
-                                             count: n, headDim: d, window: window, scale: scale,
-                                             into: columnSums + s.columnSumOffset(head: h))
-        }
-    }
-
-    /// Prefill attention without statistics for the prompt tokens `queries` (their query rows are
-    /// `q`, `[queries.count][H][d]`; `out` has the same layout) over the layer's stored rows.
-    ///
-    /// Tasks of (storage head, tile of 16 query tokens) stream the head's keys block by block
-    /// through every query head of the group, so each key block is read once per tile and no
-    /// `n × n` buffer exists. Largest (latest) tiles are claimed first.
-    func streamingPrefillAttention(layer: LayerKV, q: UnsafeMutablePointer<Float>, queries: Range<Int>, positions: [Int32],
-                                   out: UnsafeMutablePointer<Float>) {
-        let n = queries.count
-        let H = config.headCount, d = config.headDim
-        let scale = 1 / Float(d).squareRoot()
-        let groups = queryHeads(of: layer)
-        let tile = 16
-        let tiles = (n + tile - 1) / tile
-        let S = layer.storageHeads
-        pool.parallelFor(S * tiles) { item in
-            let sh = item % S, tileIndex = tiles - 1 - item / S
-            let heads = groups[sh]
-            var rows: [(UnsafePointer<Float>, Int32)] = []
-            var targets: [UnsafeMutablePointer<Float>] = []
-            for i in (tileIndex * tile)..<min(n, (tileIndex + 1) * tile) {
-                for h in heads {
-                    rows.append((UnsafePointer(q + (i * H + h) * d), positions[queries.lowerBound + i]))
-                    targets.append(out + (i * H + h) * d)
-                }
-            }
-            let scratch = StreamingScratch(rows: rows.count, headDim: d)
-            defer { scratch.free() }
-            scratch.stream(layer, head: sh, range: 0..<layer.count(sh), headDim: d, scale: scale, rows: rows)
-            for (i, target) in targets.enumerated() {
-                AttentionKernel.merge(maxima: scratch.maxima + i, sums: scratch.sums + i, outs: scratch.outs + i * d,
-                                      parts: 1, headDim: d, into: target)
-            }
-        }
-    }
-
     /// Decode attention of one new query per head over the layer's cache; when `probabilities` is
     /// given (`[H][count]`), each query head's probability row is written there.
     ///
@@ -301,7 +195,7 @@ extension LlamaModel {
         let d = config.headDim
         let scale = 1 / Float(d).squareRoot()
         // Per entry: query heads per storage head, chunks, rows per (head, chunk) slot, first task.
-        let groups = entries.map { queryHeads(of: $0.layer) }
+        let groups = entries.map { $0.layer.queryHeads(headCount: config.headCount) }
         let chunks = entries.map { e in
             let S = e.layer.storageHeads
             return max(1, min((2 * pool.threadCount + S - 1) / S, e.layer.maxCount / 256))

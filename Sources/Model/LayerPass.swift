@@ -104,8 +104,8 @@ public final class LayerPass {
                 model.windowedPrefillAttention(layer: layer, window: window, q: s.q.p, queries: r, positions: positions,
                                                out: s.att.p)
             } else if isPrefill {
-                model.prefillAttention(layer: layer, layerIndex: l, q: s.q.p, queries: r, positions: positions, out: s.att.p,
-                                       request: request, scores: &scores!)
+                model.prefillAttention(layerIndex: l).run(layer: layer, q: s.q.p, queries: r, positions: positions, out: s.att.p,
+                                                          request: request, scores: &scores!)
             } else {
                 model.decodeAttention(layer: layer, layerIndex: l, q: s.q.p, position: positions[0], out: s.att.p,
                                       probabilities: decodeProbabilities)
@@ -115,7 +115,8 @@ public final class LayerPass {
         // 4. Let the policy compress this layer.
         if isPrefill {
             if let keepQueries {
-                model.nonCausalColumnSums(layer: layer, q: keepQueries.p, n: n, window: request.window, scores: &scores!)
+                model.prefillAttention(layerIndex: l).nonCausalColumnSums(layer: layer, q: keepQueries.p, n: n, window: request.window,
+                                                                          scores: &scores!)
             }
             try cache.finishPrefill(layer: l, scores: scores)
         } else {

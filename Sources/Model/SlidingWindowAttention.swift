@@ -14,7 +14,7 @@ extension LlamaModel {
         let n = queries.count
         let H = config.headCount, d = config.headDim
         let scale = 1 / Float(d).squareRoot()
-        let groups = queryHeads(of: layer)
+        let groups = layer.queryHeads(headCount: H)
         let S = layer.storageHeads
         pool.parallelFor(S * n) { item in
             let sh = item % S, i = n - 1 - item / S

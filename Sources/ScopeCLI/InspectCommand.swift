@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GGUF
+import LongGenBench
 
 /// `scope inspect MODEL`: metadata and tensor table of a GGUF file, or one tensor's values.
 struct InspectCommand: ParsableCommand {
@@ -207,27 +208,8 @@ struct InspectCommand: ParsableCommand {
 
 /// Minimal JSON text helpers for the inspect output.
 private enum JSON {
-    static func string(_ s: String) -> String {
-        var out = "\""
-        out.reserveCapacity(s.utf8.count + 2)
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    /// `s` as a JSON string literal.
+    static func string(_ s: String) -> String { PythonJSON.string(s) }
 
     /// Shortest round-tripping decimal form of a float32 (null when not finite).
     static func number(_ f: Float) -> String { f.isFinite ? "\(f)" : "null" }

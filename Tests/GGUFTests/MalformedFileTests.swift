@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import GGUF
+import ScopeTestSupport
 
 /// A corpus of malformed GGUF files, each derived from a valid file written by `GGUFBuilder`:
 /// every one must throw a `GGUFError` whose message names the problem; none may crash.
@@ -169,7 +170,7 @@ import GGUF
         let dir = try TemporaryDirectory()
         var builder = GGUFBuilder.valid()
         let full = builder.build()
-        var rng = SplitMix64(seed: 0x5C0BE)
+        var rng = SeededRandom(seed: 0x5C0BE)
         var accepted = 0, rejected = 0
         for round in 0..<1000 {
             var bytes = full
@@ -199,18 +200,5 @@ import GGUF
         let error = try #require(throws: GGUFError.self) { try GGUFFile(path: "/nonexistent/model.gguf") }
         #expect(error.message.contains("/nonexistent/model.gguf"))
         #expect(error.message.contains("cannot open"))
-    }
-}
-
-/// Small deterministic generator for the corruption test.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
     }
 }

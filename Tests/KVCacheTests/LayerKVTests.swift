@@ -1,5 +1,6 @@
 import Testing
 @testable import KVCache
+import ScopeTestSupport
 
 @Suite("Layer storage")
 struct LayerKVTests {
@@ -8,6 +9,17 @@ struct LayerKVTests {
     func makeCache(semantics: Semantics, kvHeads: Int = 2, group: Int = 3, d: Int = 4) throws -> KVCache {
         try KVCache(shape: CacheShape(layers: 1, queryHeads: kvHeads * group, kvHeads: kvHeads, headDim: d),
                     config: CompressionConfig(semantics: semantics), maxNewTokens: 10)
+    }
+
+    /// Appends rows holding key and value `key(p, 0, 4)` at positions `ps` to head 0 of a one-head layer.
+    func append(_ layer: LayerKV, _ ps: some Sequence<Int>, positionOffset: Int = 0) {
+        for p in ps { layer.append(kvHead: 0, key: key(p, 0, 4), value: key(p, 0, 4), position: Int32(p + positionOffset)) }
+    }
+
+    /// Row `row` of storage head 0 holds key and value `key(p, 0, 4)`.
+    func expectRow(_ layer: LayerKV, _ row: Int, holds p: Int, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(Array(UnsafeBufferPointer(start: layer.keys(0) + row * 4, count: 4)) == key(p, 0, 4), sourceLocation: sourceLocation)
+        #expect(Array(UnsafeBufferPointer(start: layer.values(0) + row * 4, count: 4)) == key(p, 0, 4), sourceLocation: sourceLocation)
     }
 
     @Test("append writes one row per KV head (corrected) or one copy per query head (reference)")
@@ -41,7 +53,7 @@ struct LayerKVTests {
             let cache = try makeCache(semantics: .corrected, kvHeads: 1, group: 1)
             let layer = cache.layers[0]
             let n = Int.random(in: 1...90, using: &rng)
-            for pos in 0..<n { layer.append(kvHead: 0, key: key(pos, 0, 4), value: key(pos, 0, 4), position: Int32(pos + 1000)) }
+            append(layer, 0..<n, positionOffset: 1000)
             var rows = Array((0..<n).shuffled(using: &rng).prefix(Int.random(in: 0...n, using: &rng)))
             if trial % 2 == 0 { rows.sort() }
             let peak = cache.bytesPeak
@@ -49,8 +61,7 @@ struct LayerKVTests {
             #expect(layer.count(0) == rows.count)
             for (i, r) in rows.enumerated() {
                 #expect(layer.positions(0)[i] == Int32(r + 1000))
-                #expect(Array(UnsafeBufferPointer(start: layer.keys(0) + i * 4, count: 4)) == key(r, 0, 4))
-                #expect(Array(UnsafeBufferPointer(start: layer.values(0) + i * 4, count: 4)) == key(r, 0, 4))
+                expectRow(layer, i, holds: r)
             }
             #expect(cache.bytesCurrent == rows.count * 2 * 4 * 4)
             #expect(cache.bytesPeak == peak)
@@ -64,16 +75,13 @@ struct LayerKVTests {
             let cache = try makeCache(semantics: .corrected, kvHeads: 1, group: 1)
             let layer = cache.layers[0]
             let n = Int.random(in: 1...90, using: &rng)
-            for pos in 0..<n { layer.append(kvHead: 0, key: key(pos, 0, 4), value: key(pos, 0, 4), position: Int32(pos)) }
+            append(layer, 0..<n)
             let evict = Array((0..<n).shuffled(using: &rng).prefix(Int.random(in: 0...n, using: &rng))).sorted()
             layer.remove(0, rows: evict)
             let kept = (0..<layer.count(0)).map { Int(layer.positions(0)[$0]) }
             #expect(Set(kept) == Set(0..<n).subtracting(evict))
             #expect(kept.count == n - evict.count)
-            for (row, p) in kept.enumerated() {
-                #expect(Array(UnsafeBufferPointer(start: layer.keys(0) + row * 4, count: 4)) == key(p, 0, 4))
-                #expect(Array(UnsafeBufferPointer(start: layer.values(0) + row * 4, count: 4)) == key(p, 0, 4))
-            }
+            for (row, p) in kept.enumerated() { expectRow(layer, row, holds: p) }
             #expect(cache.bytesCurrent == kept.count * 32)
         }
     }
@@ -88,20 +96,15 @@ struct LayerKVTests {
             var logical: [Int] = []
             var next = 0
             for _ in 0..<4 {
-                for _ in 0..<Int.random(in: 1...30, using: &rng) {
-                    layer.append(kvHead: 0, key: key(next, 0, 4), value: key(next, 0, 4), position: Int32(next))
-                    logical.append(next); next += 1
-                }
+                let added = next..<(next + Int.random(in: 1...30, using: &rng))
+                append(layer, added)
+                logical += added; next = added.upperBound
                 let slots = Array((0..<logical.count).shuffled(using: &rng).prefix(Int.random(in: 0...logical.count, using: &rng)))
                 layer.compact(0, keeping: slots)
                 logical = slots.map { logical[$0] }
                 #expect(layer.orderedPositions(0) == logical)
                 #expect(layer.count(0) == logical.count)
-                for row in 0..<layer.count(0) {
-                    let p = Int(layer.positions(0)[row])
-                    #expect(Array(UnsafeBufferPointer(start: layer.keys(0) + row * 4, count: 4)) == key(p, 0, 4))
-                    #expect(Array(UnsafeBufferPointer(start: layer.values(0) + row * 4, count: 4)) == key(p, 0, 4))
-                }
+                for row in 0..<layer.count(0) { expectRow(layer, row, holds: Int(layer.positions(0)[row])) }
                 #expect(cache.bytesCurrent == logical.count * 32)
             }
         }

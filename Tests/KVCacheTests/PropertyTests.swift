@@ -1,5 +1,6 @@
 import Testing
 @testable import KVCache
+import ScopeTestSupport
 
 /// Drives a cache like the model would, with random attention statistics, and checks the
 /// invariants after every call.

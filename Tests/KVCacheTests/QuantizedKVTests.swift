@@ -1,5 +1,6 @@
 import Testing
 @testable import KVCache
+import ScopeTestSupport
 
 /// The q8_0 / q4_0 row formats: byte-exact worked examples of ggml's reference quantizers,
 /// round trips against closed forms, and the cache's eviction and byte accounting over such rows.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import KVCache
+import ScopeTestSupport
 
 @Suite("Score kernels")
 struct ScoreKernelsTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import KVCache
+import ScopeTestSupport
 
 @Suite("Configuration and semantics")
 struct SemanticsTests {

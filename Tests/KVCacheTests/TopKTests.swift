@@ -1,5 +1,6 @@
 import Testing
 @testable import KVCache
+import ScopeTestSupport
 
 @Suite("Top-k selection")
 struct TopKTests {

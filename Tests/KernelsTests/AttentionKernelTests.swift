@@ -1,35 +1,19 @@
 import Foundation
 import Testing
 @testable import Kernels
+import ScopeTestSupport
 
 @Suite("AttentionKernel and VectorMath against scalar references")
 struct AttentionKernelTests {
-    /// Two-pass softmax attention in float64 with position masking.
-    func naive(_ q: [Float], _ qpos: Int32, _ k: [Float], _ v: [Float], _ pos: [Int32], d: Int, scale: Float) -> [Double] {
-        let n = pos.count
-        var s = [Double](repeating: -.infinity, count: n)
-        for j in 0..<n where pos[j] <= qpos {
-            var t = 0.0
-            for c in 0..<d { t += Double(q[c]) * Double(k[j * d + c]) }
-            s[j] = t * Double(scale)
-        }
-        let m = s.max()!
-        let e = s.map { $0 == -.infinity ? 0 : Foundation.exp($0 - m) }
-        let l = e.reduce(0, +)
-        var o = [Double](repeating: 0, count: d)
-        for j in 0..<n { for c in 0..<d { o[c] += e[j] / l * Double(v[j * d + c]) } }
-        return o
-    }
-
     @Test("streaming over key blocks (and merging key chunks) equals two-pass attention",
           arguments: [(64, 200), (128, 70), (40, 33)])
     func streamingEqualsTwoPass(d: Int, n: Int) {
-        var rng = SplitMix64(seed: UInt64(d * 1000 + n))
+        var rng = SeededRandom(seed: UInt64(d * 1000 + n))
         let q = randomFloats(d, &rng).map { $0 * 3 }, k = randomFloats(n * d, &rng), v = randomFloats(n * d, &rng)
         let pos = (0..<n).map { Int32($0 * 2) }          // every other position; the query masks the tail
         let qpos = Int32(n)                               // sees about half of the keys
         let scale = 1 / Float(d).squareRoot()
-        let expected = naive(q, qpos, k, v, pos, d: d, scale: scale)
+        let expected = referenceAttention(q, qpos, k, v, pos, d: d, scale: scale).o
         // One chunk: all blocks folded into one state.
         let chunks = [0..<n, 0..<(n / 3), (n / 3)..<n]
         for split in [1, 2] {
@@ -58,13 +42,13 @@ struct AttentionKernelTests {
     @Test("fused f16 streaming equals two-pass attention on the f16-rounded keys and values",
           arguments: [(64, 200), (128, 70), (32, 9)])
     func fusedHalfStreamingEqualsTwoPass(d: Int, n: Int) {
-        var rng = SplitMix64(seed: UInt64(d * 7 + n))
+        var rng = SeededRandom(seed: UInt64(d * 7 + n))
         let q = randomFloats(d, &rng).map { $0 * 3 }
         let kh = randomFloats(n * d, &rng).map { Float16($0) }, vh = randomFloats(n * d, &rng).map { Float16($0) }
         let pos = (0..<n).map { Int32($0 * 2) }
         let qpos = Int32(n)
         let scale = 1 / Float(d).squareRoot()
-        let expected = naive(q, qpos, kh.map(Float.init), vh.map(Float.init), pos, d: d, scale: scale)
+        let expected = referenceAttention(q, qpos, kh.map(Float.init), vh.map(Float.init), pos, d: d, scale: scale).o
         var m = -Float.infinity, l: Float = 0
         var o = [Float](repeating: 0, count: d)
         var scratch = [Float](repeating: 0, count: AttentionKernel.blockSize)
@@ -73,10 +57,10 @@ struct AttentionKernelTests {
                 var start = 0
                 while start < n {
                     let c = min(AttentionKernel.blockSize, n - start)
-                    AttentionKernel.accumulateF16(query: q, position: qpos, keys: kb.baseAddress! + 2 * start * d,
-                                                  values: vb.baseAddress! + 2 * start * d, positions: Array(pos[start...]),
-                                                  count: c, headDim: d, scale: scale, maximum: &m, sum: &l, out: &o,
-                                                  scratch: &scratch)
+                    AttentionKernel.accumulate(query: q, position: qpos, keys: kb.baseAddress! + 2 * start * d,
+                                               values: vb.baseAddress! + 2 * start * d, layout: .f16, positions: Array(pos[start...]),
+                                               count: c, headDim: d, scale: scale, maximum: &m, sum: &l, out: &o,
+                                               scratch: &scratch)
                     start += c
                 }
             }
@@ -103,7 +87,7 @@ struct AttentionKernelTests {
 
     @Test("halfToFloat equals Float(Float16) for every length")
     func halfConversion() {
-        var rng = SplitMix64(seed: 5)
+        var rng = SeededRandom(seed: 5)
         for n in [0, 3, 8, 21] {
             let f = randomFloats(n, &rng)
             let h = f.map { Float16($0).bitPattern }
@@ -115,7 +99,7 @@ struct AttentionKernelTests {
 
     @Test("swiglu equals silu(g)·u")
     func swiglu() {
-        var rng = SplitMix64(seed: 8)
+        var rng = SeededRandom(seed: 8)
         let g0 = randomFloats(37, &rng).map { $0 * 20 }, u = randomFloats(37, &rng)
         var g = g0
         Ops.swiglu(&g, u, n: 37)

@@ -1,6 +1,7 @@
 import GGUF
 import Testing
 @testable import Kernels
+import ScopeTestSupport
 
 @Suite("MatMul: matrix-vector and matrix-matrix products against a naive product")
 struct MatMulTests {
@@ -22,7 +23,7 @@ struct MatMulTests {
     @Test("matmul equals the naive product for decode and prefill shapes",
           arguments: [(GGMLType.q4_1, 1), (.q4_1, 3), (.q4_1, 70), (.q8_0, 1), (.q8_0, 67), (.f16, 5), (.f32, 2), (.q6_K, 4)])
     func matmulMatchesNaive(type: GGMLType, n: Int) throws {
-        var rng = SplitMix64(seed: UInt64(n) &* 31 &+ UInt64(type.rawValue))
+        var rng = SeededRandom(seed: UInt64(n) &* 31 &+ UInt64(type.rawValue))
         let rows = 37                                   // not a multiple of the 4-row kernel or the 16-row panel
         let cols = type.blockSize >= 256 ? 256 : 96     // three blocks of 32
         let bytes = randomRows(type, rows: rows, cols: cols, &rng)
@@ -41,7 +42,7 @@ struct MatMulTests {
 
     @Test("fused products (Q, K, V in one job) equal separate products", arguments: [1, 20])
     func fusedEqualsSeparate(n: Int) throws {
-        var rng = SplitMix64(seed: 99 &+ UInt64(n))
+        var rng = SeededRandom(seed: 99 &+ UInt64(n))
         let cols = 64
         let shapes = [(GGMLType.q4_1, 40), (.q8_0, 8), (.q4_1, 17)]
         let data = shapes.map { randomRows($0.0, rows: $0.1, cols: cols, &rng) }

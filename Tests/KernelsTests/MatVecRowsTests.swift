@@ -1,6 +1,7 @@
 import GGUF
 import Testing
 @testable import Kernels
+import ScopeTestSupport
 
 /// `MatMul.matvecRows` (batched decode) against `matvec` of each row alone: bit-identical, in float32
 /// and q8 activations, for every batch size around the 4- and 8-row groups of the shared-decode kernels.
@@ -9,7 +10,7 @@ struct MatVecRowsTests {
     @Test("every row equals matvec of that row alone",
           arguments: [GGMLType.q4_1, .q8_0, .f16, .q6_K], [ActivationPrecision.f32, .q8])
     func rowsEqualMatvec(type: GGMLType, activations: ActivationPrecision) throws {
-        var rng = SplitMix64(seed: 7 &+ UInt64(type.rawValue))
+        var rng = SeededRandom(seed: 7 &+ UInt64(type.rawValue))
         let rows = 70                                   // one full 64-row task and a partial one
         let cols = type.blockSize >= 256 ? 256 : 96
         let bytes = randomRows(type, rows: rows, cols: cols, &rng)

@@ -1,5 +1,6 @@
 import Testing
 @testable import Kernels
+import ScopeTestSupport
 
 /// `Q8Activations` against the quantization rule written out here per value (`d = max|x|/127`,
 /// `q = x·(1/d)` rounded half away from zero, `s = d·Σq`): bit-identical codes, scales and sums,
@@ -26,7 +27,7 @@ struct Q8QuantizeTests {
     /// Random blocks, and blocks whose scale is exactly 1 (max |x| = 127) holding ties k + 0.5,
     /// their neighbours one ulp either side, and ±0.
     static func inputs() -> [Float] {
-        var rng = SplitMix64(seed: 5)
+        var rng = SeededRandom(seed: 5)
         var x = randomFloats(32 * 6, &rng).map { $0 * 3 }
         for sign in [Float(1), -1] {
             var block: [Float] = [127 * sign]

@@ -1,10 +1,11 @@
 import GGUF
 import Testing
 @testable import Kernels
+import ScopeTestSupport
 
 /// Random rows of `type` with finite values: `randomRows` (finite f16 scales, random quant bytes)
 /// plus finite BF16 values, which random bytes would not guarantee.
-func finiteRows(_ type: GGMLType, rows: Int, cols: Int, _ rng: inout SplitMix64) -> [UInt8] {
+func finiteRows(_ type: GGMLType, rows: Int, cols: Int, _ rng: inout SeededRandom) -> [UInt8] {
     guard type == .bf16 else { return randomRows(type, rows: rows, cols: cols, &rng) }
     var bytes = [UInt8](repeating: 0, count: rows * cols * 2)
     for i in 0..<(rows * cols) {
@@ -37,7 +38,7 @@ struct QuantKernelTests {
 
     @Test("fused dot equals the reference dequantizer followed by a float64 dot (relative 2e-6)", arguments: types)
     func fusedDotMatchesReference(type: GGMLType) throws {
-        var rng = SplitMix64(seed: 1000 &+ UInt64(type.rawValue))
+        var rng = SeededRandom(seed: 1000 &+ UInt64(type.rawValue))
         for cols in Self.lengths(type) {
             let rows = 5
             let bytes = finiteRows(type, rows: rows, cols: cols, &rng)
@@ -61,7 +62,7 @@ struct QuantKernelTests {
 
     @Test("fast dequantizer is bit-identical to GGUF.Dequantize.row", arguments: types)
     func fastDequantizeIsBitExact(type: GGMLType) throws {
-        var rng = SplitMix64(seed: 2000 &+ UInt64(type.rawValue))
+        var rng = SeededRandom(seed: 2000 &+ UInt64(type.rawValue))
         for cols in Self.lengths(type) {
             let rows = 3
             let bytes = finiteRows(type, rows: rows, cols: cols, &rng)
@@ -81,7 +82,7 @@ struct QuantKernelTests {
 
     @Test("decode and prefill products use the fast paths and equal the naive product", arguments: types)
     func matmulMatchesNaive(type: GGMLType) throws {
-        var rng = SplitMix64(seed: 4000 &+ UInt64(type.rawValue))
+        var rng = SeededRandom(seed: 4000 &+ UInt64(type.rawValue))
         let rows = 21, cols = type.blockSize == 256 ? 512 : 160
         let bytes = finiteRows(type, rows: rows, cols: cols, &rng)
         var w = [Float](repeating: 0, count: rows * cols)

@@ -2,6 +2,7 @@ import Foundation
 import GGUF
 import Testing
 @testable import Kernels
+import ScopeTestSupport
 
 /// The attention kernels reading q8_0 / q4_0 rows in place against two-pass float64 attention over
 /// the same rows dequantized by the scalar reference (`GGUF.Dequantize.row`).
@@ -9,7 +10,7 @@ import Testing
 struct QuantizedAttentionKernelTests {
     /// `n` random rows of `d` values of `type`, laid out `stride` bytes apart (padding zeroed), and
     /// their reference dequantization (`[n][d]`).
-    static func rows(_ type: GGMLType, n: Int, d: Int, stride: Int, _ rng: inout SplitMix64) throws -> (bytes: [UInt8], floats: [Float]) {
+    static func rows(_ type: GGMLType, n: Int, d: Int, stride: Int, _ rng: inout SeededRandom) throws -> (bytes: [UInt8], floats: [Float]) {
         let packed = randomRows(type, rows: n, cols: d, &rng)
         let rowBytes = rowByteCount(type, elements: d)
         var bytes = [UInt8](repeating: 0, count: n * stride)
@@ -27,23 +28,6 @@ struct QuantizedAttentionKernelTests {
 
     static func layout(_ type: GGMLType, stride: Int) -> KVRowLayout { type == .q8_0 ? .q8_0(rowStride: stride) : .q4_0(rowStride: stride) }
 
-    /// Two-pass softmax attention in float64 with position masking (probabilities and output).
-    static func naive(_ q: [Float], _ qpos: Int32, _ k: [Float], _ v: [Float], _ pos: [Int32], d: Int, scale: Float) -> (p: [Double], o: [Double]) {
-        let n = pos.count
-        var s = [Double](repeating: -.infinity, count: n)
-        for j in 0..<n where pos[j] <= qpos {
-            var t = 0.0
-            for c in 0..<d { t += Double(q[c]) * Double(k[j * d + c]) }
-            s[j] = t * Double(scale)
-        }
-        let m = s.max()!
-        let e = s.map { $0 == -.infinity ? 0 : Foundation.exp($0 - m) }
-        let l = e.reduce(0, +)
-        var o = [Double](repeating: 0, count: d)
-        for j in 0..<n { for c in 0..<d { o[c] += e[j] / l * Double(v[j * d + c]) } }
-        return (e.map { $0 / l }, o)
-    }
-
     static let cases: [(GGMLType, Int, Int, Int)] = [
         (.q8_0, 64, 200, 68), (.q4_0, 64, 200, 36), (.q8_0, 128, 70, 136), (.q4_0, 128, 9, 72),
         (.q8_0, 96, 33, 104), (.q4_0, 32, 65, 20),   // odd block counts: rows padded to 4-byte slots
@@ -51,14 +35,14 @@ struct QuantizedAttentionKernelTests {
 
     @Test("scores and the two-pass value sum", arguments: cases)
     func twoPass(type: GGMLType, d: Int, n: Int, stride: Int) throws {
-        var rng = SplitMix64(seed: UInt64(d * 31 + n + (type == .q8_0 ? 0 : 5)))
+        var rng = SeededRandom(seed: UInt64(d * 31 + n + (type == .q8_0 ? 0 : 5)))
         let (kb, k) = try Self.rows(type, n: n, d: d, stride: stride, &rng)
         let (vb, v) = try Self.rows(type, n: n, d: d, stride: stride, &rng)
         let q = randomFloats(d, &rng).map { $0 * 40 }      // scales are ≤ 0.05: make the scores matter
         let pos = (0..<n).map { Int32($0 * 2) }
         let qpos = Int32(n)
         let scale = 1 / Float(d).squareRoot()
-        let expected = Self.naive(q, qpos, k, v, pos, d: d, scale: scale)
+        let expected = referenceAttention(q, qpos, k, v, pos, d: d, scale: scale)
         let layout = Self.layout(type, stride: stride)
         var p = [Float](repeating: 0, count: n)
         let m = kb.withUnsafeBytes { AttentionKernel.maskedScores(query: q, position: qpos, keys: $0.baseAddress!, layout: layout,
@@ -74,14 +58,14 @@ struct QuantizedAttentionKernelTests {
 
     @Test("streaming over key blocks equals two-pass attention", arguments: cases)
     func streaming(type: GGMLType, d: Int, n: Int, stride: Int) throws {
-        var rng = SplitMix64(seed: UInt64(d * 17 + n + (type == .q8_0 ? 1 : 9)))
+        var rng = SeededRandom(seed: UInt64(d * 17 + n + (type == .q8_0 ? 1 : 9)))
         let (kb, k) = try Self.rows(type, n: n, d: d, stride: stride, &rng)
         let (vb, v) = try Self.rows(type, n: n, d: d, stride: stride, &rng)
         let q = randomFloats(d, &rng).map { $0 * 40 }
         let pos = (0..<n).map { Int32($0 * 2) }
         let qpos = Int32(n)
         let scale = 1 / Float(d).squareRoot()
-        let expected = Self.naive(q, qpos, k, v, pos, d: d, scale: scale)
+        let expected = referenceAttention(q, qpos, k, v, pos, d: d, scale: scale)
         let layout = Self.layout(type, stride: stride)
         var m = -Float.infinity, l: Float = 0
         var o = [Float](repeating: 0, count: d)

@@ -1,26 +1,14 @@
 import GGUF
-
-/// A small deterministic generator (SplitMix64) so failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import ScopeTestSupport
 
 /// Random floats in [-1, 1).
-func randomFloats(_ n: Int, _ rng: inout SplitMix64) -> [Float] {
+func randomFloats(_ n: Int, _ rng: inout SeededRandom) -> [Float] {
     (0..<n).map { _ in Float.random(in: -1..<1, using: &rng) }
 }
 
 /// Random bytes of `rows` rows of `cols` elements of `type`, with every f16 scale field set to a
 /// finite value (random bytes elsewhere, which every quant format accepts).
-func randomRows(_ type: GGMLType, rows: Int, cols: Int, _ rng: inout SplitMix64) -> [UInt8] {
+func randomRows(_ type: GGMLType, rows: Int, cols: Int, _ rng: inout SeededRandom) -> [UInt8] {
     let rowBytes = rowByteCount(type, elements: cols)
     var bytes = (0..<(rows * rowBytes)).map { _ in UInt8.random(in: 0...255, using: &rng) }
     func putHalf(_ offset: Int, _ value: Float) {

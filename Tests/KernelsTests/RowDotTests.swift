@@ -1,6 +1,7 @@
 import GGUF
 import Testing
 @testable import Kernels
+import ScopeTestSupport
 
 @Suite("RowDot: fast row kernels against the scalar reference")
 struct RowDotTests {
@@ -8,7 +9,7 @@ struct RowDotTests {
 
     @Test("dot(row, x) equals dequantize-then-dot for every type, over several blocks and rows", arguments: types)
     func dotMatchesReference(type: GGMLType) throws {
-        var rng = SplitMix64(seed: 42 &+ UInt64(type.rawValue))
+        var rng = SeededRandom(seed: 42 &+ UInt64(type.rawValue))
         let cols = type.blockSize >= 256 ? 512 : 160   // several blocks; 160 has a tail past 128
         let rows = 7
         let bytes = randomRows(type, rows: rows, cols: cols, &rng)
@@ -33,7 +34,7 @@ struct RowDotTests {
 
     @Test("dequantize(row) equals GGUF.Dequantize.row", arguments: types)
     func dequantizeMatchesReference(type: GGMLType) throws {
-        var rng = SplitMix64(seed: 7 &+ UInt64(type.rawValue))
+        var rng = SeededRandom(seed: 7 &+ UInt64(type.rawValue))
         let cols = type.blockSize >= 256 ? 512 : 96
         let bytes = randomRows(type, rows: 3, cols: cols, &rng)
         let rowBytes = rowByteCount(type, elements: cols)
@@ -49,7 +50,7 @@ struct RowDotTests {
 
     @Test("dotF32 handles lengths that are not multiples of the vector width")
     func dotF32Tails() {
-        var rng = SplitMix64(seed: 3)
+        var rng = SeededRandom(seed: 3)
         for n in [0, 1, 7, 8, 31, 33, 100] {
             let a = randomFloats(n, &rng), b = randomFloats(n, &rng)
             var ref = 0.0
@@ -64,7 +65,7 @@ struct RowDotTests {
 struct Q8ActivationTests {
     @Test("quantization follows llama.cpp's rule: d = max|x|/127, |x - q·d| ≤ d/2")
     func quantizationError() {
-        var rng = SplitMix64(seed: 11)
+        var rng = SeededRandom(seed: 11)
         let x = randomFloats(96, &rng)
         let a = Q8Activations(x, count: 96)
         for b in 0..<3 {
@@ -81,7 +82,7 @@ struct Q8ActivationTests {
 
     @Test("integer dot equals the float dot of the dequantized weights and activations", arguments: [GGMLType.q4_1, .q8_0])
     func integerDotMatchesReference(type: GGMLType) throws {
-        var rng = SplitMix64(seed: 21 &+ UInt64(type.rawValue))
+        var rng = SeededRandom(seed: 21 &+ UInt64(type.rawValue))
         let cols = 160, rows = 5
         let bytes = randomRows(type, rows: rows, cols: cols, &rng)
         let x = randomFloats(cols, &rng)

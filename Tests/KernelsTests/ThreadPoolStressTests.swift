@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import Kernels
+import ScopeTestSupport
 
 /// Many tiny `parallelFor` calls from a Swift-concurrency task and from a plain `Thread` at once,
 /// on one pool. Each call checks that every index ran exactly once. The calls run in a child
@@ -123,27 +124,11 @@ enum TestBinary {
     struct Run { let status: Int32, stdout: String, stderr: String }
 
     /// Runs the Swift Testing tests matching `filter` in a child process with extra environment
-    /// variables; both streams go to temporary files so neither can fill a pipe and block the child.
+    /// variables (`ChildProcess`).
     static func run(filter: String, environment: [String: String]) throws -> Run {
-        let path = try #require(path)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scope-pool-stress-\(UUID())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let outURL = dir.appendingPathComponent("stdout"), errURL = dir.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        defer { try? out.close(); try? err.close() }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = ["--testing-library", "swift-testing", "--filter", filter]
-        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus,
-                   stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-                   stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+        let run = try ChildProcess.run(try #require(path), ["--testing-library", "swift-testing", "--filter", filter],
+                                       environment: environment)
+        return Run(status: run.status, stdout: String(decoding: run.stdout, as: UTF8.self),
+                   stderr: String(decoding: run.stderr, as: UTF8.self))
     }
 }

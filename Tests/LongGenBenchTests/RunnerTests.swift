@@ -74,13 +74,19 @@ struct RunnerTests {
         #expect((o["kv"] as? [String: Double]) == ["kv_bytes_peak": 1024])
     }
 
+    /// A runner over `n` examples whose first run was killed after `k` of them, and its output folder.
+    static func killedRun(examples n: Int, after k: Int, sourceLocation: SourceLocation = #_sourceLocation) -> (TempFolder, LongGenBenchRunner) {
+        let t = TempFolder()
+        let runner = LongGenBenchRunner(data: data(n), options: .init(label: "ALLKV+None", maxNewTokens: 8))
+        #expect(throws: FakeGenerator.Killed.self, sourceLocation: sourceLocation) {
+            try runner.run(outDir: t.path, generator: FakeGenerator(failAfter: k), progress: quiet)
+        }
+        return (t, runner)
+    }
+
     @Test("a restart skips finished examples: after a crash the output has each example exactly once")
     func restartSkipsFinished() throws {
-        let t = TempFolder()
-        let runner = LongGenBenchRunner(data: Self.data(5), options: .init(label: "ALLKV+None", maxNewTokens: 8))
-        #expect(throws: FakeGenerator.Killed.self) {
-            try runner.run(outDir: t.path, generator: FakeGenerator(failAfter: 2), progress: Self.quiet)
-        }
+        let (t, runner) = Self.killedRun(examples: 5, after: 2)
         let second = FakeGenerator()
         let s = try runner.run(outDir: t.path, generator: second, progress: Self.quiet)
         #expect(s.skipped == 2 && s.ran == 3)
@@ -93,11 +99,7 @@ struct RunnerTests {
 
     @Test("a kill mid-write (file truncated mid-line) loses only that example, which is rerun once")
     func tornLastLineIsDroppedAndRerun() throws {
-        let t = TempFolder()
-        let runner = LongGenBenchRunner(data: Self.data(4), options: .init(label: "ALLKV+None", maxNewTokens: 8))
-        #expect(throws: FakeGenerator.Killed.self) {
-            try runner.run(outDir: t.path, generator: FakeGenerator(failAfter: 3), progress: Self.quiet)
-        }
+        let (t, runner) = Self.killedRun(examples: 4, after: 3)
         let file = runner.resultsPath(outDir: t.path)
         var bytes = try Data(contentsOf: URL(fileURLWithPath: file))
         let lastLineStart = bytes.dropLast().lastIndex(of: 0x0A)! + 1

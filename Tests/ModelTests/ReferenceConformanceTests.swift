@@ -13,10 +13,8 @@ import Tokenizer
 @Suite(.serialized, .needsDefaultModel)
 struct ReferenceConformanceTests {
     struct Reference: Decodable {
-        struct Position: Decodable { let pos: Int; let top_ids: [Int]; let top_logits: [Float]; let logsumexp: Float }
-        struct LogitsCase: Decodable { let text: String; let ids: [Int32]; let argmax_all: [Int]; let positions: [Position] }
         struct GreedyCase: Decodable { let user: String; let prompt_ids: [Int32]; let output_ids: [Int32]; let output_text: String }
-        let logits: [LogitsCase]
+        let logits: [ReferenceLogitsCase]
         let greedy: [GreedyCase]
     }
 
@@ -36,25 +34,7 @@ struct ReferenceConformanceTests {
         let reference = try #require(Self.reference)
         let model = try #require(Self.model)
         for c in reference.logits {
-            let cache = try KVCache(shape: model.cacheShape, config: CompressionConfig(), maxNewTokens: 0)
-            let hidden = try model.forward(tokens: c.ids, startPosition: 0, cache: cache)
-            let recorded = Dictionary(uniqueKeysWithValues: c.positions.map { ($0.pos, $0) })
-            var agree = 0
-            var worst: Float = 0
-            let vocab = model.config.vocabularySize
-            var batch: [Float] = []
-            for pos in 0..<c.ids.count {
-                if pos % 64 == 0 { batch = model.logits(hidden: hidden, rows: pos..<min(c.ids.count, pos + 64)) }
-                let logits = Array(batch[(pos % 64) * vocab..<(pos % 64 + 1) * vocab])
-                let argmax = logits.withUnsafeBufferPointer { Sampler.argmax($0) }
-                if Int(argmax) == c.argmax_all[pos] { agree += 1 }
-                if let r = recorded[pos] {
-                    for (id, value) in zip(r.top_ids, r.top_logits) { worst = max(worst, abs(logits[id] - value)) }
-                    let lse = logSumExp(logits)
-                    worst = max(worst, abs(lse - r.logsumexp))
-                }
-            }
-            let agreement = Double(agree) / Double(c.ids.count)
+            let (agreement, worst) = try c.compare(with: model)
             #expect(agreement >= 0.995, "prompt of \(c.ids.count) tokens: argmax agreement \(agreement)")
             #expect(worst <= 0.05, "prompt of \(c.ids.count) tokens: worst logit error \(worst)")
             print("logits: \(c.ids.count) tokens, argmax agreement \(agreement), worst |Δ| \(worst)")
@@ -88,10 +68,5 @@ struct ReferenceConformanceTests {
         let a = model.logits(hidden: full, row: ids.count - 1), b = model.logits(hidden: last, row: 0)
         let diff = zip(a, b).map { abs($0 - $1) }.max() ?? 0
         #expect(diff < 2e-3, "max |Δlogit| \(diff)")
-    }
-
-    func logSumExp(_ v: [Float]) -> Float {
-        let m = v.max()!
-        return m + Float(log(v.reduce(0.0) { $0 + exp(Double($1 - m)) }))
     }
 }

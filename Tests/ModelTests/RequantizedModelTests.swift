@@ -15,8 +15,6 @@ import Tokenizer
                               "needs SmolLM2-135M-Instruct.{Q8_0,Q4_K_M,Q6_K}.gguf beside the default model; make them with python3 scripts/requantize-smollm2.py --skip-reference (docs/model-breadth.md)"))
 struct RequantizedModelTests {
     struct Reference: Decodable {
-        struct Position: Decodable { let pos: Int; let top_ids: [Int]; let top_logits: [Float]; let logsumexp: Float }
-        struct LogitsCase: Decodable { let text: String; let ids: [Int32]; let argmax_all: [Int]; let positions: [Position] }
         struct GreedyCase: Decodable {
             let user: String; let prompt_ids: [Int32]; let output_ids: [Int32]; let output_text: String
             let top2_gaps: [Float]
@@ -24,7 +22,7 @@ struct RequantizedModelTests {
         let model: String
         let file_size: Int
         let tensor_types: [String: String]
-        let logits: [LogitsCase]
+        let logits: [ReferenceLogitsCase]
         let greedy: [GreedyCase]
     }
 
@@ -67,25 +65,8 @@ struct RequantizedModelTests {
         let reference = try Self.reference(type)
         let path = try Self.requiredModelPath(type)
         let model = try LlamaModel(path: path)
-        let vocab = model.config.vocabularySize
         for c in reference.logits {
-            let cache = try KVCache(shape: model.cacheShape, config: CompressionConfig(), maxNewTokens: 0)
-            let hidden = try model.forward(tokens: c.ids, startPosition: 0, cache: cache)
-            let recorded = Dictionary(uniqueKeysWithValues: c.positions.map { ($0.pos, $0) })
-            var agree = 0
-            var worst: Float = 0
-            var batch: [Float] = []
-            for pos in 0..<c.ids.count {
-                if pos % 64 == 0 { batch = model.logits(hidden: hidden, rows: pos..<min(c.ids.count, pos + 64)) }
-                let logits = Array(batch[(pos % 64) * vocab..<(pos % 64 + 1) * vocab])
-                let argmax = logits.indices.max { logits[$0] < logits[$1] }!
-                if argmax == c.argmax_all[pos] { agree += 1 }
-                if let r = recorded[pos] {
-                    for (id, value) in zip(r.top_ids, r.top_logits) { worst = max(worst, abs(logits[id] - value)) }
-                    worst = max(worst, abs(Self.logSumExp(logits) - r.logsumexp))
-                }
-            }
-            let agreement = Double(agree) / Double(c.ids.count)
+            let (agreement, worst) = try c.compare(with: model)
             #expect(agreement >= 0.995, "\(type), prompt of \(c.ids.count) tokens: argmax agreement \(agreement)")
             #expect(worst <= 0.05, "\(type), prompt of \(c.ids.count) tokens: worst logit error \(worst)")
             print("\(type) logits: \(c.ids.count) tokens, argmax agreement \(agreement), worst |Δ| \(worst)")
@@ -111,11 +92,6 @@ struct RequantizedModelTests {
             }
             print("\(type) greedy '\(c.user)': \(result.tokens == c.output_ids ? "identical" : "diverged") (\(result.tokens.count) tokens)")
         }
-    }
-
-    static func logSumExp(_ v: [Float]) -> Float {
-        let m = v.max()!
-        return m + Float(log(v.reduce(0.0) { $0 + exp(Double($1 - m)) }))
     }
 }
 

@@ -7,6 +7,13 @@ import Testing
 let scopeAndModel = Prerequisites.required || (ScopeExecutable.path != nil && DefaultModel.path() != nil)
 let scopeAndModelReason: Comment = "needs the built scope executable (swift build -c release) and the default model (scripts/fetch-model.sh)"
 
+/// Runs `scope arguments`, expects exit status `status`, and returns what it wrote to standard error.
+func scopeStderr(_ arguments: [String], status: Int32, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+    let run = try #require(try ScopeExecutable.run(arguments), sourceLocation: sourceLocation)
+    #expect(run.status == status, "\(arguments.joined(separator: " ")): exit \(run.status): \(run.stderr)", sourceLocation: sourceLocation)
+    return run.stderr
+}
+
 /// A fresh temporary folder, removed when the value goes away.
 final class TemporaryFolder {
     let path: String

@@ -5,12 +5,6 @@ import Testing
 /// Issue 11 item 5: `--model` naming a FIFO used to hang (the file was opened before the regular-file check).
 @Suite(.needsScopeExecutable)
 struct FIFOModelTests {
-    func stderr(_ arguments: [String], status: Int32) throws -> String {
-        let run = try #require(try ScopeExecutable.run(arguments))
-        #expect(run.status == status, "\(arguments.joined(separator: " ")): exit \(run.status): \(run.stderr)")
-        return run.stderr
-    }
-
     @Test("--model naming a FIFO is refused at once instead of waiting for a writer")
     func fifoModel() throws {
         let t = TemporaryFolder()
@@ -31,7 +25,7 @@ struct FIFOModelTests {
             if fd >= 0 { released.mark(); close(fd) }
         }
         watchdog.start()
-        let message = try stderr(["generate", "--model", fifo, "--prompt", "Hi"], status: 1)
+        let message = try scopeStderr(["generate", "--model", fifo, "--prompt", "Hi"], status: 1)
         released.finish()
         #expect(!released.happened, "scope waited on the FIFO until the watchdog opened it")
         #expect(message.contains("not a regular file"))

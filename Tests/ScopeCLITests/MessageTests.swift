@@ -5,20 +5,14 @@ import Testing
 /// Issue 11 item 7: each message says what is wrong.
 @Suite(.enabled(if: scopeAndModel, scopeAndModelReason))
 struct MessageTests {
-    func stderr(_ arguments: [String], status: Int32) throws -> String {
-        let run = try #require(try ScopeExecutable.run(arguments))
-        #expect(run.status == status, "\(arguments.joined(separator: " ")): exit \(run.status): \(run.stderr)")
-        return run.stderr
-    }
-
     @Test("a missing prompt file or a folder is named as such, not as 'cannot read … as UTF-8'")
     func promptFile() throws {
         let t = TemporaryFolder()
-        let missing = try stderr(["generate", "--prompt-file", t.path + "/none.txt"], status: 1)
+        let missing = try scopeStderr(["generate", "--prompt-file", t.path + "/none.txt"], status: 1)
         #expect(missing.contains("--prompt-file \(t.path)/none.txt: no such file"))
-        let folder = try stderr(["generate", "--prompt-file", t.path], status: 1)
+        let folder = try scopeStderr(["generate", "--prompt-file", t.path], status: 1)
         #expect(folder.contains("--prompt-file \(t.path) is a folder, not a file"))
-        let bench = try stderr(["bench", "--prompt-file", t.path, "--prompt-tokens", "8", "--gen-tokens", "1"], status: 1)
+        let bench = try scopeStderr(["bench", "--prompt-file", t.path, "--prompt-tokens", "8", "--gen-tokens", "1"], status: 1)
         #expect(bench.contains("is a folder, not a file"))
     }
 
@@ -35,7 +29,7 @@ struct MessageTests {
 
     @Test("streamingllm --prefill-budget 1 names the budget, not a --window that was never given")
     func streamingBudget() throws {
-        let message = try stderr(["generate", "--prompt", "Hi", "--prefill", "streamingllm", "--prefill-budget", "1"], status: 64)
+        let message = try scopeStderr(["generate", "--prompt", "Hi", "--prefill", "streamingllm", "--prefill-budget", "1"], status: 64)
         #expect(message.contains("--prefill-budget 1 is too small for streamingllm"))
         #expect(!message.contains("--window must"))
     }
@@ -43,18 +37,18 @@ struct MessageTests {
     @Test("score on a folder without results exits non-zero")
     func scoreEmptyFolder() throws {
         let t = TemporaryFolder()
-        let message = try stderr(["longgenbench", "score", t.path], status: 1)
+        let message = try scopeStderr(["longgenbench", "score", t.path], status: 1)
         #expect(message.contains("no result files under \(t.path)"))
     }
 
     @Test("bench --repeats 0 is rejected")
     func benchRepeatsZero() throws {
-        #expect(try stderr(["bench", "--repeats", "0"], status: 64).contains("--repeats must be ≥ 1, got 0"))
+        #expect(try scopeStderr(["bench", "--repeats", "0"], status: 64).contains("--repeats must be ≥ 1, got 0"))
     }
 
     @Test("--max-tokens -1 says the value is out of range, not 'Missing value'")
     func negativeMaxTokens() throws {
-        let message = try stderr(["generate", "--prompt", "Hi", "--max-tokens", "-1"], status: 64)
+        let message = try scopeStderr(["generate", "--prompt", "Hi", "--max-tokens", "-1"], status: 64)
         #expect(message.contains("--max-tokens must be ≥ 0, got -1"))
         #expect(!message.contains("Missing value"))
     }

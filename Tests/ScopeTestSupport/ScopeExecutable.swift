@@ -25,27 +25,11 @@ public enum ScopeExecutable {
 
     /// Runs `scope arguments…` to completion. Throws `MissingExecutable` when the executable is absent
     /// (the result is never nil; it stays optional so that older `guard let … else { return }` call
-    /// sites still compile, and they now fail instead of passing silently). The outputs go to temporary
-    /// files so that neither stream can fill a pipe and block the child.
+    /// sites still compile, and they now fail instead of passing silently).
     public static func run(_ arguments: [String]) throws -> Run? {
         guard let path else { throw MissingExecutable(root: SharedData.packageRoot.path) }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scope-run-\(UUID())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let outURL = dir.appendingPathComponent("stdout"), errURL = dir.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        defer { try? out.close(); try? err.close() }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = arguments
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, stdoutData: try Data(contentsOf: outURL),
-                   stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+        let run = try ChildProcess.run(path, arguments)
+        return Run(status: run.status, stdoutData: run.stdout, stderr: String(decoding: run.stderr, as: UTF8.self))
     }
 }
 

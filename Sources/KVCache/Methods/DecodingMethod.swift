@@ -32,10 +32,15 @@ extension DecodingMethod {
 
     /// `dr ≥ 0` and `dw > dr`.
     static func validate(_ config: CompressionConfig) throws {
-        if config.recent < 0 { throw KVCacheError.invalidConfig("--recent must not be negative, got \(config.recent)") }
+        try checkRecent(config)
         if config.decodingWindow <= config.recent {
             throw KVCacheError.invalidConfig("--decoding-window (\(config.decodingWindow)) must be larger than --recent (\(config.recent))")
         }
+    }
+
+    /// `dr ≥ 0`.
+    static func checkRecent(_ config: CompressionConfig) throws {
+        if config.recent < 0 { throw KVCacheError.invalidConfig("--recent must not be negative, got \(config.recent)") }
     }
 
     /// The current query's probabilities of each candidate, reduced over the GQA group.

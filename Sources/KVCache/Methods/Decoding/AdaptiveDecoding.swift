@@ -1,12 +1,9 @@
 /// SCOPE `adaptive`: the decoding budget grows by one row every `δ` steps (`dws = dr + S/δ`).
 struct AdaptiveDecoding: DecodingMethod {
-    static let info = MethodInfo(name: "adaptive", stage: .decoding,
-                                 rule: "as slide with a growing budget dws = dr + steps/δ",
-                                 paper: "2412.13649", parameters: ScopeWindowRule.parameters + [.delta], statistics: [.currentQueryProbabilities])
+    static let info = ScopeWindowRule.growingInfo(name: "adaptive", rule: "as slide with a growing budget dws = dr + steps/δ")
     static let usesCounters = true
-    static func validate(_ config: CompressionConfig) throws {
-        if config.recent < 0 { throw KVCacheError.invalidConfig("--recent must not be negative, got \(config.recent)") }
-    }
+    /// `dr ≥ 0` (`dw` only enters δ's default).
+    static func validate(_ config: CompressionConfig) throws { try checkRecent(config) }
     static func rowsAfter(kLen: Int, Pd: Int, layer l: Int, step t: Int, context c: DecodingContext, state: inout DecodeMemoryState) -> Int {
         let dws = ScopeWindowRule.growingBudget(c, step: t, layer: l)
         return kLen >= Pd + dws ? Pd + dws : kLen

@@ -1,12 +1,9 @@
 /// SCOPE `discontinuous`: `adaptive`'s budget, compressing only once every `δ` calls (skips in between).
 struct DiscontinuousDecoding: DecodingMethod {
-    static let info = MethodInfo(name: "discontinuous", stage: .decoding,
-                                 rule: "as adaptive, but compress once after every δ skipped calls",
-                                 paper: "2412.13649", parameters: ScopeWindowRule.parameters + [.delta], statistics: [.currentQueryProbabilities])
+    static let info = ScopeWindowRule.growingInfo(name: "discontinuous", rule: "as adaptive, but compress once after every δ skipped calls")
     static let usesCounters = true
-    static func validate(_ config: CompressionConfig) throws {
-        if config.recent < 0 { throw KVCacheError.invalidConfig("--recent must not be negative, got \(config.recent)") }
-    }
+    /// `dr ≥ 0` (`dw` only enters δ's default).
+    static func validate(_ config: CompressionConfig) throws { try checkRecent(config) }
     static func rowsAfter(kLen: Int, Pd: Int, layer l: Int, step t: Int, context c: DecodingContext, state: inout DecodeMemoryState) -> Int {
         let dws = ScopeWindowRule.growingBudget(c, step: t, layer: l)
         guard kLen >= Pd + dws else { return kLen }

@@ -44,20 +44,16 @@ struct MorphKVDecoding: DecodingMethod {
     func capacityBound(rowsAfterPrefill rows0: Int, Pd: Int, maxNewTokens: Int, stepsDone s0: Int) -> Int? { Swift.max(rows0, C) + 1 }
 
     func scores(_ input: DecodeScoring, storageHead s: Int, rows: UnsafeBufferPointer<Int>, into out: UnsafeMutablePointer<Float>) throws {
-        let layer = input.layer, m = rows.count, d = layer.keyWidth, R = input.shape.groupSize
-        let keys = UnsafeMutablePointer<Float>.allocate(capacity: m * d)
-        defer { keys.deallocate() }
-        for c in 0..<m { try layer.readKey(s, row: rows[c], into: keys + c * d) }
+        let m = rows.count, d = input.layer.keyWidth, R = input.shape.groupSize
         var fused = [Float](repeating: 0, count: m)
         var groupMax = fused
         var p = fused
-        let scale = 1 / Float(d).squareRoot(), qd = input.shape.headDim
-        for i in 0..<input.queries.held {
-            input.queries.query(i) { q, _ in
+        let scale = input.logitScale
+        try input.withKeys(storageHead: s, rows: rows) { keys in
+            input.forEachRecentQuery(storageHead: s) { _, head in
                 for j in 0..<m { groupMax[j] = 0 }
                 for r in 0..<R {
-                    let qh = q + (s * R + r) * qd
-                    for j in 0..<m { p[j] = ScoreKernels.dot(qh, keys + j * d, d) * scale }
+                    for j in 0..<m { p[j] = ScoreKernels.dot(head(r), keys + j * d, d) * scale }
                     p.withUnsafeMutableBufferPointer { ScoreKernels.softmax($0.baseAddress!, count: m) }
                     for j in 0..<m where p[j] > groupMax[j] { groupMax[j] = p[j] }
                 }

@@ -3,6 +3,12 @@
 enum ScopeWindowRule {
     static let parameters: [MethodParameter] = [.decodingWindow, .recent]
 
+    /// The description of a growing-budget method (`adaptive`, `discontinuous`).
+    static func growingInfo(name: String, rule: String) -> MethodInfo {
+        MethodInfo(name: name, stage: .decoding, rule: rule, paper: "2412.13649", parameters: parameters + [.delta],
+                   statistics: [.currentQueryProbabilities])
+    }
+
     /// The compressing plan with decoding budget `dws` (or below threshold).
     static func plan(kLen: Int, Pd: Int, dws: Int, dr: Int) -> DecodePlan {
         var p = DecodePlan(branch: .belowThreshold)

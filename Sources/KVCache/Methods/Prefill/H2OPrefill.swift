@@ -1,20 +1,16 @@
 /// H2O (arXiv 2306.14048) at prefill: accumulated attention (column sums over all prompt queries).
 /// Reference semantics use the published non-causal sums (Q1).
-struct H2OPrefill: PrefillMethod {
+struct H2OPrefill: UniformPrefill {
     static let info = MethodInfo(name: "h2o", stage: .prefill,
                                  rule: "top P−w by attention summed over all prompt queries (column sums); plus the window",
                                  paper: "2306.14048", parameters: [.prefillBudget, .window], statistics: [.columnSums])
     static let referenceClass: ReferenceClass? = ReferenceClass(name: "H2O", accepts: [.none, .h2o, .slide, .adaptive, .discontinuous],
                                                                 hasCounters: true, resetsCounters: true)
-    static func rowsAfterPrefill(config: CompressionConfig, layers L: Int, layer: Int, promptLength n: Int) -> Int {
-        n < config.prefillBudget ? n : config.prefillBudget
-    }
 
     let P: Int, window: Int, causal: Bool
     init(config: CompressionConfig) {
         P = config.prefillBudget; window = config.effectiveWindow; causal = config.semantics != .reference
     }
-    func plan(n: Int, layer: Int, layers L: Int) -> PrefillPlan { .uniform(n: n, P: P, w: window) }
     func request(for plan: PrefillPlan, n: Int) -> PrefillScoreRequest {
         PrefillScoreRequest(kind: plan.k == nil ? .none : (causal ? .causalColumnSums : .nonCausalColumnSums), window: window, promptLength: n)
     }

@@ -1,5 +1,5 @@
 /// SnapKV (arXiv 2404.14469): the last `w` queries' attention, summed and pooled, picks `P − w` rows.
-struct SnapKVPrefill: PrefillMethod {
+struct SnapKVPrefill: UniformPrefill {
     static let info = MethodInfo(name: "snapkv", stage: .prefill,
                                  rule: "top P−w by the last w queries' probabilities summed per key, pooled; plus the window",
                                  paper: "2404.14469", parameters: [.prefillBudget, .window, .kernel, .pooling],
@@ -7,15 +7,11 @@ struct SnapKVPrefill: PrefillMethod {
     static let referenceClass: ReferenceClass? = ReferenceClass(name: "SnapKV", accepts: PrefillRules.scopeMetrics, hasCounters: true,
                                                                 defaultDelta: 15)
     static func validate(_ config: CompressionConfig) throws { try PrefillRules.checkKernel(config) }
-    static func rowsAfterPrefill(config: CompressionConfig, layers L: Int, layer: Int, promptLength n: Int) -> Int {
-        n < config.prefillBudget ? n : config.prefillBudget
-    }
 
     let P: Int, window: Int, kernel: Int, pooling: Pooling
     init(config: CompressionConfig) {
         P = config.prefillBudget; window = config.effectiveWindow; kernel = config.kernel; pooling = config.pooling
     }
-    func plan(n: Int, layer: Int, layers L: Int) -> PrefillPlan { .uniform(n: n, P: P, w: window) }
     func request(for plan: PrefillPlan, n: Int) -> PrefillScoreRequest {
         PrefillScoreRequest(kind: plan.k == nil ? .none : .windowProbabilities, window: window, promptLength: n)
     }

@@ -1,17 +1,13 @@
 /// TOVA (arXiv 2401.06104) at prefill: rank the prompt rows by the last prompt query's attention,
 /// averaged over the query heads of each KV group (GQA-native), and keep the top `P − w` plus the window.
-struct TOVAPrefill: PrefillMethod {
+struct TOVAPrefill: UniformPrefill {
     static let info = MethodInfo(name: "tova", stage: .prefill,
                                  rule: "top P−w by the last prompt query's probabilities, mean over the group's query heads, plus the window",
                                  paper: "2401.06104", parameters: [.prefillBudget, .window], statistics: [.windowProbabilities])
     static let referenceClass: ReferenceClass? = nil
-    static func rowsAfterPrefill(config: CompressionConfig, layers L: Int, layer: Int, promptLength n: Int) -> Int {
-        n < config.prefillBudget ? n : config.prefillBudget
-    }
 
     let P: Int, window: Int
     init(config: CompressionConfig) { P = config.prefillBudget; window = config.effectiveWindow }
-    func plan(n: Int, layer: Int, layers L: Int) -> PrefillPlan { .uniform(n: n, P: P, w: window) }
     /// Only the last query's row: a window of 1.
     func request(for plan: PrefillPlan, n: Int) -> PrefillScoreRequest {
         PrefillScoreRequest(kind: plan.k == nil ? .none : .windowProbabilities, window: 1, promptLength: n)
