@@ -38,7 +38,7 @@ struct SlidingWindowTests {
                     probabilities = (0..<(shape.queryHeads * layer.maxCount)).map { Float(($0 * 31 + t) % 17) }
                 }
                 if let probabilities {
-                    try probabilities.withUnsafeBufferPointer { try cache.finishDecodeStep(layer: l, probabilities: $0) }
+                    _ = try probabilities.withUnsafeBufferPointer { try cache.finishDecodeStep(layer: l, probabilities: $0) }
                 } else {
                     try cache.finishDecodeStep(layer: l, probabilities: nil)
                 }
