@@ -31,7 +31,7 @@ struct SharedModelTests {
             tokenizer.encode("<|im_start|>user\n\($0)<|im_end|>\n<|im_start|>assistant\n", addSpecial: false, parseSpecial: true)
         }
         let maxTokens = 32
-        func generate(_ prompt: [Int32]) throws -> [Int32] {
+        @Sendable func generate(_ prompt: [Int32]) throws -> [Int32] {
             let cache = try KVCache(shape: model.cacheShape, config: config, maxNewTokens: maxTokens)
             return try Generator(model: model, tokenizer: tokenizer)
                 .generate(prompt: prompt, maxTokens: maxTokens, cache: cache, ignoreEndOfGeneration: true).tokens
