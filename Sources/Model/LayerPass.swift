@@ -81,14 +81,16 @@ public final class LayerPass {
         // 2. What the compression policy wants to observe.
         var request = PrefillScoreRequest(kind: .none, window: 0, promptLength: n)
         var scores: PrefillScores? = nil
+        // The decode-time probability rows belong to this pass: the model is shared by every
+        // sequence decoding on it (threads, the batch scheduler, the server), so it holds no scratch.
         var decodeProbabilities: UnsafeMutablePointer<Float>? = nil
         if isPrefill {
             request = cache.prefillRequest(layer: l)
             scores = PrefillScores(request: request, queryHeads: c.headCount)
         } else if cache.wantsDecodeProbabilities(layer: l) {
-            model.probabilities.ensure(c.headCount * layer.maxCount)
-            decodeProbabilities = model.probabilities.p
+            decodeProbabilities = Buffer(c.headCount * layer.maxCount).p
         }
+        defer { decodeProbabilities?.deallocate() }
         let keepQueries = request.kind == .nonCausalColumnSums ? Buffer(n * qDim) : nil
         defer { keepQueries?.free() }
         // 3. Queries, attention, output projection and feed-forward block, chunk by chunk.

@@ -10,6 +10,10 @@ import KVCache
 /// attention → output projection → residual → rmsNorm → swiglu FFN → residual) → rmsNorm → logits.
 /// Gemma 3's block adds its norms, GeGLU and sliding windows (`Gemma3Block.swift`).
 /// Activations and the KV cache are float32; weights stay quantized in the memory-mapped file.
+///
+/// Sendable because nothing a pass writes lives here: a model is configured once (`activations`,
+/// `observer`) and then shared by every sequence decoding on it; each `LayerPass` and batched step
+/// owns its scratch (`SharedModelTests` decodes on two threads at once).
 public final class LlamaModel: @unchecked Sendable {
     public let file: GGUFFile
     public let config: LlamaConfiguration
@@ -25,8 +29,6 @@ public final class LlamaModel: @unchecked Sendable {
     public var activations: ActivationPrecision = .f32
     /// Analyses hook: sees attention probabilities of the layers and positions it asks for.
     public var observer: AttentionObserver?
-    /// Scratch for the decode-time attention probabilities handed to the cache's policy.
-    let probabilities = GrowableBuffer()
 
     public init(file: GGUFFile, pool: ThreadPool = .shared) throws {
         self.file = file
@@ -130,17 +132,4 @@ struct Buffer {
         p.initialize(repeating: 0, count: max(1, count))
     }
     func free() { p.deallocate() }
-}
-
-/// A float buffer that grows on demand and is reused across calls.
-final class GrowableBuffer: @unchecked Sendable {
-    private(set) var p: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
-    private var capacity = 1
-    func ensure(_ count: Int) {
-        guard count > capacity else { return }
-        p.deallocate()
-        capacity = max(count, capacity * 2)
-        p = .allocate(capacity: capacity)
-    }
-    deinit { p.deallocate() }
 }
