@@ -10,6 +10,10 @@ extension ChatTemplate {
         if let first = turns.first, first.role == "system" {
             prefix = first.content + "\n\n"
             turns = turns.dropFirst()
+            // The system text rides on the next turn; without one it would vanish from the prompt.
+            guard !turns.isEmpty else {
+                throw TokenizerError.invalidChat("the Gemma format puts the system message into the first user message: give a user message after it")
+            }
         }
         var s = ""
         for (i, m) in turns.enumerated() {

@@ -19,4 +19,14 @@ struct GemmaChatFormatTests {
             try ChatTemplate(format: .gemma).render([.user("a"), .system("b")], addGenerationPrompt: true)
         }
     }
+
+    @Test("a system message with no turn after it is refused, not dropped (found by the chat-template fuzzer)")
+    func loneSystemRefused() {
+        #expect(throws: TokenizerError.self) {
+            try ChatTemplate(format: .gemma).render([.system(":# 2+1?Qu:oisnte 1+1?")], addGenerationPrompt: false)
+        }
+        #expect(throws: TokenizerError.self) {
+            try ChatTemplate(format: .gemma).render([.system("Be brief.")], addGenerationPrompt: true)
+        }
+    }
 }
