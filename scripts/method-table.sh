@@ -16,12 +16,18 @@
 #   EXAMPLES  examples per task [8]          PARALLEL  sequences decoded at once [4]
 #   FIDELITY_EXAMPLES [1]  FIDELITY_TOKENS tokens teacher-forced [the task's max new tokens]
 #   TASKS     [recall repeats]   SCOPE [.build/release/scope]   NICE [nice -n 19]
+#   MODEL     a GGUF path or known model name [the default model]; its results folders are named after LABEL
+#   LABEL     [smollm2]   TEMPLATE  the prompt template of `longgenbench run` [the task's default: chat]
+#             (a base model without a chat template, e.g. Gemma 3 270M: TEMPLATE=plain)
 set -euo pipefail
 OUT=${1:-/tmp/method-table}; DOCS=${2:-docs/method-table}
 SCOPE=${SCOPE:-.build/release/scope}; NICE=${NICE:-nice -n 19}
 BUDGETS=${BUDGETS:-"128/64/32 64/32/16 192/96/48"}
 EXAMPLES=${EXAMPLES:-8}; PARALLEL=${PARALLEL:-4}; FIDELITY_EXAMPLES=${FIDELITY_EXAMPLES:-1}
 TASKS=${TASKS:-"recall repeats"}
+LABEL=${LABEL:-smollm2}
+MODEL_FLAGS=(); [ -n "${MODEL:-}" ] && MODEL_FLAGS=(--model "$MODEL")
+RUN_FLAGS=("${MODEL_FLAGS[@]}"); [ -n "${TEMPLATE:-}" ] && RUN_FLAGS+=(--template "$TEMPLATE")
 mkdir -p "$OUT/data" "$OUT/runs" "$OUT/fidelity" "$DOCS"
 
 if [ -z "${METHODS:-}" ]; then
@@ -81,7 +87,7 @@ EOF
     local p=$OUT/fidelity/prompts/$task/$i.txt
     [ -f "$p" ] || continue
     tokens=${FIDELITY_TOKENS:-$(cat "$OUT/fidelity/prompts/$task/$i.tokens")}
-    $NICE "$SCOPE" fidelity --prompt-file "$p" --max-tokens "$tokens" "$@" --json > "$file.$i.tmp"
+    $NICE "$SCOPE" fidelity "${MODEL_FLAGS[@]}" --prompt-file "$p" --max-tokens "$tokens" "$@" --json > "$file.$i.tmp"
     parts+=("$file.$i.tmp")
   done
   python3 - "$file" "${parts[@]}" <<'EOF'
@@ -101,7 +107,7 @@ for task in $TASKS; do
   data=$(data_file "$task")
   echo "== $task: FullKV"
   $NICE "$SCOPE" longgenbench run --data "$data" --out "$OUT/runs/fullkv" --prefill fullkv --decoding none \
-    --limit "$EXAMPLES" --parallel "$PARALLEL"
+    "${RUN_FLAGS[@]}" --limit "$EXAMPLES" --parallel "$PARALLEL"
 done
 for budget in $BUDGETS; do
   IFS=/ read -r P DW DR <<< "$budget"
@@ -113,8 +119,8 @@ for budget in $BUDGETS; do
       data=$(data_file "$task")
       echo "== $task: $L P=$P dw=$DW dr=$DR"
       if ! $NICE "$SCOPE" longgenbench run --data "$data" \
-          --out "$OUT/runs/P$P/${L}_decoding_window_${DW}_recent_window_${DR}/smollm2_$P" \
-          "${flags[@]}" --limit "$EXAMPLES" --parallel "$PARALLEL"; then
+          --out "$OUT/runs/P$P/${L}_decoding_window_${DW}_recent_window_${DR}/${LABEL}_$P" \
+          "${flags[@]}" "${RUN_FLAGS[@]}" --limit "$EXAMPLES" --parallel "$PARALLEL"; then
         echo "!! $task $L P=$P: run failed (listed as not run in the table)"; continue
       fi
       mkdir -p "$OUT/fidelity/$task"
@@ -125,9 +131,10 @@ for budget in $BUDGETS; do
 done
 
 # The table: one row per method and budget, one column group per task.
-SCOPE="$SCOPE" python3 - "$OUT" "$DOCS/table.md" "$TASKS" "$BUDGETS" "$METHODS" <<'EOF'
+SCOPE="$SCOPE" python3 - "$OUT" "$DOCS/table.md" "$TASKS" "$BUDGETS" "$METHODS" "$LABEL" <<'EOF'
 import glob, json, os, re, subprocess, sys
 out, table, tasks, budgets, methods = sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4].split(), sys.argv[5].split()
+label = sys.argv[6]
 scope = os.environ["SCOPE"]
 def cell(task, folder, fid):
     found = sorted(glob.glob(f"{folder}/{task}/*.jsonl"))
@@ -149,7 +156,7 @@ for b in budgets:
     P, dw, dr = b.split("/")
     for m in methods:
         lab = m.replace("/", "+")
-        folder = f"{out}/runs/P{P}/{lab}_decoding_window_{dw}_recent_window_{dr}/smollm2_{P}"
+        folder = f"{out}/runs/P{P}/{lab}_decoding_window_{dw}_recent_window_{dr}/{label}_{P}"
         cells = [cell(t, folder, f"{out}/fidelity/{t}/{lab}_P{P}_dw{dw}_dr{dr}.json") for t in tasks]
         lines.append(f"| {lab} | {P}/{dw}/{dr} | " + " | ".join(" | ".join(c) for c in cells) + " |")
 open(table, "w").write(head + "\n".join(lines) + "\n")

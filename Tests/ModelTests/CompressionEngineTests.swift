@@ -10,11 +10,7 @@ import Tokenizer
 /// KV-cache compression driven by the real model: invariants that must hold end to end.
 @Suite(.serialized, .needsDefaultModel)
 struct CompressionEngineTests {
-    static let engine: (LlamaModel, Tokenizer)? = {
-        guard let path = DefaultModel.path(), let file = try? GGUFFile(path: path),
-              let model = try? LlamaModel(file: file), let tokenizer = try? Tokenizer(gguf: file) else { return nil }
-        return (model, tokenizer)
-    }()
+    static let engine = DefaultEngine.load()
 
     static func prompt(_ tokenizer: Tokenizer, _ text: String) -> [Int32] {
         let chat = "<|im_start|>user\n\(text)<|im_end|>\n<|im_start|>assistant\n"

@@ -12,11 +12,7 @@ import Tokenizer
 /// to the closed form.
 @Suite(.serialized, .needsDefaultModel)
 struct QuantizedKVModelTests {
-    static let engine: (LlamaModel, Tokenizer)? = {
-        guard let path = DefaultModel.path(), let file = try? GGUFFile(path: path),
-              let model = try? LlamaModel(file: file), let tokenizer = try? Tokenizer(gguf: file) else { return nil }
-        return (model, tokenizer)
-    }()
+    static let engine = DefaultEngine.load()
 
     static func prompt(_ tokenizer: Tokenizer) -> [Int32] {
         let text = String(repeating: "The lighthouse keeper wrote the weather in the log every night. ", count: 10)

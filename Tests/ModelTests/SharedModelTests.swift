@@ -13,11 +13,7 @@ import Tokenizer
 /// writes may live in the model itself.
 @Suite(.serialized, .needsDefaultModel)
 struct SharedModelTests {
-    static let engine: (LlamaModel, Tokenizer)? = {
-        guard let path = DefaultModel.path(), let file = try? GGUFFile(path: path),
-              let model = try? LlamaModel(file: file), let tokenizer = try? Tokenizer(gguf: file) else { return nil }
-        return (model, tokenizer)
-    }()
+    static let engine = DefaultEngine.load()
 
     @Test("two threads decoding with H2O (decode-time probabilities) on one model each get their output alone")
     func concurrentDecodingWithProbabilities() throws {

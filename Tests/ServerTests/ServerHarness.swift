@@ -9,6 +9,7 @@ import NIOHTTP1
 import ScopeTestSupport
 import Server
 import ServiceLifecycle
+import Testing
 import Tokenizer
 
 /// The default model, loaded once for all server tests. The suites carry `.needsDefaultModel`, so a
@@ -117,9 +118,13 @@ struct TestServer: Sendable {
     }
 
     /// Polls `/metrics` until `condition` holds (at most `attempts` × 50 ms); returns whether it did.
-    func waitForMetrics(attempts: Int = 400, _ condition: @escaping ([String: Double]) -> Bool) async throws -> Bool {
+    /// When it never held, records the last samples seen (counters and gauges, not histogram
+    /// buckets), so a failure says which figure was off.
+    func waitForMetrics(attempts: Int = 400, sourceLocation: SourceLocation = #_sourceLocation,
+                        _ condition: @escaping ([String: Double]) -> Bool) async throws -> Bool {
+        var values: [String: Double] = [:]
         for _ in 0..<attempts {
-            var values: [String: Double] = [:]
+            values = [:]
             let text = try await send(.GET, "/metrics").body
             for line in text.split(separator: "\n") where !line.hasPrefix("#") {
                 let parts = line.split(separator: " ")
@@ -128,6 +133,9 @@ struct TestServer: Sendable {
             if condition(values) { return true }
             try await Task.sleep(for: .milliseconds(50))
         }
+        let last = values.filter { !$0.key.contains("_bucket") }.sorted { $0.key < $1.key }
+            .map { "\($0.key) = \($0.value)" }.joined(separator: ", ")
+        Issue.record("the metrics condition did not hold after \(attempts) polls; last seen: \(last)", sourceLocation: sourceLocation)
         return false
     }
 }
