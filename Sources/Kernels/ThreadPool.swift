@@ -12,7 +12,8 @@ import Glibc
 /// decode step issues hundreds of small jobs) and then sleep on a semaphore, so an idle pool costs
 /// nothing. Every wait is bounded: ~20 µs of `pause`, then `sched_yield`, then short sleeps,
 /// so a pool on an oversubscribed machine never burns a core waiting for a descheduled peer.
-/// One job runs at a time; calls from several threads are serialised.
+/// One job runs at a time; calls from several threads are serialised in their order of arrival
+/// (`FIFOLock`), so no caller is starved by another that issues jobs back to back.
 public final class ThreadPool: @unchecked Sendable {
     /// Threads that run work, the caller included.
     public let threadCount: Int
@@ -20,7 +21,7 @@ public final class ThreadPool: @unchecked Sendable {
     /// Shared with the worker threads, which hold it strongly: a worker that starts (or wakes)
     /// after the pool was released still finds valid state and exits.
     private let state: PoolState
-    private let callerLock = NSLock()
+    private let callerLock = FIFOLock()
 
     /// The number of physical cores (distinct `thread_siblings` sets on Linux), at least 1.
     public static var physicalCores: Int {
@@ -71,6 +72,9 @@ public final class ThreadPool: @unchecked Sendable {
             withUnsafePointer(to: PoolJob(body: body, count: count)) { state.run($0) }
         }
     }
+
+    /// Callers waiting for the job that runs now to finish (for tests).
+    var waitingCallers: Int { callerLock.waitingCount }
 
     /// Runs `body(start, end)` over contiguous ranges of `0..<count`, about `chunk` items each.
     public func parallelRanges(_ count: Int, chunk: Int, _ body: (Int, Int) -> Void) {

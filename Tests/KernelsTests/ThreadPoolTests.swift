@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import Testing
 @testable import Kernels
@@ -59,5 +60,43 @@ struct ThreadPoolStartupTests {
             pool.parallelFor(16) { _ in total.wrappingAdd(1, ordering: .relaxed) }
             #expect(total.load(ordering: .relaxed) == 16)
         }
+    }
+}
+
+@Suite("ThreadPool: callers are served in their order of arrival")
+struct ThreadPoolFairnessTests {
+    /// A caller that issues jobs back to back (a decode step issues hundreds) must not overtake the
+    /// callers already waiting: with a plain mutex it did, and a server's scheduler thread sharing
+    /// the pool with other callers waited for a minute per step.
+    @Test("four callers queue behind a running job; the job's owner asks again and is served after them")
+    func arrivalOrder() throws {
+        let pool = ThreadPool(threads: 2)
+        final class Order: Sendable {
+            let names = Mutex<[String]>([])
+            func append(_ name: String) { names.withLock { $0.append(name) } }
+        }
+        let order = Order()
+        let started = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        let owner = Thread {
+            pool.parallelFor(2) { i in if i == 0 { started.signal(); release.wait() } }
+            pool.parallelFor(2) { i in if i == 0 { order.append("A") } }
+            done.signal()
+        }
+        owner.start()
+        #expect(started.wait(timeout: .now() + 60) == .success, "the first job never started")
+        for k in 1...4 {
+            let caller = Thread {
+                pool.parallelFor(2) { i in if i == 0 { order.append("B\(k)") } }
+                done.signal()
+            }
+            caller.start()
+            // Caller k is queued before caller k + 1 starts.
+            var polls = 0
+            while pool.waitingCallers < k, polls < 600_000 { usleep(100); polls += 1 }
+            try #require(pool.waitingCallers == k, "caller \(k) never queued")
+        }
+        release.signal()
+        for _ in 0..<5 { #expect(done.wait(timeout: .now() + 60) == .success, "a caller never finished") }
+        #expect(order.names.withLock { $0 } == ["B1", "B2", "B3", "B4", "A"])
     }
 }
