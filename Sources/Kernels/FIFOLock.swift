@@ -9,23 +9,19 @@ import Foundation
 /// test suites that share `ThreadPool.shared`) waited for up to a minute. Here a caller waits at
 /// most for the jobs of the callers that arrived before it.
 ///
-/// Invariant: `serving ≤ nextTicket`; the thread holding ticket `serving` owns the lock, and
-/// tickets are handed out under `condition`'s mutex in arrival order.
+/// Invariant: `serving ≤ nextTicket`. The lock is held iff `serving < nextTicket`, by the thread with
+/// ticket `serving`; tickets `serving + 1 ..< nextTicket` are the waiters, in arrival order (tickets
+/// are handed out under `condition`'s mutex). So the number of waiters needs no counter of its own.
 final class FIFOLock: @unchecked Sendable {
     private let condition = NSCondition()
     private var nextTicket = 0
     private var serving = 0
-    private var waiting = 0
 
     func lock() {
         condition.lock()
         let ticket = nextTicket
         nextTicket += 1
-        if ticket != serving {
-            waiting += 1
-            while ticket != serving { condition.wait() }
-            waiting -= 1
-        }
+        while ticket != serving { condition.wait() }
         condition.unlock()
     }
 
@@ -33,14 +29,14 @@ final class FIFOLock: @unchecked Sendable {
     var waitingCount: Int {
         condition.lock()
         defer { condition.unlock() }
-        return waiting
+        return max(0, nextTicket - serving - 1)
     }
 
     func unlock() {
         condition.lock()
         serving += 1
-        // Every waiter checks whether its ticket is served; no waiter, no wake-up.
-        if waiting > 0 { condition.broadcast() }
+        // Tickets beyond `serving` wait: each checks whether its ticket is now served. None, no wake-up.
+        if nextTicket > serving { condition.broadcast() }
         condition.unlock()
     }
 }
