@@ -33,9 +33,10 @@ extension Trait where Self == ConditionTrait {
                  Comment(rawValue: "needs \(relative.map { "../shared/" + $0 }.joined(separator: ", ")) (set SCOPE_SHARED to the shared folder)"))
     }
 
-    /// Runs the test only when the `scope` executable has been built under .build (release or debug).
+    /// Runs the test only when the `scope` executable has been built under .build (release or debug) or
+    /// `$SCOPE_EXECUTABLE` names one.
     public static var needsScopeExecutable: Self {
         .enabled(if: Prerequisites.required || ScopeExecutable.path != nil,
-                 Comment(rawValue: "needs the built scope executable under \(SharedData.packageRoot.path)/.build (swift build -c release)"))
+                 Comment(rawValue: "needs \(ScopeExecutable.missingReason)"))
     }
 }

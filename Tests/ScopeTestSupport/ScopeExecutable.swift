@@ -3,8 +3,13 @@ import Foundation
 /// The built `scope` executable, for tests of the command-line tool (they declare `.needsScopeExecutable`:
 /// a visible skip when it has not been built, a failure under .ci/run).
 public enum ScopeExecutable {
-    /// The executable under `<package root>/.build` (release preferred), or nil.
+    /// `$SCOPE_EXECUTABLE` when set (scripts/sanitize points it at the instrumented build; it must be an
+    /// executable file, otherwise nil, so the tests skip or fail with the reason), else the executable
+    /// under `<package root>/.build` (release preferred), or nil.
     public static let path: String? = {
+        if let override = ProcessInfo.processInfo.environment["SCOPE_EXECUTABLE"], !override.isEmpty {
+            return FileManager.default.isExecutableFile(atPath: override) ? override : nil
+        }
         let root = SharedData.packageRoot
         for config in ["release", "debug"] {
             for dir in [".build/\(config)", ".build/x86_64-unknown-linux-gnu/\(config)", ".build/aarch64-unknown-linux-gnu/\(config)"] {
@@ -14,6 +19,14 @@ public enum ScopeExecutable {
         }
         return nil
     }()
+
+    /// Why `path` is nil, naming where it looked.
+    public static var missingReason: String {
+        if let override = ProcessInfo.processInfo.environment["SCOPE_EXECUTABLE"], !override.isEmpty {
+            return "SCOPE_EXECUTABLE=\(override) is not an executable file"
+        }
+        return "no built scope executable under \(SharedData.packageRoot.path)/.build (swift build -c release, or set SCOPE_EXECUTABLE)"
+    }
 
     /// The exit status and both output streams of one run.
     public struct Run: Sendable {
@@ -36,5 +49,5 @@ public enum ScopeExecutable {
 /// The `scope` executable has not been built (tests that need it declare `.needsScopeExecutable`).
 public struct MissingExecutable: Error, CustomStringConvertible {
     public let root: String
-    public var description: String { "no built scope executable under \(root)/.build (swift build -c release)" }
+    public var description: String { ScopeExecutable.missingReason }
 }

@@ -49,7 +49,7 @@ struct TestServer: Sendable {
     let group: ServiceGroup
 
     static func with<T: Sendable>(parallel: Int = 4, kvBudgetBytes: Int? = nil, maxQueue: Int? = 64, apiKey: String? = nil,
-                                  maxBodyBytes: Int = 1 << 20, shutdownGrace: Duration = .seconds(30),
+                                  maxBodyBytes: Int = 1 << 20, shutdownGrace: Duration = .seconds(30 * TimeScale.factor),
                                   _ body: (TestServer) async throws -> T) async throws -> T {
         let (model, tokenizer) = try TestModel.loaded()
         let scheduler = try BatchScheduler(model: model, tokenizer: tokenizer, parallel: parallel, kvBudgetBytes: kvBudgetBytes,
@@ -117,12 +117,14 @@ struct TestServer: Sendable {
         return 0
     }
 
-    /// Polls `/metrics` until `condition` holds (at most `attempts` × 50 ms); returns whether it did.
+    /// Polls `/metrics` until `condition` holds (at most `attempts` × `TimeScale.factor` polls, 50 ms
+    /// apart); returns whether it did.
     /// When it never held, records the last samples seen (counters and gauges, not histogram
     /// buckets), so a failure says which figure was off.
     func waitForMetrics(attempts: Int = 400, sourceLocation: SourceLocation = #_sourceLocation,
                         _ condition: @escaping ([String: Double]) -> Bool) async throws -> Bool {
         var values: [String: Double] = [:]
+        let attempts = attempts * TimeScale.factor
         for _ in 0..<attempts {
             values = [:]
             let text = try await send(.GET, "/metrics").body

@@ -51,9 +51,12 @@ enum TestHTTPClient {
             head.headers.add(name: "Connection", value: "close")
             for (name, value) in headers { head.headers.add(name: name, value: value) }
             if let body { head.headers.add(name: "Content-Length", value: String(body.readableBytes)) }
-            try await outbound.write(.head(head))
-            if let body { try await outbound.write(.body(.byteBuffer(body))) }
-            try await outbound.write(.end(nil))
+            // The whole request in one write: a server that answers after the head and closes the
+            // connection (`Connection: close`) must not find a later write of ours on a closed channel.
+            var request: [HTTPClientRequestPart] = [.head(head)]
+            if let body { request.append(.body(.byteBuffer(body))) }
+            request.append(.end(nil))
+            try await outbound.write(contentsOf: request)
             var parts = inbound.makeAsyncIterator()
             guard case .head(let responseHead)? = try await parts.next() else {
                 throw TestServerError("the connection closed without a response")
