@@ -26,7 +26,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "scope", targets: ["ScopeCLI"]),
-        .library(name: "ScopeKit", targets: ["GGUF", "Kernels", "Tokenizer", "KVCache", "Model", "Generation", "LongGenBench", "Plot", "Analysis"]),
+        .library(name: "ScopeKit", targets: ["GGUF", "Kernels", "Tokenizer", "KVCache", "Model", "Generation", "LongGenBench", "Plot", "Analysis", "SplitMix"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -56,10 +56,12 @@ let package = Package(
         .target(name: "KVCache", swiftSettings: nativeFlags),
         // Llama-family forward pass.
         .target(name: "Model", dependencies: ["GGUF", "Kernels", "KVCache"], swiftSettings: nativeFlags),
+        // The seedable random generator shared by sampling, the synthetic tasks, tests and benchmarks.
+        .target(name: "SplitMix"),
         // Sampling, stop conditions, streaming, stats.
-        .target(name: "Generation", dependencies: ["Model", "Tokenizer", "KVCache"], swiftSettings: nativeFlags),
+        .target(name: "Generation", dependencies: ["Model", "Tokenizer", "KVCache", "SplitMix"], swiftSettings: nativeFlags),
         // LongGenBench datasets, results store and scorers (no engine dependency).
-        .target(name: "LongGenBench"),
+        .target(name: "LongGenBench", dependencies: ["SplitMix"]),
         // Plots: axes, legends, colour maps, PNG/SVG output.
         .target(name: "Plot", dependencies: ["CZlib"]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
@@ -90,7 +92,7 @@ let package = Package(
             swiftSettings: nativeFlags
         ),
         // Helpers for tests: locating ../shared, fetching the default model.
-        .target(name: "ScopeTestSupport", path: "Tests/ScopeTestSupport"),
+        .target(name: "ScopeTestSupport", dependencies: ["SplitMix"], path: "Tests/ScopeTestSupport"),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF", "ScopeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GGUF", "ScopeTestSupport"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "GGUF", "ScopeTestSupport"], resources: [.copy("Fixtures")]),
@@ -105,7 +107,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "ServerRequests", "Generation", "Model", "Tokenizer", "KVCache", "GGUF", "ScopeTestSupport",
+                "Server", "ServerRequests", "Generation", "Model", "Tokenizer", "KVCache", "GGUF", "SplitMix", "ScopeTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -124,7 +126,7 @@ if Context.environment["SCOPE_BENCHMARKS"] == "1" {
     package.targets.append(
         .executableTarget(
             name: "KernelBenchmarks",
-            dependencies: ["Kernels", "GGUF", .product(name: "Benchmark", package: "benchmark")],
+            dependencies: ["Kernels", "GGUF", "SplitMix", .product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/KernelBenchmarks",
             swiftSettings: nativeFlags,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]))

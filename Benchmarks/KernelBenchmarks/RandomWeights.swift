@@ -1,16 +1,12 @@
 import GGUF
 import Kernels
+import SplitMix
 
-/// Deterministic SplitMix64 stream for benchmark inputs.
+/// Deterministic benchmark inputs (SplitMix64).
 struct BenchmarkRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    private var rng: SplitMix64
+    init(state: UInt64) { rng = SplitMix64(seed: state) }
+    mutating func next() -> UInt64 { rng.next() }
     /// Uniform in [-1, 1).
     mutating func unit() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
 }

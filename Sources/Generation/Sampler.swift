@@ -1,4 +1,5 @@
 import Foundation
+import SplitMix
 
 /// Sampling settings: temperature 0 is greedy (argmax, lowest id on ties).
 public struct SamplingOptions: Sendable, Equatable {
@@ -74,20 +75,6 @@ public struct Sampler: Sendable {
         }
         return Int32(best)
     }
-}
-
-/// A small, fast, seedable generator (SplitMix64) so sampled runs are reproducible.
-public struct SplitMix64: Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    public mutating func nextDouble() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }
 
 /// An error from generation, with a message naming the problem.

@@ -1,4 +1,5 @@
 import Foundation
+import SplitMix
 
 /// The synthetic long-output `recall` task: K numbered facts (`Item_7: green`) in the prompt, and the model
 /// writes the whole list back. The answer to item i depends on prompt tokens far back, so KV-compression
@@ -56,18 +57,5 @@ public enum RecallTask {
         let predicted: [String?] = answers.indices.map { found[$0 + 1].flatMap { $0.isEmpty ? nil : $0 } }
         let correct = answers.indices.map { predicted[$0] != nil && predicted[$0] == answers[$0].lowercased() }
         return ExampleScore(expected: answers.map { Optional($0) }, predicted: predicted, correct: correct)
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so recall files are identical per seed on every platform.
-public struct SplitMix64: Sendable {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SplitMix
 
 /// The synthetic long-output `repeats` task: K labelled facts (`fox: green`) in the prompt, and the model writes
 /// the whole list R times in one output (docs/repeats.md). Copy r can be copied from copy r−1, which the model

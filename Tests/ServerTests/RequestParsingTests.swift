@@ -1,5 +1,6 @@
 import Foundation
 import Generation
+import SplitMix
 import KVCache
 @testable import Server
 import ServerRequests
