@@ -142,18 +142,9 @@ class NumpyGemma3:
 
     def greedy(self, prompt, max_tokens, stops):
         cache = self.new_cache()
-        last = self.logits(self.forward(prompt, 0, cache)[-1:])[0]
-        out, gaps, pos = [], [], len(prompt)
-        for _ in range(max_tokens):
-            top2 = np.sort(last)[-2:]
-            gaps.append(float(top2[1] - top2[0]))
-            t = int(np.argmax(last))
-            out.append(t)
-            if t in stops:
-                break
-            last = self.logits(self.forward([t], pos, cache))[0]
-            pos += 1
-        return out, gaps
+        first = self.logits(self.forward(prompt, 0, cache)[-1:])[0]
+        return greedy_loop(first, lambda t, pos: self.logits(self.forward([t], pos, cache))[0],
+                           len(prompt), max_tokens, stops)
 
 
 class TransformersGemma3:
@@ -173,22 +164,33 @@ class TransformersGemma3:
 
     def greedy(self, prompt, max_tokens, stops):
         torch = self.torch
-        out, gaps = [], []
         with torch.no_grad():
             res = self.model(torch.tensor([prompt]), use_cache=True)
-            past = res.past_key_values
-            last = res.logits[0, -1].float().numpy()
-            for _ in range(max_tokens):
-                top2 = np.sort(last)[-2:]
-                gaps.append(float(top2[1] - top2[0]))
-                t = int(np.argmax(last))
-                out.append(t)
-                if t in stops:
-                    break
-                res = self.model(torch.tensor([[t]]), past_key_values=past, use_cache=True)
-                past = res.past_key_values
-                last = res.logits[0, -1].float().numpy()
-        return out, gaps
+            state = {"past": res.past_key_values}
+
+            def step(t, _pos):
+                out = self.model(torch.tensor([[t]]), past_key_values=state["past"], use_cache=True)
+                state["past"] = out.past_key_values
+                return out.logits[0, -1].float().numpy()
+
+            return greedy_loop(res.logits[0, -1].float().numpy(), step, len(prompt), max_tokens, stops)
+
+
+def greedy_loop(last, step, pos, max_tokens, stops):
+    """Greedy decoding from the logits `last` of the prompt's final position: `step(token, position)`
+    returns the next logits. Returns the tokens and, per token, the gap between the two best logits
+    (how close the argmax was to a tie)."""
+    out, gaps = [], []
+    for _ in range(max_tokens):
+        top2 = np.sort(last)[-2:]
+        gaps.append(float(top2[1] - top2[0]))
+        t = int(np.argmax(last))
+        out.append(t)
+        if t in stops:
+            break
+        last = step(t, pos)
+        pos += 1
+    return out, gaps
 
 
 def stop_ids(metadata):
