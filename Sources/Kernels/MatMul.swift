@@ -31,7 +31,8 @@ public enum MatMul {
     /// `ys[i] = X·ws[i]ᵀ`. All matrices must have `cols` equal to the width of `X`.
     ///
     /// Decode (`n == 1`): tasks of 64 rows, each row one fused dequantize-and-dot pass over the
-    /// weights (streamed once). Prefill: tasks of (16-row panel, 64-token tile); the panel is
+    /// weights (streamed once); Q4_1 rows two at a time, sharing the activation loads (AVX2 builds;
+    /// each result bit-identical to the single-row kernel's). Prefill: tasks of (16-row panel, 64-token tile); the panel is
     /// dequantized to float32 once per task and multiplied by the tile with a register-blocked
     /// 4 rows × 2 tokens kernel. With `activations == .q8` (opt-in) the decode
     /// input is quantized to 8 bits once and Q4_1/Q8_0 rows use integer dot products.
@@ -63,6 +64,17 @@ public enum MatMul {
                         prefetchAhead(w, r)
                         y[r] = RowDot.dotQ8(w.type, w.row(r), q8)
                     }
+                } else if w.type == .q4_1, RowDot.hasRowsKernel(.q4_1) {
+                    #if SCOPE_AVX2
+                    var r = start
+                    while r + 1 < end {
+                        prefetchAhead(w, r)
+                        prefetchAhead(w, r + 1)
+                        (y[r], y[r + 1]) = RowDot.dotQ4_1TwoRows(w.row(r), w.row(r + 1), x, sums, cols)
+                        r += 2
+                    }
+                    if r < end { y[r] = RowDot.dot(w.type, w.row(r), x, blockSums: sums, count: cols, scratch: nil) }
+                    #endif
                 } else if RowDot.hasFusedKernel(w.type) {
                     for r in start..<end {
                         prefetchAhead(w, r)

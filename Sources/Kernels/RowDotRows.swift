@@ -215,6 +215,24 @@ extension RowDot {
     }
 }
 
+extension RowDot {
+    /// Two Q4_1 weight rows times one float32 activation row (exact decode): `(dot(rowA), dot(rowB))`,
+    /// each with the single-row kernel's arithmetic in its order (bit-identical), the activation
+    /// loads shared and two independent accumulator chains.
+    @inline(__always)
+    public static func dotQ4_1TwoRows(_ rowA: UnsafeRawPointer, _ rowB: UnsafeRawPointer, _ x: UnsafePointer<Float>,
+                                      _ sums: UnsafePointer<Float>, _ cols: Int) -> (Float, Float) {
+        var r0 = FloatAccumulator(), r1 = FloatAccumulator()
+        for b in 0..<(cols / 32) {
+            let wa = FloatBlock(Q4_1Block.self, rowA + b * Q4_1Block.size)
+            let wb = FloatBlock(Q4_1Block.self, rowB + b * Q4_1Block.size)
+            r0.add(wa, x + b * 32, sums, b)
+            r1.add(wb, x + b * 32, sums, b)
+        }
+        return (r0.total(Q4_1Block.self), r1.total(Q4_1Block.self))
+    }
+}
+
 /// A weight block decoded to float32 for the float32 kernels: codes, broadcast scale, min.
 struct FloatBlock {
     let w0, w1, w2, w3, d: __m256
