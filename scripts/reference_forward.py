@@ -167,21 +167,26 @@ class ReferenceModel:
 
     def greedy(self, prompt, max_tokens, stop_ids):
         cache = self.new_cache()
-        hidden = self.forward(prompt, 0, cache)
-        last = self.logits(hidden[-1:])[0]
-        out, gaps = [], []
-        pos = len(prompt)
-        for _ in range(max_tokens):
-            top2 = np.sort(last)[-2:]
-            gaps.append(float(top2[1] - top2[0]))
-            t = int(np.argmax(last))
-            out.append(t)
-            if t in stop_ids:
-                break
-            hidden = self.forward([t], pos, cache)
-            pos += 1
-            last = self.logits(hidden)[0]
-        return out, gaps
+        first = self.logits(self.forward(prompt, 0, cache)[-1:])[0]
+        return greedy_loop(first, lambda t, pos: self.logits(self.forward([t], pos, cache))[0],
+                           len(prompt), max_tokens, stop_ids)
+
+
+def greedy_loop(last, step, pos, max_tokens, stops):
+    """Greedy decoding from the logits `last` of the prompt's final position: `step(token, position)`
+    returns the next logits. Returns the tokens and, per token, the gap between the two best logits
+    (how close the argmax was to a tie). Shared with scripts/reference_forward_gemma3.py."""
+    out, gaps = [], []
+    for _ in range(max_tokens):
+        top2 = np.sort(last)[-2:]
+        gaps.append(float(top2[1] - top2[0]))
+        t = int(np.argmax(last))
+        out.append(t)
+        if t in stops:
+            break
+        last = step(t, pos)
+        pos += 1
+    return out, gaps
 
 
 # -- byte-level BPE detokenization (GPT-2 alphabet), enough to write `output_text` -------------

@@ -33,7 +33,7 @@ import numpy as np
 import gguf
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from reference_forward import _field_value, logsumexp  # noqa: E402
+from reference_forward import _field_value, greedy_loop, logsumexp  # noqa: E402
 
 LOCAL_ROPE_BASE = 10000.0   # Gemma3TextConfig.rope_local_base_freq (not stored in the GGUF)
 LAYER_PERIOD = 6            # sliding_window_pattern: layer l is global when (l + 1) % 6 == 0
@@ -174,23 +174,6 @@ class TransformersGemma3:
                 return out.logits[0, -1].float().numpy()
 
             return greedy_loop(res.logits[0, -1].float().numpy(), step, len(prompt), max_tokens, stops)
-
-
-def greedy_loop(last, step, pos, max_tokens, stops):
-    """Greedy decoding from the logits `last` of the prompt's final position: `step(token, position)`
-    returns the next logits. Returns the tokens and, per token, the gap between the two best logits
-    (how close the argmax was to a tie)."""
-    out, gaps = [], []
-    for _ in range(max_tokens):
-        top2 = np.sort(last)[-2:]
-        gaps.append(float(top2[1] - top2[0]))
-        t = int(np.argmax(last))
-        out.append(t)
-        if t in stops:
-            break
-        last = step(t, pos)
-        pos += 1
-    return out, gaps
 
 
 def stop_ids(metadata):
