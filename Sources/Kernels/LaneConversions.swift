@@ -1,14 +1,34 @@
 import CVector
+#if SCOPE_AVX2
+import _Builtin_intrinsics.intel
+#endif
 
 // Loads and widenings shared by every build. The conversions go through CVector (one or
 // two vector instructions each: vpmovsxbd/vpmovzxbd + vcvtdq2ps on x86-64, sshll/ushll + scvtf/ucvtf
 // on ARM64); they are the building blocks of the generic kernels.
 
 /// The IEEE half at byte offset `o`, widened to Float.
+///
+/// AVX2 builds convert through `scope_half_to_float` (no false dependency on an unrelated register,
+/// see CVector.h); `Float(Float16(bitPattern:))` lowers to `vpinsrw` into an arbitrary register.
 @inline(__always)
 func halfAt(_ p: UnsafeRawPointer, _ o: Int) -> Float {
+    #if SCOPE_AVX2
+    scope_half_to_float(p.loadUnaligned(fromByteOffset: o, as: UInt16.self))
+    #else
     Float(Float16(bitPattern: p.loadUnaligned(fromByteOffset: o, as: UInt16.self)))
+    #endif
 }
+
+#if SCOPE_AVX2
+/// The IEEE halves at byte offsets `o` and `o + 2`, widened together (one 32-bit load, which
+/// writes the whole register: no false dependency, see `halfAt`).
+@inline(__always)
+func halfPairAt(_ p: UnsafeRawPointer, _ o: Int) -> (Float, Float) {
+    let v = _mm_cvtph_ps(_mm_cvtsi32_si128(Int32(bitPattern: p.loadUnaligned(fromByteOffset: o, as: UInt32.self))))
+    return (_mm_cvtss_f32(v), _mm_cvtss_f32(_mm_movehdup_ps(v)))
+}
+#endif
 
 /// The 8 signed bytes at `p` as floats.
 @inline(__always)

@@ -52,7 +52,7 @@ public enum RowDot {
         case .f32:
             dst.update(from: row.assumingMemoryBound(to: Float.self), count: count)
         case .f16:
-            for i in 0..<count { dst[i] = Float(Float16(bitPattern: row.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+            for i in 0..<count { dst[i] = halfAt(row, 2 * i) }
         case .q8_0:
             // q·d (one rounding, as the reference), 8 lanes at a time.
             let out = UnsafeMutableRawPointer(dst)
@@ -128,7 +128,7 @@ public enum RowDot {
         }
         var s = acc.sum()
         while i < n {
-            s += Float(Float16(bitPattern: row.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) * x[i]
+            s += halfAt(row, 2 * i) * x[i]
             i += 1
         }
         return s

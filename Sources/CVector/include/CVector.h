@@ -44,6 +44,21 @@ SCOPE_V scope_f32x8 scope_f16_to_f32(scope_u16x8 bits) {
     return __builtin_convertvector(__builtin_bit_cast(scope_f16x8, bits), scope_f32x8);
 }
 
+// MARK: - One half to float (x86-64)
+
+#if defined(__x86_64__)
+/// One IEEE half (raw bits) to float through a register written whole (`vmovd`, then `vcvtph2ps`;
+/// F16C, so only for the AVX2 kernels). Why asm: for a scalar conversion LLVM emits `vpinsrw` into
+/// whatever register it picks as the undefined upper lanes, and in a dot-product loop that was the
+/// accumulator, so each block's scale load waited for the previous block's adds (a false
+/// loop-carried dependency). Rewritten with intrinsics, LLVM folds the code back to `vpinsrw`.
+SCOPE_V float scope_half_to_float(uint16_t bits) {
+    float r;
+    __asm__("vmovd %k1, %0\n\tvcvtph2ps %0, %0" : "=x"(r) : "r"((uint32_t)bits));
+    return r;
+}
+#endif
+
 // MARK: - 8-bit dot products
 
 /// Lane i (0..<16) = w[2i]·a[2i] + w[2i+1]·a[2i+1] (unsigned × signed bytes), saturated to 16
