@@ -31,8 +31,9 @@ public enum MatMul {
     /// `ys[i] = X·ws[i]ᵀ`. All matrices must have `cols` equal to the width of `X`.
     ///
     /// Decode (`n == 1`): tasks of 64 rows, each row one fused dequantize-and-dot pass over the
-    /// weights (streamed once); Q4_1 rows two at a time, sharing the activation loads (AVX2 builds;
-    /// each result bit-identical to the single-row kernel's). Prefill: tasks of (16-row panel, 64-token tile); the panel is
+    /// weights (streamed once); Q4_1 and Q8_0 rows two at a time, sharing the activation loads and
+    /// giving two independent accumulator chains (AVX2 builds; each result bit-identical to the
+    /// single-row kernel's). Prefill: tasks of (16-row panel, 64-token tile); the panel is
     /// dequantized to float32 once per task and multiplied by the tile with a register-blocked
     /// 4 rows × 2 tokens kernel. With `activations == .q8` (opt-in) the decode
     /// input is quantized to 8 bits once and Q4_1/Q8_0 rows use integer dot products.
@@ -51,6 +52,9 @@ public enum MatMul {
         let sums = UnsafeMutablePointer<Float>.allocate(capacity: max(1, n * cols / 32))
         defer { sums.deallocate() }
         if n == 1 && needsSums { RowDot.blockSums(x, count: cols, into: sums) }
+        // The tasks read the 8-bit activations through a view (no reference counting across threads).
+        let q8View = q8.map(Q8View.init)
+        defer { withExtendedLifetime(q8) {} }
         pool.parallelFor(firstTask.last!) { task in
             var m = 0
             while task >= firstTask[m + 1] { m += 1 }
@@ -59,22 +63,29 @@ public enum MatMul {
             let panel = local / tokenTiles, tileIndex = local % tokenTiles
             let start = panel * rowsPerTask, end = min(w.rows, start + rowsPerTask)
             if n == 1 {
-                if let q8, RowDot.hasQ8Kernel(w.type) {
-                    for r in start..<end {
-                        prefetchAhead(w, r)
-                        y[r] = RowDot.dotQ8(w.type, w.row(r), q8)
-                    }
-                } else if w.type == .q4_1, RowDot.hasRowsKernel(.q4_1) {
-                    #if SCOPE_AVX2
+                if let q8View, RowDot.hasRowsKernel(w.type) {
                     var r = start
                     while r + 1 < end {
                         prefetchAhead(w, r)
                         prefetchAhead(w, r + 1)
-                        (y[r], y[r + 1]) = RowDot.dotQ4_1TwoRows(w.row(r), w.row(r + 1), x, sums, cols)
+                        (y[r], y[r + 1]) = RowDot.dotQ8TwoRows(w.type, w.row(r), w.row(r + 1), q8View, count: cols)
+                        r += 2
+                    }
+                    if r < end { y[r] = RowDot.dotQ8(w.type, w.row(r), q8View, count: cols) }
+                } else if let q8View, RowDot.hasQ8Kernel(w.type) {
+                    for r in start..<end {
+                        prefetchAhead(w, r)
+                        y[r] = RowDot.dotQ8(w.type, w.row(r), q8View, count: cols)
+                    }
+                } else if RowDot.hasRowsKernel(w.type) {
+                    var r = start
+                    while r + 1 < end {
+                        prefetchAhead(w, r)
+                        prefetchAhead(w, r + 1)
+                        (y[r], y[r + 1]) = RowDot.dotTwoRows(w.type, w.row(r), w.row(r + 1), x, blockSums: sums, count: cols)
                         r += 2
                     }
                     if r < end { y[r] = RowDot.dot(w.type, w.row(r), x, blockSums: sums, count: cols, scratch: nil) }
-                    #endif
                 } else if RowDot.hasFusedKernel(w.type) {
                     for r in start..<end {
                         prefetchAhead(w, r)

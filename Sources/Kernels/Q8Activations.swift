@@ -122,13 +122,32 @@ extension RowDot {
     /// `Σ row[i]·a[i]` with 8-bit activations (`type` must satisfy `hasQ8Kernel`).
     @inline(__always)
     public static func dotQ8(_ type: GGMLType, _ row: UnsafeRawPointer, _ a: Q8Activations) -> Float {
-        type == .q4_1 ? dotQ4_1Q8(row, a) : dotQ8_0Q8(row, a)
+        dotQ8(type, row, Q8View(a), count: a.count)
+    }
+
+    /// `dotQ8` over the arrays of a one-row `Q8Activations` of `cols` values.
+    @inline(__always)
+    public static func dotQ8(_ type: GGMLType, _ row: UnsafeRawPointer, _ a: Q8View, count cols: Int) -> Float {
+        type == .q4_1 ? dotQ4_1Q8(row, a, cols / 32) : dotQ8_0Q8(row, a, cols / 32)
+    }
+
+    /// Two weight rows times the same activations: `(dotQ8(rowA), dotQ8(rowB))`, bit-identical to
+    /// two `dotQ8` calls. AVX2 builds run both rows in one pass (`hasRowsKernel` types; see
+    /// `q8WeightRows2`); other builds call `dotQ8` twice.
+    @inline(__always)
+    public static func dotQ8TwoRows(_ type: GGMLType, _ rowA: UnsafeRawPointer, _ rowB: UnsafeRawPointer,
+                                    _ a: Q8View, count cols: Int) -> (Float, Float) {
+        #if SCOPE_AVX2
+        type == .q4_1 ? q8WeightRows2(Q4_1Block.self, rowA, rowB, a, a.sums, cols)
+                      : q8WeightRows2(Q8_0Block.self, rowA, rowB, a, nil, cols)
+        #else
+        (dotQ8(type, rowA, a, count: cols), dotQ8(type, rowB, a, count: cols))
+        #endif
     }
 
     /// Q4_1 × Q8: per block `d_w·d_a·Σ q_w·q_a + m_w·s_a` (unsigned nibbles × signed bytes).
     @inline(__always)
-    static func dotQ4_1Q8(_ row: UnsafeRawPointer, _ a: Q8Activations) -> Float {
-        let nb = a.count / 32
+    static func dotQ4_1Q8(_ row: UnsafeRawPointer, _ a: Q8View, _ nb: Int) -> Float {
         #if SCOPE_AVX2
         return q8Row1(Q4_1Block.self, row, UnsafeRawPointer(a.qs), a.scales, a.sums, nb)
         #else
@@ -151,8 +170,7 @@ extension RowDot {
     /// Q8_0 × Q8: per block `d_w·d_a·Σ q_w·q_a` (signed × signed via the sign trick; activations
     /// are never −128).
     @inline(__always)
-    static func dotQ8_0Q8(_ row: UnsafeRawPointer, _ a: Q8Activations) -> Float {
-        let nb = a.count / 32
+    static func dotQ8_0Q8(_ row: UnsafeRawPointer, _ a: Q8View, _ nb: Int) -> Float {
         #if SCOPE_AVX2
         return q8Row1(Q8_0Block.self, row, UnsafeRawPointer(a.qs), a.scales, nil, nb)
         #else

@@ -20,6 +20,20 @@ extension RowDot {
         return false
         #endif
     }
+
+    /// Two weight rows times one float32 activation row (exact decode): `(dot(rowA), dot(rowB))`,
+    /// bit-identical to two `dot` calls. AVX2 builds run both rows in one pass (`hasRowsKernel`
+    /// types; see `floatWeightRows2`); other builds call `dot` twice.
+    @inline(__always)
+    public static func dotTwoRows(_ type: GGMLType, _ rowA: UnsafeRawPointer, _ rowB: UnsafeRawPointer, _ x: UnsafePointer<Float>,
+                                  blockSums sums: UnsafePointer<Float>?, count cols: Int) -> (Float, Float) {
+        #if SCOPE_AVX2
+        type == .q4_1 ? floatWeightRows2(Q4_1Block.self, rowA, rowB, x, sums, cols)
+                      : floatWeightRows2(Q8_0Block.self, rowA, rowB, x, nil, cols)
+        #else
+        (dot(type, rowA, x, blockSums: sums, count: cols, scratch: nil), dot(type, rowB, x, blockSums: sums, count: cols, scratch: nil))
+        #endif
+    }
 }
 
 #if SCOPE_AVX2
@@ -216,20 +230,38 @@ extension RowDot {
 }
 
 extension RowDot {
-    /// Two Q4_1 weight rows times one float32 activation row (exact decode): `(dot(rowA), dot(rowB))`,
-    /// each with the single-row kernel's arithmetic in its order (bit-identical), the activation
-    /// loads shared and two independent accumulator chains.
+    /// The two-row pass of `dotTwoRows`: each row with the single-row kernel's arithmetic in its
+    /// order, the activation loads shared and two independent accumulator chains.
     @inline(__always)
-    public static func dotQ4_1TwoRows(_ rowA: UnsafeRawPointer, _ rowB: UnsafeRawPointer, _ x: UnsafePointer<Float>,
-                                      _ sums: UnsafePointer<Float>, _ cols: Int) -> (Float, Float) {
+    static func floatWeightRows2<F: WeightBlock>(_ f: F.Type, _ rowA: UnsafeRawPointer, _ rowB: UnsafeRawPointer,
+                                                 _ x: UnsafePointer<Float>, _ sums: UnsafePointer<Float>?, _ cols: Int) -> (Float, Float) {
         var r0 = FloatAccumulator(), r1 = FloatAccumulator()
         for b in 0..<(cols / 32) {
-            let wa = FloatBlock(Q4_1Block.self, rowA + b * Q4_1Block.size)
-            let wb = FloatBlock(Q4_1Block.self, rowB + b * Q4_1Block.size)
+            let wa = FloatBlock(f, rowA + b * F.size)
+            let wb = FloatBlock(f, rowB + b * F.size)
             r0.add(wa, x + b * 32, sums, b)
             r1.add(wb, x + b * 32, sums, b)
         }
-        return (r0.total(Q4_1Block.self), r1.total(Q4_1Block.self))
+        return (r0.total(f), r1.total(f))
+    }
+}
+
+extension RowDot {
+    /// The two-row pass of `dotQ8TwoRows`: each row with the single-row kernel's arithmetic in its
+    /// order. The single-row kernel waits on its accumulator (one fused multiply-add per block, four
+    /// cycles of latency); two rows give two independent chains.
+    @inline(__always)
+    static func q8WeightRows2<F: WeightBlock>(_ f: F.Type, _ rowA: UnsafeRawPointer, _ rowB: UnsafeRawPointer,
+                                              _ a: Q8View, _ sums: UnsafePointer<Float>?, _ cols: Int) -> (Float, Float) {
+        let aq = UnsafeRawPointer(a.qs)
+        var r0 = Q8Accumulator(), r1 = Q8Accumulator()
+        for b in 0..<(cols / 32) {
+            let wa = Q8Block(f, rowA + b * F.size)
+            let wb = Q8Block(f, rowB + b * F.size)
+            r0.add(f, wa, aq, 32 * b, a.scales[b], sums, b)
+            r1.add(f, wb, aq, 32 * b, a.scales[b], sums, b)
+        }
+        return (r0.total(f), r1.total(f))
     }
 }
 
