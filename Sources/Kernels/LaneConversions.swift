@@ -9,11 +9,13 @@ import _Builtin_intrinsics.intel
 
 /// The IEEE half at byte offset `o`, widened to Float.
 ///
-/// AVX2 builds convert through `scope_half_to_float` (no false dependency on an unrelated register,
-/// see CVector.h); `Float(Float16(bitPattern:))` lowers to `vpinsrw` into an arbitrary register.
+/// x86-64 builds (AVX2 and generic kernels alike: every x86-64 build targets Haswell, which has F16C)
+/// convert through `scope_half_to_float` (no false dependency on an unrelated register, see
+/// CVector.h); there `Float(Float16(bitPattern:))` lowers to `vpinsrw` into an arbitrary register.
+/// Other targets (ARM64: one `fcvt`) use the standard conversion.
 @inline(__always)
 func halfAt(_ p: UnsafeRawPointer, _ o: Int) -> Float {
-    #if SCOPE_AVX2
+    #if arch(x86_64)
     scope_half_to_float(p.loadUnaligned(fromByteOffset: o, as: UInt16.self))
     #else
     Float(Float16(bitPattern: p.loadUnaligned(fromByteOffset: o, as: UInt16.self)))

@@ -158,7 +158,7 @@ extension RowDot {
             let blk = row + b * 20
             // Lane i sums elements 4i..<4i+4, as vpmaddubsw + vpmaddwd do, and the float steps are
             // the AVX2 kernel's: both builds give bit-identical q8 results.
-            let w = scope_nibbles(blk.loadUnaligned(fromByteOffset: 4, as: SIMD16<UInt8>.self))
+            let w = scope_opaque_u8x32(scope_nibbles(blk.loadUnaligned(fromByteOffset: 4, as: SIMD16<UInt8>.self)))
             let p = scope_dot_u8_i8(w, aq.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self))
             acc.addProduct(SIMD8<Float>(repeating: halfAt(blk, 0) * a.scales[b]), scope_i32_to_f32(p))
             minTerm += halfAt(blk, 2) * a.sums[b]
