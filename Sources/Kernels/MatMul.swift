@@ -52,56 +52,65 @@ public enum MatMul {
         let sums = UnsafeMutablePointer<Float>.allocate(capacity: max(1, n * cols / 32))
         defer { sums.deallocate() }
         if n == 1 && needsSums { RowDot.blockSums(x, count: cols, into: sums) }
-        // The tasks read the 8-bit activations through a view (no reference counting across threads).
+        // The tasks read the 8-bit activations through a view (no reference counting across threads),
+        // valid while `q8` lives.
         let q8View = q8.map(Q8View.init)
-        defer { withExtendedLifetime(q8) {} }
-        pool.parallelFor(firstTask.last!) { task in
-            var m = 0
-            while task >= firstTask[m + 1] { m += 1 }
-            let w = ws[m], y = ys[m]
-            let local = task - firstTask[m]
-            let panel = local / tokenTiles, tileIndex = local % tokenTiles
-            let start = panel * rowsPerTask, end = min(w.rows, start + rowsPerTask)
-            if n == 1 {
-                if let q8View, RowDot.hasRowsKernel(w.type) {
-                    var r = start
-                    while r + 1 < end {
-                        prefetchAhead(w, r)
-                        prefetchAhead(w, r + 1)
-                        (y[r], y[r + 1]) = RowDot.dotQ8TwoRows(w.type, w.row(r), w.row(r + 1), q8View, count: cols)
-                        r += 2
+        withExtendedLifetime(q8) {
+            pool.parallelFor(firstTask.last!) { task in
+                var m = 0
+                while task >= firstTask[m + 1] { m += 1 }
+                let w = ws[m], y = ys[m]
+                let local = task - firstTask[m]
+                let panel = local / tokenTiles, tileIndex = local % tokenTiles
+                let start = panel * rowsPerTask, end = min(w.rows, start + rowsPerTask)
+                if n == 1 {
+                    if let q8View, RowDot.hasRowsKernel(w.type) {
+                        rowPairs(w, start..<end, y, pair: { RowDot.dotQ8TwoRows(w.type, $0, $1, q8View, count: cols) },
+                                 single: { RowDot.dotQ8(w.type, $0, q8View, count: cols) })
+                    } else if let q8View, RowDot.hasQ8Kernel(w.type) {
+                        for r in start..<end {
+                            prefetchAhead(w, r)
+                            y[r] = RowDot.dotQ8(w.type, w.row(r), q8View, count: cols)
+                        }
+                    } else if RowDot.hasRowsKernel(w.type) {
+                        rowPairs(w, start..<end, y, pair: { RowDot.dotTwoRows(w.type, $0, $1, x, blockSums: sums, count: cols) },
+                                 single: { RowDot.dot(w.type, $0, x, blockSums: sums, count: cols, scratch: nil) })
+                    } else if RowDot.hasFusedKernel(w.type) {
+                        for r in start..<end {
+                            prefetchAhead(w, r)
+                            y[r] = RowDot.dot(w.type, w.row(r), x, blockSums: sums, count: cols, scratch: nil)
+                        }
+                    } else {
+                        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: cols)
+                        defer { scratch.deallocate() }
+                        for r in start..<end {
+                            y[r] = RowDot.dot(w.type, w.row(r), x, blockSums: sums, count: cols, scratch: scratch)
+                        }
                     }
-                    if r < end { y[r] = RowDot.dotQ8(w.type, w.row(r), q8View, count: cols) }
-                } else if let q8View, RowDot.hasQ8Kernel(w.type) {
-                    for r in start..<end {
-                        prefetchAhead(w, r)
-                        y[r] = RowDot.dotQ8(w.type, w.row(r), q8View, count: cols)
-                    }
-                } else if RowDot.hasRowsKernel(w.type) {
-                    var r = start
-                    while r + 1 < end {
-                        prefetchAhead(w, r)
-                        prefetchAhead(w, r + 1)
-                        (y[r], y[r + 1]) = RowDot.dotTwoRows(w.type, w.row(r), w.row(r + 1), x, blockSums: sums, count: cols)
-                        r += 2
-                    }
-                    if r < end { y[r] = RowDot.dot(w.type, w.row(r), x, blockSums: sums, count: cols, scratch: nil) }
-                } else if RowDot.hasFusedKernel(w.type) {
-                    for r in start..<end {
-                        prefetchAhead(w, r)
-                        y[r] = RowDot.dot(w.type, w.row(r), x, blockSums: sums, count: cols, scratch: nil)
-                    }
-                } else {
-                    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: cols)
-                    defer { scratch.deallocate() }
-                    for r in start..<end {
-                        y[r] = RowDot.dot(w.type, w.row(r), x, blockSums: sums, count: cols, scratch: scratch)
-                    }
+                    return
                 }
-                return
+                let t0 = tileIndex * tokenTile, t1 = min(n, t0 + tokenTile)
+                panelProduct(w, rows: start..<end, x + t0 * cols, n: t1 - t0, y + t0 * w.rows)
             }
-            let t0 = tileIndex * tokenTile, t1 = min(n, t0 + tokenTile)
-            panelProduct(w, rows: start..<end, x + t0 * cols, n: t1 - t0, y + t0 * w.rows)
+        }
+    }
+
+    /// Decode rows `rows` of `w` two at a time (`pair` gets two row pointers and returns both
+    /// products, `single` takes a last odd row), prefetching ahead of each: the two-row kernels
+    /// share the activation loads and run two independent accumulator chains.
+    @inline(__always)
+    static func rowPairs(_ w: WeightMatrix, _ rows: Range<Int>, _ y: UnsafeMutablePointer<Float>,
+                         pair: (UnsafeRawPointer, UnsafeRawPointer) -> (Float, Float), single: (UnsafeRawPointer) -> Float) {
+        var r = rows.lowerBound
+        while r + 1 < rows.upperBound {
+            prefetchAhead(w, r)
+            prefetchAhead(w, r + 1)
+            (y[r], y[r + 1]) = pair(w.row(r), w.row(r + 1))
+            r += 2
+        }
+        if r < rows.upperBound {
+            prefetchAhead(w, r)
+            y[r] = single(w.row(r))
         }
     }
 

@@ -20,13 +20,13 @@ public enum ScopeExecutable {
         return nil
     }()
 
-    /// Why `path` is nil, naming where it looked.
-    public static var missingReason: String {
+    /// Why `path` is nil, naming where it looked (read from the same environment, once, as `path`).
+    public static let missingReason: String = {
         if let override = ProcessInfo.processInfo.environment["SCOPE_EXECUTABLE"], !override.isEmpty {
             return "SCOPE_EXECUTABLE=\(override) is not an executable file"
         }
         return "no built scope executable under \(SharedData.packageRoot.path)/.build (swift build -c release, or set SCOPE_EXECUTABLE)"
-    }
+    }()
 
     /// The exit status and both output streams of one run.
     public struct Run: Sendable {
@@ -40,7 +40,7 @@ public enum ScopeExecutable {
     /// (the result is never nil; it stays optional so that older `guard let … else { return }` call
     /// sites still compile, and they now fail instead of passing silently).
     public static func run(_ arguments: [String]) throws -> Run? {
-        guard let path else { throw MissingExecutable(root: SharedData.packageRoot.path) }
+        guard let path else { throw MissingExecutable() }
         let run = try ChildProcess.run(path, arguments)
         return Run(status: run.status, stdoutData: run.stdout, stderr: String(decoding: run.stderr, as: UTF8.self))
     }
@@ -48,6 +48,5 @@ public enum ScopeExecutable {
 
 /// The `scope` executable has not been built (tests that need it declare `.needsScopeExecutable`).
 public struct MissingExecutable: Error, CustomStringConvertible {
-    public let root: String
     public var description: String { ScopeExecutable.missingReason }
 }
