@@ -64,14 +64,10 @@ public enum MatMul {
                 let panel = local / tokenTiles, tileIndex = local % tokenTiles
                 let start = panel * rowsPerTask, end = min(w.rows, start + rowsPerTask)
                 if n == 1 {
-                    if let q8View, RowDot.hasRowsKernel(w.type) {
+                    if let q8View, RowDot.hasQ8Kernel(w.type) {
+                        // (Builds without the two-row kernels get two `dotQ8` calls per pair.)
                         rowPairs(w, start..<end, y, pair: { RowDot.dotQ8TwoRows(w.type, $0, $1, q8View, count: cols) },
                                  single: { RowDot.dotQ8(w.type, $0, q8View, count: cols) })
-                    } else if let q8View, RowDot.hasQ8Kernel(w.type) {
-                        for r in start..<end {
-                            prefetchAhead(w, r)
-                            y[r] = RowDot.dotQ8(w.type, w.row(r), q8View, count: cols)
-                        }
                     } else if RowDot.hasRowsKernel(w.type) {
                         rowPairs(w, start..<end, y, pair: { RowDot.dotTwoRows(w.type, $0, $1, x, blockSums: sums, count: cols) },
                                  single: { RowDot.dot(w.type, $0, x, blockSums: sums, count: cols, scratch: nil) })

@@ -132,8 +132,8 @@ extension RowDot {
     }
 
     /// Two weight rows times the same activations: `(dotQ8(rowA), dotQ8(rowB))`, bit-identical to
-    /// two `dotQ8` calls. AVX2 builds run both rows in one pass (`hasRowsKernel` types; see
-    /// `q8WeightRows2`); other builds call `dotQ8` twice.
+    /// two `dotQ8` calls (`type` must satisfy `hasQ8Kernel`). AVX2 builds run both rows in one pass
+    /// (see `q8WeightRows2`); other builds call `dotQ8` twice.
     @inline(__always)
     public static func dotQ8TwoRows(_ type: GGMLType, _ rowA: UnsafeRawPointer, _ rowB: UnsafeRawPointer,
                                     _ a: Q8View, count cols: Int) -> (Float, Float) {
