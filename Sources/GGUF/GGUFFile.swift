@@ -83,6 +83,19 @@ public final class GGUFFile: @unchecked Sendable {
         if let mapping { munmap(mapping, fileSize) }
     }
 
+    /// Tells the kernel the whole pages inside `[pointer, pointer + byteCount)` of the mapping are not
+    /// needed now (`madvise(MADV_DONTNEED)`): they leave resident memory and are read from the file
+    /// again if touched (the mapping is private and never written). A hint; errors are ignored.
+    public func releasePages(_ pointer: UnsafeRawPointer, byteCount: Int) {
+        guard let mapping, byteCount > 0 else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let lo = max(Int(bitPattern: pointer), Int(bitPattern: UnsafeRawPointer(mapping)))
+        let hi = min(Int(bitPattern: pointer) + byteCount, Int(bitPattern: UnsafeRawPointer(mapping)) + fileSize)
+        let first = (lo + page - 1) / page * page, last = hi / page * page
+        guard last > first, let start = UnsafeMutableRawPointer(bitPattern: first) else { return }
+        _ = madvise(start, last - first, MADV_DONTNEED)
+    }
+
     /// Asks the kernel to read the whole mapping ahead (`madvise(MADV_WILLNEED)`); a hint, errors ignored.
     public func prefetch() {
         if let mapping { _ = madvise(mapping, fileSize, MADV_WILLNEED) }

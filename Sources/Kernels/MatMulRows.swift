@@ -45,6 +45,12 @@ extension MatMul {
             let w = ws[m], y = ys[m], rows = w.rows
             let start = (task - firstTask[m]) * taskRows, end = min(rows, start + taskRows)
             if q8Types[m] {
+                #if SCOPE_AVX2
+                if let packed = w.packed, let q8View {
+                    Q4_1Packed.product(packed, nb: nb, rows: start..<end, q8View, firstToken: 0, tokens: n, y, yStride: rows)
+                    return
+                }
+                #endif
                 for r in start..<end {
                     prefetchAhead(w, r)
                     let row = w.row(r)

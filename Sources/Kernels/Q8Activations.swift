@@ -21,11 +21,8 @@ public final class Q8Activations: @unchecked Sendable {
     public let qs: UnsafeMutablePointer<Int8>
     public let scales: UnsafeMutablePointer<Float>
     public let sums: UnsafeMutablePointer<Float>
-    /// Rows quantized together (`count / rowCount` values each), and for several rows their block
-    /// sums again, block-major: `sumsByBlock[b·rowCount + t]` = `sums` of block b of row t (the
-    /// eight-row kernel loads one block's sums of eight rows at once).
+    /// Rows quantized together (`count / rowCount` values each).
     public let rowCount: Int
-    public let sumsByBlock: UnsafeMutablePointer<Float>?
 
     /// Quantizes `count` floats (a multiple of 32), `rows` rows of `count / rows` values (a multiple of 32).
     public init(_ x: UnsafePointer<Float>, count: Int, rows: Int = 1) {
@@ -37,7 +34,6 @@ public final class Q8Activations: @unchecked Sendable {
         scales = .allocate(capacity: max(1, nb))
         sums = .allocate(capacity: max(1, nb))
         rowCount = rows
-        sumsByBlock = rows > 1 ? .allocate(capacity: max(1, nb)) : nil
         #if SCOPE_AVX2
         for b in 0..<nb { Self.quantizeBlock(x + 32 * b, qs + 32 * b, &scales[b], &sums[b]) }
         #else
@@ -56,13 +52,9 @@ public final class Q8Activations: @unchecked Sendable {
             sums[b] = d * Float(s)
         }
         #endif
-        if let sumsByBlock {
-            let perRow = nb / rows
-            for t in 0..<rows { for b in 0..<perRow { sumsByBlock[b * rows + t] = sums[t * perRow + b] } }
-        }
     }
 
-    deinit { qs.deallocate(); scales.deallocate(); sums.deallocate(); sumsByBlock?.deallocate() }
+    deinit { qs.deallocate(); scales.deallocate(); sums.deallocate() }
 
     /// The dequantized value of element `i` (`q·d`).
     public func value(_ i: Int) -> Float { Float(qs[i]) * scales[i / 32] }
@@ -107,11 +99,10 @@ public struct Q8View: @unchecked Sendable {
     public let scales: UnsafePointer<Float>
     public let sums: UnsafePointer<Float>
     public let rowCount: Int
-    public let sumsByBlock: UnsafePointer<Float>?
 
     public init(_ a: Q8Activations) {
         qs = UnsafePointer(a.qs); scales = UnsafePointer(a.scales); sums = UnsafePointer(a.sums)
-        rowCount = a.rowCount; sumsByBlock = a.sumsByBlock.map { UnsafePointer($0) }
+        rowCount = a.rowCount
     }
 }
 
@@ -132,39 +123,55 @@ extension RowDot {
     }
 
     /// Two weight rows times the same activations: `(dotQ8(rowA), dotQ8(rowB))`, bit-identical to
-    /// two `dotQ8` calls (`type` must satisfy `hasQ8Kernel`). AVX2 builds run both rows in one pass
-    /// (see `q8WeightRows2`); other builds call `dotQ8` twice.
+    /// two `dotQ8` calls (`type` must satisfy `hasQ8Kernel`). AVX2 builds run two Q8_0 rows in one
+    /// pass (see `q8WeightRows2`); Q4_1 rows (packed matrices take `Q4_1Packed`) and other builds
+    /// call `dotQ8` twice.
     @inline(__always)
     public static func dotQ8TwoRows(_ type: GGMLType, _ rowA: UnsafeRawPointer, _ rowB: UnsafeRawPointer,
                                     _ a: Q8View, count cols: Int) -> (Float, Float) {
         #if SCOPE_AVX2
-        type == .q4_1 ? q8WeightRows2(Q4_1Block.self, rowA, rowB, a, a.sums, cols)
+        type == .q4_1 ? (dotQ4_1Q8(rowA, a, cols / 32), dotQ4_1Q8(rowB, a, cols / 32))
                       : q8WeightRows2(Q8_0Block.self, rowA, rowB, a, nil, cols)
         #else
         (dotQ8(type, rowA, a, count: cols), dotQ8(type, rowB, a, count: cols))
         #endif
     }
 
-    /// Q4_1 × Q8: per block `d_w·d_a·Σ q_w·q_a + m_w·s_a` (unsigned nibbles × signed bytes).
+    /// Q4_1 × Q8 for one row of the file's layout: per block the exact integer dot `Σ q_w·q_a`
+    /// (unsigned nibbles × signed bytes), then `acc ← fma(dot, d_w·d_a, acc)` and
+    /// `minAcc ← fma(m_w, s_a, minAcc)`; the result is `acc + minAcc`. These are the roundings the
+    /// packed eight-row kernel makes in each lane (`Q4_1Packed.product`), in every build, so a row's
+    /// value is the same alone, in a batch, packed or not, AVX2 or generic.
     @inline(__always)
     static func dotQ4_1Q8(_ row: UnsafeRawPointer, _ a: Q8View, _ nb: Int) -> Float {
+        dotQ4_1Q8(row, UnsafeRawPointer(a.qs), a.scales, a.sums, nb)
+    }
+
+    /// `dotQ4_1Q8` with the activation arrays of one row: bytes `aq`, `scales`, `sums` (`nb` blocks).
+    @inline(__always)
+    static func dotQ4_1Q8(_ row: UnsafeRawPointer, _ aq: UnsafeRawPointer, _ scales: UnsafePointer<Float>,
+                          _ sums: UnsafePointer<Float>, _ nb: Int) -> Float {
+        var acc: Float = 0, minAcc: Float = 0
         #if SCOPE_AVX2
-        return q8Row1(Q4_1Block.self, row, UnsafeRawPointer(a.qs), a.scales, a.sums, nb)
-        #else
-        var minTerm: Float = 0
-        var acc = SIMD8<Float>()
-        let aq = UnsafeRawPointer(a.qs)
+        let mask = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1)
+        #endif
         for b in 0..<nb {
             let blk = row + b * 20
-            // Lane i sums elements 4i..<4i+4, as vpmaddubsw + vpmaddwd do, and the float steps are
-            // the AVX2 kernel's: both builds give bit-identical q8 results.
+            #if SCOPE_AVX2
+            let raw = load16(blk + 4)
+            let w = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), mask)
+            let q = unsafeBitCast(aq.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self), to: __m256i.self)
+            let dot = unsafeBitCast(_mm256_madd_epi16(_mm256_maddubs_epi16(w, q), ones), to: SIMD8<Int32>.self).wrappedSum()
+            let (d, m) = halfPairAt(blk, 0)
+            #else
             let w = scope_opaque_u8x32(scope_nibbles(blk.loadUnaligned(fromByteOffset: 4, as: SIMD16<UInt8>.self)))
-            let p = scope_dot_u8_i8(w, aq.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self))
-            acc.addProduct(SIMD8<Float>(repeating: halfAt(blk, 0) * a.scales[b]), scope_i32_to_f32(p))
-            minTerm += halfAt(blk, 2) * a.sums[b]
+            let dot = scope_dot_u8_i8(w, aq.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self)).wrappedSum()
+            let d = halfAt(blk, 0), m = halfAt(blk, 2)
+            #endif
+            acc = acc.addingProduct(Float(dot), d * scales[b])
+            minAcc = minAcc.addingProduct(m, sums[b])
         }
-        return acc.sum() + minTerm
-        #endif
+        return acc + minAcc
     }
 
     /// Q8_0 × Q8: per block `d_w·d_a·Σ q_w·q_a` (signed × signed via the sign trick; activations

@@ -117,12 +117,17 @@ extension RowDot {
     /// `out[t·stride] = dotQ8(type, row, activations of row t)` for t in 0..<n: `a` holds the 8-bit
     /// activations of several rows of `cols` values back to back (quantized together, which gives
     /// each row's own blocks since `cols` is a multiple of 32); this call reads rows
-    /// `first..<first + n`. Eight rows at a time for Q8_0, and for Q4_1 when `a.sumsByBlock` exists.
+    /// `first..<first + n`. Eight rows at a time for Q8_0.
     @inline(__always)
     public static func dotQ8Rows(_ type: GGMLType, _ row: UnsafeRawPointer, _ a: Q8View, first: Int, count cols: Int,
                                  rows n: Int, into out: UnsafeMutablePointer<Float>, stride: Int) {
         if type == .q4_1 {
-            q8Rows(Q4_1Block.self, row, a, first, cols, n, out, stride)
+            // One row at a time (packed matrices take `Q4_1Packed.product` instead).
+            let nb = cols / 32
+            for t in 0..<n {
+                let r = first + t
+                out[t * stride] = dotQ4_1Q8(row, UnsafeRawPointer(a.qs + r * cols), a.scales + r * nb, a.sums + r * nb, nb)
+            }
         } else {
             q8Rows(Q8_0Block.self, row, a, first, cols, n, out, stride)
         }
@@ -139,8 +144,8 @@ extension RowDot {
             let qs = UnsafeRawPointer(a.qs + (first + t) * cols), scales = a.scales + (first + t) * nb
             let sums: UnsafePointer<Float>? = F.hasMin ? a.sums + (first + t) * nb : nil
             let o = out + t * stride
-            if n - t >= 8, !F.hasMin || a.sumsByBlock != nil {
-                q8Rows8(f, row, qs, scales, a.sumsByBlock.map { $0 + first + t }, a.rowCount, cols, o, stride)
+            if n - t >= 8, !F.hasMin {
+                q8Rows8(f, row, qs, scales, cols, o, stride)
                 t += 8
             } else if n - t >= 4 {
                 q8Rows4(f, row, qs, scales, sums, cols, o, stride)
@@ -198,17 +203,14 @@ extension RowDot {
         out[0] = r0.total(f); out[stride] = r1.total(f); out[2 * stride] = r2.total(f); out[3 * stride] = r3.total(f)
     }
 
-    /// `q8Rows` for exactly eight rows: eight vector accumulators, and with a min term the eight
-    /// rows' min terms in the lanes of one vector (`sumsByBlock`: block b's sums of the eight rows at
-    /// `b·blockStride`; each lane rounds `m·s` and the addition as the scalar kernels do).
+    /// `q8Rows` for exactly eight rows of a format without a min term (Q8_0): eight vector
+    /// accumulators.
     @inline(__always)
     static func q8Rows8<F: WeightBlock>(_ f: F.Type, _ row: UnsafeRawPointer, _ aq: UnsafeRawPointer, _ scales: UnsafePointer<Float>,
-                                        _ sumsByBlock: UnsafePointer<Float>?, _ blockStride: Int, _ cols: Int,
-                                        _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
+                                        _ cols: Int, _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
         let nb = cols / 32
         var r0 = Q8Accumulator(), r1 = Q8Accumulator(), r2 = Q8Accumulator(), r3 = Q8Accumulator()
         var r4 = Q8Accumulator(), r5 = Q8Accumulator(), r6 = Q8Accumulator(), r7 = Q8Accumulator()
-        var minTerms = _mm256_setzero_ps()
         for b in 0..<nb {
             let w = Q8Block(f, row + b * F.size)
             r0.add(f, w, aq, 32 * b, scales[b], nil, 0)
@@ -219,11 +221,8 @@ extension RowDot {
             r5.add(f, w, aq, 5 * cols + 32 * b, scales[5 * nb + b], nil, 0)
             r6.add(f, w, aq, 6 * cols + 32 * b, scales[6 * nb + b], nil, 0)
             r7.add(f, w, aq, 7 * cols + 32 * b, scales[7 * nb + b], nil, 0)
-            if F.hasMin, let sumsByBlock {
-                minTerms = _mm256_add_ps(minTerms, _mm256_mul_ps(_mm256_set1_ps(w.m), _mm256_loadu_ps(sumsByBlock + b * blockStride)))
-            }
         }
-        @inline(__always) func total(_ r: Q8Accumulator, _ t: Int) -> Float { F.hasMin ? r.acc.sum() + minTerms[t] : r.acc.sum() }
+        @inline(__always) func total(_ r: Q8Accumulator, _ t: Int) -> Float { r.total(f) }
         out[0] = total(r0, 0); out[stride] = total(r1, 1); out[2 * stride] = total(r2, 2); out[3 * stride] = total(r3, 3)
         out[4 * stride] = total(r4, 4); out[5 * stride] = total(r5, 5); out[6 * stride] = total(r6, 6); out[7 * stride] = total(r7, 7)
     }

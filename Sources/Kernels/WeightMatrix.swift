@@ -11,14 +11,24 @@ public struct WeightMatrix: @unchecked Sendable {
     public let cols: Int
     public let rowBytes: Int
     public let base: UnsafeRawPointer
+    /// The Q4_1 rows repacked for the 8-bit decode kernels (`Q4_1Packed`), when a
+    /// `PackedWeightStore` made a copy; the decode products and `dequantizeRow` then read it instead
+    /// of `base`. Owned by the store, which must outlive this value.
+    public let packed: UnsafeRawPointer?
 
-    public init(name: String, type: GGMLType, rows: Int, cols: Int, base: UnsafeRawPointer) {
+    public init(name: String, type: GGMLType, rows: Int, cols: Int, base: UnsafeRawPointer, packed: UnsafeRawPointer? = nil) {
         self.name = name
         self.type = type
         self.rows = rows
         self.cols = cols
         self.rowBytes = rowByteCount(type, elements: cols)
         self.base = base
+        self.packed = packed
+    }
+
+    /// This matrix reading the packed copy at `packed` (see `packed`).
+    public func reading(packed: UnsafeRawPointer) -> WeightMatrix {
+        WeightMatrix(name: name, type: type, rows: rows, cols: cols, base: base, packed: packed)
     }
 
     /// Loads tensor `name` from `file`, checking it is 2-D (or 1-D, as one row) and of a supported type.
@@ -41,7 +51,11 @@ public struct WeightMatrix: @unchecked Sendable {
 
     /// Dequantizes row `r` into `dst` (`cols` floats).
     public func dequantizeRow(_ r: Int, into dst: UnsafeMutablePointer<Float>) {
-        RowDot.dequantize(type, row(r), into: dst, count: cols)
+        guard let packed else { return RowDot.dequantize(type, row(r), into: dst, count: cols) }
+        withUnsafeTemporaryAllocation(byteCount: rowBytes, alignment: 16) { tmp in
+            Q4_1Packed.unpackRow(packed, nb: cols / 32, row: r, into: tmp.baseAddress!)
+            RowDot.dequantize(type, UnsafeRawPointer(tmp.baseAddress!), into: dst, count: cols)
+        }
     }
 }
 

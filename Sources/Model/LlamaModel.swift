@@ -25,8 +25,11 @@ public final class LlamaModel: @unchecked Sendable {
     let ropeTable: [Int]
     public let pool: ThreadPool
     /// Activation precision of decode matrix–vector products: `.f32` (exact, the default) or `.q8`
-    /// (8-bit activations as in llama.cpp; faster, opt-in). Prefill is always float32.
-    public var activations: ActivationPrecision = .f32
+    /// (8-bit activations as in llama.cpp; faster, opt-in). Prefill is always float32. Setting
+    /// `.q8` repacks the Q4_1 matrices for the eight-row kernels once (`Q4_1Packed`).
+    public var activations: ActivationPrecision = .f32 {
+        didSet { if activations == .q8 { weights.packForQ8(file) } }
+    }
     /// Analyses hook: sees attention probabilities of the layers and positions it asks for.
     public var observer: AttentionObserver?
 

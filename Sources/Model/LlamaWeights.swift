@@ -21,11 +21,13 @@ public final class LlamaWeights: @unchecked Sendable {
     public let tokenEmbedding: WeightMatrix      // token_embd.weight (vocab × dim)
     public let outputNorm: UnsafePointer<Float>  // output_norm.weight
     public let output: WeightMatrix              // output.weight, or token_embd.weight when tied
-    public let blocks: [LlamaBlockWeights]
+    public private(set) var blocks: [LlamaBlockWeights]
     /// Divisors of the RoPE frequencies (ropeDimensions/2 values): Llama 3.1's `rope_freqs.weight`
     /// times the linear scaling factor of the configuration; nil when neither is present.
     public let ropeFrequencyFactors: [Float]?
     private var owned: [UnsafeMutablePointer<Float>] = []
+    /// The packed copies made by `packForQ8` (nil before).
+    private var packedStore: PackedWeightStore?
 
     public init(_ file: GGUFFile, _ config: LlamaConfiguration) throws {
         tokenEmbedding = try WeightMatrix(file, "token_embd.weight")
@@ -92,4 +94,32 @@ public final class LlamaWeights: @unchecked Sendable {
     }
 
     deinit { for p in owned { p.deallocate() } }
+
+    /// Repacks the block matrices the 8-bit decode kernels read packed (`Q4_1Packed`; once, before
+    /// the model is shared), then lets the kernel drop the file pages they came from: every reader
+    /// of a packed matrix, prefill's dequantized panels included, takes the copy, so the resident
+    /// weights stay one copy (a later float32 product reads the file again, faulting pages back in).
+    /// Returns the bytes of the packed copies.
+    @discardableResult
+    func packForQ8(_ file: GGUFFile) -> Int {
+        if let packedStore { return packedStore.byteCount }
+        let store = PackedWeightStore()
+        blocks = blocks.map { block in
+            block.mapMatrices { m in
+                let p = store.packed(m)
+                if p.packed != nil { file.releasePages(m.base, byteCount: m.rows * m.rowBytes) }
+                return p
+            }
+        }
+        packedStore = store
+        return store.byteCount
+    }
+}
+
+extension LlamaBlockWeights {
+    /// The block with `f` applied to each of its seven matrices.
+    func mapMatrices(_ f: (WeightMatrix) -> WeightMatrix) -> LlamaBlockWeights {
+        LlamaBlockWeights(attnNorm: attnNorm, wq: f(wq), wk: f(wk), wv: f(wv), wo: f(wo), ffnNorm: ffnNorm,
+                          wGate: f(wGate), wUp: f(wUp), wDown: f(wDown), gemma: gemma)
+    }
 }

@@ -1,0 +1,178 @@
+import GGUF
+#if SCOPE_AVX2
+import _Builtin_intrinsics.intel
+#endif
+
+/// Q4_1 weights repacked for the 8-bit-activation decode kernels: eight rows interleaved so that
+/// one 32-byte load gives each of eight vector lanes four bytes of its own row, and the kernel
+/// computes eight rows' dot products at once with no transpose (llama.cpp's CPU "repack" buffers
+/// do the same for its AVX2 Q4_0 path).
+///
+/// Layout: group g holds rows 8g..<8g+8; block b of the group (the rows' columns 32b..<32b+32) is
+/// `blockBytes` = 160 bytes at `(g·nb + b)·160`:
+/// - bytes 0..<16: the eight rows' d (f16), row r at 2r; bytes 16..<32: their m, row r at 16 + 2r;
+/// - chunks j = 0..<4 of 32 bytes at 32 + 32j: row r's nibble bytes 4j..<4j+4 at 32 + 32j + 4r
+///   (low nibbles: values 4j..<4j+4 of the block; high nibbles: values 16+4j..<16+4j+4).
+///
+/// The packed copy is made once per matrix (`PackedWeightStore`) when the model switches to 8-bit
+/// activations; the matrix then reads everything, prefill's dequantized panels included, from it.
+public enum Q4_1Packed {
+    /// Bytes of one block of eight rows.
+    public static let blockBytes = 160
+    /// Bytes of one Q4_1 block of one row (f16 d, f16 m, 16 nibble bytes).
+    static let rowBlockBytes = 20
+
+    /// Whether this build's q8 kernels read `w` repacked: Q4_1, whole groups of eight rows, whole
+    /// blocks (AVX2 builds; the generic kernels read the file's layout).
+    public static func isPackable(_ type: GGMLType, rows: Int, cols: Int) -> Bool {
+        #if SCOPE_AVX2
+        return type == .q4_1 && rows > 0 && rows % 8 == 0 && cols % 32 == 0
+        #else
+        return false
+        #endif
+    }
+
+    /// Bytes of the packed copy of a `rows × cols` Q4_1 matrix (same as the file's: 8 × 20 per block).
+    public static func byteCount(rows: Int, cols: Int) -> Int { rows / 8 * (cols / 32) * blockBytes }
+
+    /// Writes the packed layout of the Q4_1 matrix `w` (rows a multiple of 8) to `out`.
+    public static func pack(_ w: WeightMatrix, into out: UnsafeMutableRawPointer) {
+        precondition(w.type == .q4_1 && w.rows % 8 == 0 && w.cols % 32 == 0, "Q4_1Packed.pack: \(w.name) is not packable")
+        let nb = w.cols / 32
+        for g in 0..<(w.rows / 8) {
+            for b in 0..<nb {
+                let o = out + (g * nb + b) * blockBytes
+                for r in 0..<8 {
+                    let src = w.row(8 * g + r) + b * rowBlockBytes
+                    o.storeBytes(of: src.loadUnaligned(as: UInt16.self), toByteOffset: 2 * r, as: UInt16.self)
+                    o.storeBytes(of: src.loadUnaligned(fromByteOffset: 2, as: UInt16.self), toByteOffset: 16 + 2 * r, as: UInt16.self)
+                    for j in 0..<4 {
+                        o.storeBytes(of: src.loadUnaligned(fromByteOffset: 4 + 4 * j, as: UInt32.self),
+                                     toByteOffset: 32 + 32 * j + 4 * r, as: UInt32.self)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Copies row `r` of a packed matrix (`nb` blocks per row) back into the file's layout at `dst`
+    /// (`nb · 20` bytes): the inverse of `pack` for one row.
+    public static func unpackRow(_ packed: UnsafeRawPointer, nb: Int, row r: Int, into dst: UnsafeMutableRawPointer) {
+        let g = r / 8, lane = r % 8
+        for b in 0..<nb {
+            let src = packed + (g * nb + b) * blockBytes, o = dst + b * rowBlockBytes
+            o.storeBytes(of: src.loadUnaligned(fromByteOffset: 2 * lane, as: UInt16.self), as: UInt16.self)
+            o.storeBytes(of: src.loadUnaligned(fromByteOffset: 16 + 2 * lane, as: UInt16.self), toByteOffset: 2, as: UInt16.self)
+            for j in 0..<4 {
+                o.storeBytes(of: src.loadUnaligned(fromByteOffset: 32 + 32 * j + 4 * lane, as: UInt32.self),
+                             toByteOffset: 4 + 4 * j, as: UInt32.self)
+            }
+        }
+    }
+
+    #if SCOPE_AVX2
+    /// `y[t·yStride + i] = row i · activations of token firstToken + t` for the rows in `rows`
+    /// (whole groups of eight) of the packed matrix and `tokens` activation rows of `a`.
+    ///
+    /// Per group and block: the eight code vectors (`PackedBlock`) stay in registers while up to
+    /// two tokens use them; the integer dot of each row is exact, then per row
+    /// `acc ← fma(float(dot), d·d_a, acc)` and `minAcc ← fma(m, s_a, minAcc)`, block after block;
+    /// the row's result is `acc + minAcc`. `RowDot.dotQ4_1Q8` repeats these roundings for a lone row
+    /// of the file's layout, so a row's value does not depend on the layout, the batch or the
+    /// tokens computed beside it.
+    @inline(__always)
+    static func product(_ packed: UnsafeRawPointer, nb: Int, rows: Range<Int>, _ a: Q8View, firstToken: Int, tokens: Int,
+                        _ y: UnsafeMutablePointer<Float>, yStride: Int) {
+        assert(rows.lowerBound % 8 == 0 && rows.count % 8 == 0, "packed product: rows \(rows) are not whole groups")
+        let aq = UnsafeRawPointer(a.qs)
+        var g = rows.lowerBound / 8
+        while 8 * g < rows.upperBound {
+            let base = packed + g * nb * blockBytes
+            var t = 0
+            while t < tokens {
+                let pair = t + 1 < tokens
+                let t0 = firstToken + t, t1 = pair ? t0 + 1 : t0
+                let q0 = aq + t0 * nb * 32, q1 = aq + t1 * nb * 32
+                let sc0 = a.scales + t0 * nb, sc1 = a.scales + t1 * nb, su0 = a.sums + t0 * nb, su1 = a.sums + t1 * nb
+                var acc0 = _mm256_setzero_ps(), min0 = _mm256_setzero_ps()
+                var acc1 = _mm256_setzero_ps(), min1 = _mm256_setzero_ps()
+                for b in 0..<nb {
+                    let w = PackedBlock(base + b * blockBytes)
+                    acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(w.dot(q0 + 32 * b)), _mm256_mul_ps(w.d, _mm256_set1_ps(sc0[b])), acc0)
+                    min0 = _mm256_fmadd_ps(w.m, _mm256_set1_ps(su0[b]), min0)
+                    if pair {
+                        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(w.dot(q1 + 32 * b)), _mm256_mul_ps(w.d, _mm256_set1_ps(sc1[b])), acc1)
+                        min1 = _mm256_fmadd_ps(w.m, _mm256_set1_ps(su1[b]), min1)
+                    }
+                }
+                _mm256_storeu_ps(y + t * yStride + 8 * g, _mm256_add_ps(acc0, min0))
+                if pair { _mm256_storeu_ps(y + (t + 1) * yStride + 8 * g, _mm256_add_ps(acc1, min1)) }
+                t += 2
+            }
+            g += 1
+        }
+    }
+    #endif
+}
+
+#if SCOPE_AVX2
+/// One packed block of eight rows in registers: `v[j]` (j < 4) holds in lane r the low nibbles of
+/// row r's bytes 4j..<4j+4, `v[4 + j]` the high nibbles, as bytes 0…15; `d`, `m` the rows' scales
+/// and mins as floats.
+struct PackedBlock {
+    var v0, v1, v2, v3, v4, v5, v6, v7: __m256i
+    var d, m: __m256
+
+    @inline(__always)
+    init(_ p: UnsafeRawPointer) {
+        let mask = _mm256_set1_epi8(0x0F)
+        @inline(__always) func chunk(_ j: Int) -> __m256i {
+            unsafeBitCast(p.loadUnaligned(fromByteOffset: 32 + 32 * j, as: SIMD32<UInt8>.self), to: __m256i.self)
+        }
+        let c0 = chunk(0), c1 = chunk(1), c2 = chunk(2), c3 = chunk(3)
+        v0 = _mm256_and_si256(c0, mask); v1 = _mm256_and_si256(c1, mask)
+        v2 = _mm256_and_si256(c2, mask); v3 = _mm256_and_si256(c3, mask)
+        v4 = _mm256_and_si256(_mm256_srli_epi16(c0, 4), mask); v5 = _mm256_and_si256(_mm256_srli_epi16(c1, 4), mask)
+        v6 = _mm256_and_si256(_mm256_srli_epi16(c2, 4), mask); v7 = _mm256_and_si256(_mm256_srli_epi16(c3, 4), mask)
+        d = _mm256_cvtph_ps(load16(p))
+        m = _mm256_cvtph_ps(load16(p + 16))
+    }
+
+    /// Lane r = row r's exact integer dot with the 32 activation bytes at `q`: each code vector
+    /// times its four activation bytes broadcast to every lane (`vpmaddubsw`, pairs |·| ≤ 2·15·127),
+    /// the eight summed in 16 bits (|sum| ≤ 30,480 < 2^15: exact, activations are never −128), then
+    /// adjacent pairs widened (`vpmaddwd`).
+    @inline(__always)
+    func dot(_ q: UnsafeRawPointer) -> __m256i {
+        @inline(__always) func product(_ w: __m256i, _ j: Int) -> __m256i {
+            _mm256_maddubs_epi16(w, _mm256_set1_epi32(q.loadUnaligned(fromByteOffset: 4 * j, as: Int32.self)))
+        }
+        let s01 = _mm256_add_epi16(product(v0, 0), product(v1, 1)), s23 = _mm256_add_epi16(product(v2, 2), product(v3, 3))
+        let s45 = _mm256_add_epi16(product(v4, 4), product(v5, 5)), s67 = _mm256_add_epi16(product(v6, 6), product(v7, 7))
+        let sum = _mm256_add_epi16(_mm256_add_epi16(s01, s23), _mm256_add_epi16(s45, s67))
+        return _mm256_madd_epi16(sum, _mm256_set1_epi16(1))
+    }
+}
+#endif
+
+/// Owns the packed copies of a model's matrices (freed with the store).
+public final class PackedWeightStore: @unchecked Sendable {
+    private var buffers: [UnsafeMutableRawPointer] = []
+    /// Bytes of all packed copies.
+    public private(set) var byteCount = 0
+
+    public init() {}
+
+    /// `w` reading a packed copy made now, or `w` itself when this build does not pack it.
+    public func packed(_ w: WeightMatrix) -> WeightMatrix {
+        guard Q4_1Packed.isPackable(w.type, rows: w.rows, cols: w.cols), w.packed == nil else { return w }
+        let bytes = Q4_1Packed.byteCount(rows: w.rows, cols: w.cols)
+        let out = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        Q4_1Packed.pack(w, into: out)
+        buffers.append(out)
+        byteCount += bytes
+        return w.reading(packed: UnsafeRawPointer(out))
+    }
+
+    deinit { for b in buffers { b.deallocate() } }
+}
