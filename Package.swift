@@ -44,12 +44,13 @@ let package = Package(
         // File format: header, metadata, tensor infos, block layouts, scalar reference dequantizers.
         .target(name: "GGUF", swiftSettings: nativeFlags),
         // SIMD kernels: quantized mat-vec, GEMM, thread pool, softmax, norms.
-        .target(name: "Kernels", dependencies: ["GGUF", "CPrefetch", "CVector"], swiftSettings: kernelSettings),
+        .target(name: "Kernels", dependencies: ["GGUF", "CPrefetch", "CVector", "CVNNI"], swiftSettings: kernelSettings),
         // Software prefetch (a C builtin Swift cannot express), used by the decode kernels.
         .target(name: "CPrefetch"),
         // Portable vector helpers in clang's vector extensions (conversions, 8-bit dot products) for
         // the generic kernels; Swift's stdlib has no concrete vector conversions or shuffles.
         .target(name: "CVector"),
+        .target(name: "CVNNI"),
         // Tokenizers (byte-level BPE, SentencePiece) and chat templates, built from GGUF metadata.
         .target(name: "Tokenizer", dependencies: ["GGUF"], swiftSettings: nativeFlags),
         // KV-cache storage and compression policies (no model knowledge).

@@ -104,6 +104,44 @@ struct Q4_1PackedTests {
         }
     }
 
+    @Test("every packed kernel of this build and CPU (AVX2, and VNNI where present) gives the same bits",
+          .enabled(if: !Q4_1Packed.availableKernels.isEmpty, "this build has no packed kernel (generic SIMD kernels)"))
+    func kernelsAgree() {
+        var rng = SeededRandom(seed: 45)
+        let bytes = randomRows(.q4_1, rows: Self.rows, cols: Self.cols, &rng)
+        let nb = Self.cols / 32
+        bytes.withUnsafeBytes { raw in
+            Self.withMatrices(raw) { plain, packed in
+                for n in [1, 2, 3, 8] {
+                    let x = randomFloats(n * Self.cols, &rng)
+                    let a = x.withUnsafeBufferPointer { Q8Activations($0.baseAddress!, count: n * Self.cols, rows: n) }
+                    // Each kernel on the rows of the second group onwards (a range not starting at 0).
+                    let results = Q4_1Packed.availableKernels.map { kernel in
+                        var y = [Float](repeating: .nan, count: n * Self.rows)
+                        y.withUnsafeMutableBufferPointer {
+                            Q4_1Packed.product(packed.packed!, nb: nb, rows: 8..<Self.rows, Q8View(a), firstToken: 0, tokens: n,
+                                               $0.baseAddress!, yStride: Self.rows, kernel: kernel)
+                        }
+                        return y
+                    }
+                    // Against the lone-row kernel of the file's layout.
+                    for t in 0..<n {
+                        for r in 8..<Self.rows {
+                            let lone = RowDot.dotQ4_1Q8(plain.row(r), UnsafeRawPointer(a.qs + t * Self.cols), a.scales + t * nb,
+                                                        a.sums + t * nb, nb)
+                            for (k, y) in zip(Q4_1Packed.availableKernels, results) {
+                                #expect(y[t * Self.rows + r].bitPattern == lone.bitPattern, "\(k) n=\(n) token \(t) row \(r)")
+                            }
+                        }
+                        for (k, y) in zip(Q4_1Packed.availableKernels, results) {
+                            #expect((0..<8).allSatisfy { y[t * Self.rows + $0].isNaN }, "\(k) wrote rows outside its range")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test("a store packs exactly the matrices this build's kernels read packed")
     func storeEligibility() {
         var rng = SeededRandom(seed: 44)
