@@ -60,8 +60,48 @@ SCOPE_VNNI void scope_q4_1_packed_vnni(const uint8_t *packed, long nb, long g0, 
     }
 }
 
+/// Lane r = row r's exact integer dot of one packed Q8_0 block at `p` with the 32 codes at `q`.
+SCOPE_VNNI static inline __m256i block_dot_q8_0(const uint8_t *p, const int8_t *q) {
+    int32_t w[8];
+    __builtin_memcpy(w, q, 32);
+    __m256i acc = _mm256_setzero_si256();
+    for (int j = 0; j < 8; j++) {
+        const __m256i c = _mm256_loadu_si256((const __m256i *)(p + 16 + 32 * j));
+        acc = _mm256_dpbusd_epi32(acc, _mm256_abs_epi8(c), _mm256_sign_epi8(_mm256_set1_epi32(w[j]), c));
+    }
+    return acc;
+}
+
+SCOPE_VNNI void scope_q8_0_packed_vnni(const uint8_t *packed, long nb, long g0, long g1, const int8_t *aq,
+                                       const float *scales, long first, long tokens, float *y, long yStride) {
+    for (long g = g0; g < g1; g++) {
+        const uint8_t *base = packed + g * nb * 272;
+        for (long t = 0; t < tokens; t += 2) {
+            const int pair = t + 1 < tokens;
+            const long t0 = first + t, t1 = pair ? t0 + 1 : t0;
+            const int8_t *q0 = aq + t0 * nb * 32, *q1 = aq + t1 * nb * 32;
+            const float *sc0 = scales + t0 * nb, *sc1 = scales + t1 * nb;
+            __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+            for (long b = 0; b < nb; b++) {
+                const uint8_t *p = base + b * 272;
+                const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
+                acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(block_dot_q8_0(p, q0 + 32 * b)), _mm256_mul_ps(d, _mm256_set1_ps(sc0[b])), acc0);
+                if (pair)
+                    acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(block_dot_q8_0(p, q1 + 32 * b)), _mm256_mul_ps(d, _mm256_set1_ps(sc1[b])), acc1);
+            }
+            _mm256_storeu_ps(y + t * yStride + 8 * g, acc0);
+            if (pair) _mm256_storeu_ps(y + (t + 1) * yStride + 8 * g, acc1);
+        }
+    }
+}
+
 #else
 int scope_cpu_has_vnni(void) { return 0; }
+void scope_q8_0_packed_vnni(const uint8_t *packed, long nb, long g0, long g1, const int8_t *aq,
+                            const float *scales, long first, long tokens, float *y, long yStride) {
+    (void)packed; (void)nb; (void)g0; (void)g1; (void)aq; (void)scales; (void)first; (void)tokens; (void)y; (void)yStride;
+    __builtin_trap();   // never called: scope_cpu_has_vnni() is 0 here
+}
 void scope_q4_1_packed_vnni(const uint8_t *packed, long nb, long g0, long g1, const int8_t *aq,
                             const float *scales, const float *sums, long first, long tokens,
                             float *y, long yStride) {

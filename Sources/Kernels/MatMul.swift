@@ -36,8 +36,8 @@ public enum MatMul {
     /// single-row kernel's). Prefill: tasks of (16-row panel, 64-token tile); the panel is
     /// dequantized to float32 once per task and multiplied by the tile with a register-blocked
     /// 4 rows × 2 tokens kernel. With `activations == .q8` (opt-in) the decode
-    /// input is quantized to 8 bits once and Q4_1/Q8_0 rows use integer dot products; Q4_1
-    /// matrices with a packed copy run eight rows per pass (`Q4_1Packed`).
+    /// input is quantized to 8 bits once and Q4_1/Q8_0 rows use integer dot products; matrices
+    /// with a packed copy run eight rows per pass (`PackedMatrix`).
     public static func matmul(_ ws: [WeightMatrix], _ x: UnsafePointer<Float>, n: Int, _ ys: [UnsafeMutablePointer<Float>],
                               pool: ThreadPool, activations: ActivationPrecision = .f32) {
         guard n > 0, let cols = ws.first?.cols else { return }
@@ -66,16 +66,14 @@ public enum MatMul {
                 let start = panel * rowsPerTask, end = min(w.rows, start + rowsPerTask)
                 if n == 1 {
                     if let q8View, RowDot.hasQ8Kernel(w.type) {
-                        #if SCOPE_AVX2
                         if let packed = w.packed {
-                            Q4_1Packed.product(packed, nb: cols / 32, rows: start..<end, q8View, firstToken: 0, tokens: 1,
-                                               y, yStride: w.rows)
+                            PackedMatrix.product(w, packed, rows: start..<end, q8View, tokens: 1, y, yStride: w.rows)
                             return
                         }
-                        #endif
-                        // (Builds without the two-row kernels get two `dotQ8` calls per pair.)
-                        rowPairs(w, start..<end, y, pair: { RowDot.dotQ8TwoRows(w.type, $0, $1, q8View, count: cols) },
-                                 single: { RowDot.dotQ8(w.type, $0, q8View, count: cols) })
+                        for r in start..<end {
+                            prefetchAhead(w, r)
+                            y[r] = RowDot.dotQ8(w.type, w.row(r), q8View, count: cols)
+                        }
                     } else if RowDot.hasRowsKernel(w.type) {
                         rowPairs(w, start..<end, y, pair: { RowDot.dotTwoRows(w.type, $0, $1, x, blockSums: sums, count: cols) },
                                  single: { RowDot.dot(w.type, $0, x, blockSums: sums, count: cols, scratch: nil) })

@@ -5,8 +5,9 @@ extension MatMul {
     /// gets `ws[i]·x_t` for the `n` activation rows of `x` (`[n, cols]`; `ys[i]` is `[n, ws[i].rows]`).
     ///
     /// Tasks of 16 or 32 weight rows (`rowsPerTask`); each weight row is streamed from memory once
-    /// and, for Q4_1/Q8_0, decoded once for up to `RowDot.maxRows` activation rows
-    /// (`RowDot.dotRows`/`dotQ8Rows`). Row t of the result is bit-identical to `matvec` of row t
+    /// and, for Q4_1/Q8_0, decoded once for up to `RowDot.maxRows` activation rows (`RowDot.dotRows`)
+    /// or, with q8 activations and a packed copy, eight weight rows at a time for every activation
+    /// row (`PackedMatrix`). Row t of the result is bit-identical to `matvec` of row t
     /// alone, in float32 and in q8 mode: every kernel repeats the single-row arithmetic per row.
     public static func matvecRows(_ ws: [WeightMatrix], _ x: UnsafePointer<Float>, n: Int, _ ys: [UnsafeMutablePointer<Float>],
                                   pool: ThreadPool, activations: ActivationPrecision = .f32) {
@@ -19,8 +20,8 @@ extension MatMul {
         var firstTask: [Int] = [0]
         for w in ws { firstTask.append(firstTask.last! + (w.rows + taskRows - 1) / taskRows) }
         let nb = cols / 32
-        // 8-bit activations as the decode path makes them: all rows quantized together (blocks of 32
-        // never straddle rows) for the shared-decode kernels, one object per row for the others.
+        // 8-bit activations as the decode path makes them, all rows quantized together (blocks of 32
+        // never straddle rows).
         let useQ8 = activations == .q8 && cols % 32 == 0
         let q8Types = ws.map { useQ8 && RowDot.hasQ8Kernel($0.type) }
         // Float32 block sums of x, for Q4_1 rows that take float32 activations.
@@ -29,41 +30,25 @@ extension MatMul {
         if zip(ws, q8Types).contains(where: { $0.type == .q4_1 && !$1 }) {
             for t in 0..<n { RowDot.blockSums(x + t * cols, count: cols, into: sums + t * nb) }
         }
-        #if SCOPE_AVX2
-        let q8All = zip(ws, q8Types).contains { $1 && RowDot.hasRowsKernel($0.type) } ? Q8Activations(x, count: n * cols, rows: n) : nil
+        let q8All = q8Types.contains(true) ? Q8Activations(x, count: n * cols, rows: n) : nil
         // The loop reads the activations through a plain view: binding the object per weight row
         // would retain and release it on both threads, whose reference-count writes then contend
         // for one cache line (about 9% of a batched step in a profile).
         let q8View = q8All.map(Q8View.init)
         defer { withExtendedLifetime(q8All) {} }
-        #endif
-        let q8Each = zip(ws, q8Types).contains { $1 && !RowDot.hasRowsKernel($0.type) }
-            ? (0..<n).map { Q8Activations(x + $0 * cols, count: cols) } : []
         pool.parallelFor(firstTask.last!) { task in
             var m = 0
             while task >= firstTask[m + 1] { m += 1 }
             let w = ws[m], y = ys[m], rows = w.rows
             let start = (task - firstTask[m]) * taskRows, end = min(rows, start + taskRows)
-            if q8Types[m] {
-                #if SCOPE_AVX2
-                if let packed = w.packed, let q8View {
-                    Q4_1Packed.product(packed, nb: nb, rows: start..<end, q8View, firstToken: 0, tokens: n, y, yStride: rows)
+            if q8Types[m], let q8View {
+                if let packed = w.packed {
+                    PackedMatrix.product(w, packed, rows: start..<end, q8View, tokens: n, y, yStride: rows)
                     return
                 }
-                #endif
                 for r in start..<end {
                     prefetchAhead(w, r)
-                    let row = w.row(r)
-                    #if SCOPE_AVX2
-                    if RowDot.hasRowsKernel(w.type), let q8View {
-                        for t0 in stride(from: 0, to: n, by: RowDot.maxRows) {
-                            RowDot.dotQ8Rows(w.type, row, q8View, first: t0, count: cols, rows: min(RowDot.maxRows, n - t0),
-                                             into: y + t0 * rows + r, stride: rows)
-                        }
-                        continue
-                    }
-                    #endif
-                    for t in 0..<n { y[t * rows + r] = RowDot.dotQ8(w.type, row, q8Each[t]) }
+                    RowDot.dotQ8Rows(w.type, w.row(r), q8View, first: 0, count: cols, rows: n, into: y + r, stride: rows)
                 }
             } else if RowDot.hasFusedKernel(w.type) {
                 for r in start..<end {

@@ -18,6 +18,7 @@ import _Builtin_intrinsics.intel
 ///
 /// The packed copy is made once per matrix (`PackedWeightStore`) when the model switches to 8-bit
 /// activations; the matrix then reads everything, prefill's dequantized panels included, from it.
+/// `Q8_0Packed` does the same for Q8_0.
 public enum Q4_1Packed {
     /// Bytes of one block of eight rows.
     public static let blockBytes = 160
@@ -186,25 +187,3 @@ struct PackedBlock {
     }
 }
 #endif
-
-/// Owns the packed copies of a model's matrices (freed with the store).
-public final class PackedWeightStore: @unchecked Sendable {
-    private var buffers: [UnsafeMutableRawPointer] = []
-    /// Bytes of all packed copies.
-    public private(set) var byteCount = 0
-
-    public init() {}
-
-    /// `w` reading a packed copy made now, or `w` itself when this build does not pack it.
-    public func packed(_ w: WeightMatrix) -> WeightMatrix {
-        guard Q4_1Packed.isPackable(w.type, rows: w.rows, cols: w.cols), w.packed == nil else { return w }
-        let bytes = Q4_1Packed.byteCount(rows: w.rows, cols: w.cols)
-        let out = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-        Q4_1Packed.pack(w, into: out)
-        buffers.append(out)
-        byteCount += bytes
-        return w.reading(packed: UnsafeRawPointer(out))
-    }
-
-    deinit { for b in buffers { b.deallocate() } }
-}

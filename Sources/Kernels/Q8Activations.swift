@@ -122,20 +122,6 @@ extension RowDot {
         type == .q4_1 ? dotQ4_1Q8(row, a, cols / 32) : dotQ8_0Q8(row, a, cols / 32)
     }
 
-    /// Two weight rows times the same activations: `(dotQ8(rowA), dotQ8(rowB))`, bit-identical to
-    /// two `dotQ8` calls (`type` must satisfy `hasQ8Kernel`). AVX2 builds run two Q8_0 rows in one
-    /// pass (see `q8WeightRows2`); Q4_1 rows (packed matrices take `Q4_1Packed`) and other builds
-    /// call `dotQ8` twice.
-    @inline(__always)
-    public static func dotQ8TwoRows(_ type: GGMLType, _ rowA: UnsafeRawPointer, _ rowB: UnsafeRawPointer,
-                                    _ a: Q8View, count cols: Int) -> (Float, Float) {
-        #if SCOPE_AVX2
-        type == .q4_1 ? (dotQ4_1Q8(rowA, a, cols / 32), dotQ4_1Q8(rowB, a, cols / 32))
-                      : q8WeightRows2(Q8_0Block.self, rowA, rowB, a, nil, cols)
-        #else
-        (dotQ8(type, rowA, a, count: cols), dotQ8(type, rowB, a, count: cols))
-        #endif
-    }
 
     /// Q4_1 × Q8 for one row of the file's layout: per block the exact integer dot `Σ q_w·q_a`
     /// (unsigned nibbles × signed bytes), then `acc ← fma(dot, d_w·d_a, acc)` and
@@ -174,23 +160,35 @@ extension RowDot {
         return acc + minAcc
     }
 
-    /// Q8_0 × Q8: per block `d_w·d_a·Σ q_w·q_a` (signed × signed via the sign trick; activations
-    /// are never −128).
+    /// Q8_0 × Q8 for one row of the file's layout: per block the exact integer dot `Σ q_w·q_a`
+    /// (signed × signed via the sign trick; activations are never −128), then
+    /// `acc ← fma(dot, d_w·d_a, acc)`: the roundings the packed eight-row kernel makes in each lane
+    /// (`Q8_0Packed.product`), in every build.
     @inline(__always)
     static func dotQ8_0Q8(_ row: UnsafeRawPointer, _ a: Q8View, _ nb: Int) -> Float {
+        dotQ8_0Q8(row, UnsafeRawPointer(a.qs), a.scales, nb)
+    }
+
+    /// `dotQ8_0Q8` with the activation arrays of one row: bytes `aq`, `scales` (`nb` blocks).
+    @inline(__always)
+    static func dotQ8_0Q8(_ row: UnsafeRawPointer, _ aq: UnsafeRawPointer, _ scales: UnsafePointer<Float>, _ nb: Int) -> Float {
+        var acc: Float = 0
         #if SCOPE_AVX2
-        return q8Row1(Q8_0Block.self, row, UnsafeRawPointer(a.qs), a.scales, nil, nb)
-        #else
-        var acc = SIMD8<Float>()
-        let aq = UnsafeRawPointer(a.qs)
+        let ones = _mm256_set1_epi16(1)
+        #endif
         for b in 0..<nb {
             let blk = row + b * 34
-            // Same lane sums and float steps as the AVX2 kernel (bit-identical results).
-            let p = scope_dot_i8_i8(blk.loadUnaligned(fromByteOffset: 2, as: SIMD32<Int8>.self),
-                                    aq.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self))
-            acc.addProduct(SIMD8<Float>(repeating: halfAt(blk, 0) * a.scales[b]), scope_i32_to_f32(p))
+            #if SCOPE_AVX2
+            let w = unsafeBitCast(blk.loadUnaligned(fromByteOffset: 2, as: SIMD32<Int8>.self), to: __m256i.self)
+            let q = unsafeBitCast(aq.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self), to: __m256i.self)
+            let p = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(w), _mm256_sign_epi8(q, w)), ones)
+            let dot = unsafeBitCast(p, to: SIMD8<Int32>.self).wrappedSum()
+            #else
+            let dot = scope_dot_i8_i8(blk.loadUnaligned(fromByteOffset: 2, as: SIMD32<Int8>.self),
+                                      aq.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self)).wrappedSum()
+            #endif
+            acc = acc.addingProduct(Float(dot), halfAt(blk, 0) * scales[b])
         }
-        return acc.sum()
-        #endif
+        return acc
     }
 }

@@ -11,7 +11,7 @@ public struct WeightMatrix: @unchecked Sendable {
     public let cols: Int
     public let rowBytes: Int
     public let base: UnsafeRawPointer
-    /// The Q4_1 rows repacked for the 8-bit decode kernels (`Q4_1Packed`), when a
+    /// The rows repacked for the 8-bit decode kernels (`Q4_1Packed`, `Q8_0Packed`), when a
     /// `PackedWeightStore` made a copy; the decode products and `dequantizeRow` then read it instead
     /// of `base`. Owned by the store, which must outlive this value.
     public let packed: UnsafeRawPointer?
@@ -53,7 +53,7 @@ public struct WeightMatrix: @unchecked Sendable {
     public func dequantizeRow(_ r: Int, into dst: UnsafeMutablePointer<Float>) {
         guard let packed else { return RowDot.dequantize(type, row(r), into: dst, count: cols) }
         withUnsafeTemporaryAllocation(byteCount: rowBytes, alignment: 16) { tmp in
-            Q4_1Packed.unpackRow(packed, nb: cols / 32, row: r, into: tmp.baseAddress!)
+            PackedMatrix.unpackRow(self, packed, row: r, into: tmp.baseAddress!)
             RowDot.dequantize(type, UnsafeRawPointer(tmp.baseAddress!), into: dst, count: cols)
         }
     }

@@ -20,7 +20,7 @@ public struct LlamaBlockWeights: @unchecked Sendable {
 public final class LlamaWeights: @unchecked Sendable {
     public let tokenEmbedding: WeightMatrix      // token_embd.weight (vocab × dim)
     public let outputNorm: UnsafePointer<Float>  // output_norm.weight
-    public let output: WeightMatrix              // output.weight, or token_embd.weight when tied
+    public private(set) var output: WeightMatrix // output.weight, or token_embd.weight when tied
     public private(set) var blocks: [LlamaBlockWeights]
     /// Divisors of the RoPE frequencies (ropeDimensions/2 values): Llama 3.1's `rope_freqs.weight`
     /// times the linear scaling factor of the configuration; nil when neither is present.
@@ -95,7 +95,7 @@ public final class LlamaWeights: @unchecked Sendable {
 
     deinit { for p in owned { p.deallocate() } }
 
-    /// Repacks the block matrices the 8-bit decode kernels read packed (`Q4_1Packed`; once, before
+    /// Repacks the matrices the 8-bit decode kernels read packed (`PackedMatrix`; once, before
     /// the model is shared), then lets the kernel drop the file pages they came from: every reader
     /// of a packed matrix, prefill's dequantized panels included, takes the copy, so the resident
     /// weights stay one copy (a later float32 product reads the file again, faulting pages back in).
@@ -104,13 +104,14 @@ public final class LlamaWeights: @unchecked Sendable {
     func packForQ8(_ file: GGUFFile) -> Int {
         if let packedStore { return packedStore.byteCount }
         let store = PackedWeightStore()
-        blocks = blocks.map { block in
-            block.mapMatrices { m in
-                let p = store.packed(m)
-                if p.packed != nil { file.releasePages(m.base, byteCount: m.rows * m.rowBytes) }
-                return p
-            }
+        func pack(_ m: WeightMatrix) -> WeightMatrix {
+            let p = store.packed(m)
+            if p.packed != nil { file.releasePages(m.base, byteCount: m.rows * m.rowBytes) }
+            return p
         }
+        blocks = blocks.map { $0.mapMatrices(pack) }
+        // The output head; a tied token embedding keeps reading the file (a few rows per token).
+        output = pack(output)
         packedStore = store
         return store.byteCount
     }

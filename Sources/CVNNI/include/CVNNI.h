@@ -19,4 +19,9 @@ void scope_q4_1_packed_vnni(const uint8_t *packed, long nb, long g0, long g1, co
                             const float *scales, const float *sums, long first, long tokens,
                             float *y, long yStride);
 
+/// Q8_0 × 8-bit activations over the packed eight-row layout (`Q8_0Packed`): as above, with
+/// `vpdpbusd(|w|, a·sign(w))` per chunk and no min term.
+void scope_q8_0_packed_vnni(const uint8_t *packed, long nb, long g0, long g1, const int8_t *aq,
+                            const float *scales, long first, long tokens, float *y, long yStride);
+
 #endif

@@ -1,0 +1,120 @@
+import CVNNI
+import GGUF
+#if SCOPE_AVX2
+import _Builtin_intrinsics.intel
+#endif
+
+/// Q8_0 weights repacked for the 8-bit-activation decode kernels, as `Q4_1Packed` does for Q4_1
+/// (in SmolLM2, the 49,152-row output head): eight rows interleaved so that one 32-byte load gives
+/// each of eight lanes four bytes of its own row.
+///
+/// Layout: group g holds rows 8g..<8g+8; block b of the group is `blockBytes` = 272 bytes at
+/// `(g·nb + b)·272`: bytes 0..<16 the eight rows' d (f16, row r at 2r), then chunks j = 0..<8 of
+/// 32 bytes at 16 + 32j, row r's code bytes 4j..<4j+4 at 16 + 32j + 4r.
+public enum Q8_0Packed {
+    /// Bytes of one block of eight rows (8 × 34, as in the file).
+    public static let blockBytes = 272
+    /// Bytes of one Q8_0 block of one row (f16 d, 32 codes).
+    static let rowBlockBytes = 34
+
+    /// Whether this build's q8 kernels read a Q8_0 matrix of this shape repacked (AVX2 builds).
+    public static func isPackable(_ type: GGMLType, rows: Int, cols: Int) -> Bool {
+        #if SCOPE_AVX2
+        return type == .q8_0 && rows > 0 && rows % 8 == 0 && cols % 32 == 0
+        #else
+        return false
+        #endif
+    }
+
+    /// Bytes of the packed copy of a `rows × cols` Q8_0 matrix.
+    public static func byteCount(rows: Int, cols: Int) -> Int { rows / 8 * (cols / 32) * blockBytes }
+
+    /// Writes the packed layout of the Q8_0 matrix `w` (rows a multiple of 8) to `out`.
+    public static func pack(_ w: WeightMatrix, into out: UnsafeMutableRawPointer) {
+        precondition(w.type == .q8_0 && w.rows % 8 == 0 && w.cols % 32 == 0, "Q8_0Packed.pack: \(w.name) is not packable")
+        let nb = w.cols / 32
+        for g in 0..<(w.rows / 8) {
+            for b in 0..<nb {
+                let o = out + (g * nb + b) * blockBytes
+                for r in 0..<8 {
+                    let src = w.row(8 * g + r) + b * rowBlockBytes
+                    o.storeBytes(of: src.loadUnaligned(as: UInt16.self), toByteOffset: 2 * r, as: UInt16.self)
+                    for j in 0..<8 {
+                        o.storeBytes(of: src.loadUnaligned(fromByteOffset: 2 + 4 * j, as: UInt32.self),
+                                     toByteOffset: 16 + 32 * j + 4 * r, as: UInt32.self)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Copies row `r` of a packed matrix (`nb` blocks per row) back into the file's layout at `dst`.
+    public static func unpackRow(_ packed: UnsafeRawPointer, nb: Int, row r: Int, into dst: UnsafeMutableRawPointer) {
+        let g = r / 8, lane = r % 8
+        for b in 0..<nb {
+            let src = packed + (g * nb + b) * blockBytes, o = dst + b * rowBlockBytes
+            o.storeBytes(of: src.loadUnaligned(fromByteOffset: 2 * lane, as: UInt16.self), as: UInt16.self)
+            for j in 0..<8 {
+                o.storeBytes(of: src.loadUnaligned(fromByteOffset: 16 + 32 * j + 4 * lane, as: UInt32.self),
+                             toByteOffset: 2 + 4 * j, as: UInt32.self)
+            }
+        }
+    }
+
+    /// `y[t·yStride + i] = row i · activations of token firstToken + t` for the rows in `rows`
+    /// (whole groups of eight) of the packed matrix and `tokens` activation rows of `a`.
+    ///
+    /// Per group and block: each row's exact integer dot (`|w|` times the activations with `w`'s
+    /// signs, `vpmaddubsw` + `vpmaddwd` per chunk, or one `vpdpbusd` with VNNI), then per row
+    /// `acc ← fma(float(dot), d·d_a, acc)`, block after block: the roundings of
+    /// `RowDot.dotQ8_0Q8` for a lone row. `kernel` must be one of `Q4_1Packed.availableKernels`.
+    @inline(__always)
+    static func product(_ packed: UnsafeRawPointer, nb: Int, rows: Range<Int>, _ a: Q8View, firstToken: Int, tokens: Int,
+                        _ y: UnsafeMutablePointer<Float>, yStride: Int, kernel: Q4_1Packed.Kernel = Q4_1Packed.defaultKernel) {
+        #if SCOPE_AVX2
+        assert(rows.lowerBound % 8 == 0 && rows.count % 8 == 0, "packed product: rows \(rows) are not whole groups")
+        if kernel == .vnni {
+            precondition(Q4_1Packed.vnniAvailable, "the VNNI kernel needs AVX-512 VNNI")
+            scope_q8_0_packed_vnni(packed.assumingMemoryBound(to: UInt8.self), nb, rows.lowerBound / 8, rows.upperBound / 8, a.qs,
+                                   a.scales, firstToken, tokens, y, yStride)
+            return
+        }
+        let aq = UnsafeRawPointer(a.qs), ones = _mm256_set1_epi16(1)
+        @inline(__always) func dot(_ p: UnsafeRawPointer, _ q: UnsafeRawPointer) -> __m256i {
+            var sum = _mm256_setzero_si256()
+            for j in 0..<8 {
+                let c = unsafeBitCast(p.loadUnaligned(fromByteOffset: 16 + 32 * j, as: SIMD32<Int8>.self), to: __m256i.self)
+                let x = _mm256_set1_epi32(q.loadUnaligned(fromByteOffset: 4 * j, as: Int32.self))
+                sum = _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(c), _mm256_sign_epi8(x, c)), ones))
+            }
+            return sum
+        }
+        var g = rows.lowerBound / 8
+        while 8 * g < rows.upperBound {
+            let base = packed + g * nb * blockBytes
+            var t = 0
+            while t < tokens {
+                let pair = t + 1 < tokens
+                let t0 = firstToken + t, t1 = pair ? t0 + 1 : t0
+                let q0 = aq + t0 * nb * 32, q1 = aq + t1 * nb * 32
+                let sc0 = a.scales + t0 * nb, sc1 = a.scales + t1 * nb
+                var acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps()
+                for b in 0..<nb {
+                    let p = base + b * blockBytes
+                    let d = _mm256_cvtph_ps(load16(p))
+                    acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot(p, q0 + 32 * b)), _mm256_mul_ps(d, _mm256_set1_ps(sc0[b])), acc0)
+                    if pair {
+                        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot(p, q1 + 32 * b)), _mm256_mul_ps(d, _mm256_set1_ps(sc1[b])), acc1)
+                    }
+                }
+                _mm256_storeu_ps(y + t * yStride + 8 * g, acc0)
+                if pair { _mm256_storeu_ps(y + (t + 1) * yStride + 8 * g, acc1) }
+                t += 2
+            }
+            g += 1
+        }
+        #else
+        preconditionFailure("this build has no packed Q8_0 kernel (Q8_0Packed.isPackable is false)")
+        #endif
+    }
+}
