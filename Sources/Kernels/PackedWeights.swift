@@ -1,8 +1,32 @@
+import CVNNI
+import Foundation
 import GGUF
 
 /// The packed layouts of the 8-bit-activation decode kernels (`Q4_1Packed`, `Q8_0Packed`), by
 /// weight type.
 public enum PackedMatrix {
+    /// The kernels that multiply a packed matrix by 8-bit activations: `avx2` (Swift intrinsics),
+    /// `vnni` (C with a target attribute, `scope_q4_1_packed_vnni`/`scope_q8_0_packed_vnni`: one
+    /// `vpdpbusd` per code vector instead of `vpmaddubsw` + `vpmaddwd` and adds). Both give the same
+    /// integer dots and the same float steps, so the same bits.
+    public enum Kernel: Sendable { case avx2, vnni }
+
+    /// Whether this CPU has AVX-512 VNNI (and VL).
+    public static let vnniAvailable = scope_cpu_has_vnni() != 0
+
+    /// The kernels this build and CPU run (none in builds without the AVX2 kernels).
+    public static var availableKernels: [Kernel] {
+        #if SCOPE_AVX2
+        return vnniAvailable ? [.avx2, .vnni] : [.avx2]
+        #else
+        return []
+        #endif
+    }
+
+    /// The kernel the products use: VNNI where the CPU has it, unless `SCOPE_VNNI=0` (A/B measurements).
+    static let defaultKernel: Kernel =
+        vnniAvailable && ProcessInfo.processInfo.environment["SCOPE_VNNI"] != "0" ? .vnni : .avx2
+
     /// Whether this build's q8 kernels read a matrix of this type and shape packed.
     public static func isPackable(_ type: GGMLType, rows: Int, cols: Int) -> Bool {
         Q4_1Packed.isPackable(type, rows: rows, cols: cols) || Q8_0Packed.isPackable(type, rows: rows, cols: cols)

@@ -1,5 +1,4 @@
 import CVNNI
-import Foundation
 import GGUF
 #if SCOPE_AVX2
 import _Builtin_intrinsics.intel
@@ -73,28 +72,6 @@ public enum Q4_1Packed {
         }
     }
 
-    /// The kernels that multiply a packed matrix by 8-bit activations: `avx2` (Swift intrinsics),
-    /// `vnni` (C with a target attribute, `scope_q4_1_packed_vnni`: one `vpdpbusd` per nibble vector
-    /// instead of `vpmaddubsw` + adds + `vpmaddwd`). Both give the same integer dots and the same
-    /// float steps, so the same bits.
-    public enum Kernel: Sendable { case avx2, vnni }
-
-    /// Whether this CPU has AVX-512 VNNI (and VL).
-    public static let vnniAvailable = scope_cpu_has_vnni() != 0
-
-    /// The kernels this build and CPU run (none in builds without the AVX2 kernels).
-    public static var availableKernels: [Kernel] {
-        #if SCOPE_AVX2
-        return vnniAvailable ? [.avx2, .vnni] : [.avx2]
-        #else
-        return []
-        #endif
-    }
-
-    /// The kernel `product` uses: VNNI where the CPU has it, unless `SCOPE_VNNI=0` (A/B measurements).
-    static let defaultKernel: Kernel =
-        vnniAvailable && ProcessInfo.processInfo.environment["SCOPE_VNNI"] != "0" ? .vnni : .avx2
-
     /// `y[t·yStride + i] = row i · activations of token firstToken + t` for the rows in `rows`
     /// (whole groups of eight) of the packed matrix and `tokens` activation rows of `a`.
     ///
@@ -103,14 +80,14 @@ public enum Q4_1Packed {
     /// `acc ← fma(float(dot), d·d_a, acc)` and `minAcc ← fma(m, s_a, minAcc)`, block after block;
     /// the row's result is `acc + minAcc`. `RowDot.dotQ4_1Q8` repeats these roundings for a lone row
     /// of the file's layout, so a row's value does not depend on the layout, the batch, the kernel
-    /// or the tokens computed beside it. `kernel` must be one of `availableKernels`.
+    /// or the tokens computed beside it. `kernel` must be one of `PackedMatrix.availableKernels`.
     @inline(__always)
     static func product(_ packed: UnsafeRawPointer, nb: Int, rows: Range<Int>, _ a: Q8View, firstToken: Int, tokens: Int,
-                        _ y: UnsafeMutablePointer<Float>, yStride: Int, kernel: Kernel = defaultKernel) {
+                        _ y: UnsafeMutablePointer<Float>, yStride: Int, kernel: PackedMatrix.Kernel = PackedMatrix.defaultKernel) {
         #if SCOPE_AVX2
         assert(rows.lowerBound % 8 == 0 && rows.count % 8 == 0, "packed product: rows \(rows) are not whole groups")
         if kernel == .vnni {
-            precondition(vnniAvailable, "the VNNI kernel needs AVX-512 VNNI")
+            precondition(PackedMatrix.vnniAvailable, "the VNNI kernel needs AVX-512 VNNI")
             scope_q4_1_packed_vnni(packed.assumingMemoryBound(to: UInt8.self), nb, rows.lowerBound / 8, rows.upperBound / 8, a.qs,
                                    a.scales, a.sums, firstToken, tokens, y, yStride)
             return

@@ -67,14 +67,14 @@ public enum Q8_0Packed {
     /// Per group and block: each row's exact integer dot (`|w|` times the activations with `w`'s
     /// signs, `vpmaddubsw` + `vpmaddwd` per chunk, or one `vpdpbusd` with VNNI), then per row
     /// `acc ← fma(float(dot), d·d_a, acc)`, block after block: the roundings of
-    /// `RowDot.dotQ8_0Q8` for a lone row. `kernel` must be one of `Q4_1Packed.availableKernels`.
+    /// `RowDot.dotQ8_0Q8` for a lone row. `kernel` must be one of `PackedMatrix.availableKernels`.
     @inline(__always)
     static func product(_ packed: UnsafeRawPointer, nb: Int, rows: Range<Int>, _ a: Q8View, firstToken: Int, tokens: Int,
-                        _ y: UnsafeMutablePointer<Float>, yStride: Int, kernel: Q4_1Packed.Kernel = Q4_1Packed.defaultKernel) {
+                        _ y: UnsafeMutablePointer<Float>, yStride: Int, kernel: PackedMatrix.Kernel = PackedMatrix.defaultKernel) {
         #if SCOPE_AVX2
         assert(rows.lowerBound % 8 == 0 && rows.count % 8 == 0, "packed product: rows \(rows) are not whole groups")
         if kernel == .vnni {
-            precondition(Q4_1Packed.vnniAvailable, "the VNNI kernel needs AVX-512 VNNI")
+            precondition(PackedMatrix.vnniAvailable, "the VNNI kernel needs AVX-512 VNNI")
             scope_q8_0_packed_vnni(packed.assumingMemoryBound(to: UInt8.self), nb, rows.lowerBound / 8, rows.upperBound / 8, a.qs,
                                    a.scales, firstToken, tokens, y, yStride)
             return

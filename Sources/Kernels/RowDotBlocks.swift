@@ -1,9 +1,10 @@
 #if SCOPE_AVX2
 import _Builtin_intrinsics.intel
 
-/// A 32-weight block format of the AVX2 dot-product kernels (Q4_1, Q8_0): how one block is read.
-/// The kernels (`RowDot.floatRows…`, `RowDot.q8Rows…`) are generic over it, so each format's block
-/// decoding is written once and every row count (1, 2, 4, 8) repeats the same per-row arithmetic.
+/// A 32-weight block format of the AVX2 float32 dot-product kernels (Q4_1, Q8_0): how one block is
+/// read. The kernels (`RowDot.floatRows…`) are generic over it, so each format's block decoding is
+/// written once and every row count (1, 2, 4) repeats the same per-row arithmetic. (With 8-bit
+/// activations the kernels are `RowDot.dotQ4_1Q8`/`dotQ8_0Q8` and the packed ones, `PackedMatrix`.)
 protocol WeightBlock {
     /// Bytes per block.
     static var size: Int { get }
@@ -13,26 +14,6 @@ protocol WeightBlock {
     static func scaleAndMin(_ blk: UnsafeRawPointer) -> (d: Float, m: Float)
     /// The 32 weight codes as float32: elements 0..<8, 8..<16, 16..<24, 24..<32.
     static func floats(_ blk: UnsafeRawPointer) -> (__m256, __m256, __m256, __m256)
-    /// The 32 weight codes as bytes, prepared once per block for `products`.
-    static func bytes(_ blk: UnsafeRawPointer) -> BlockBytes
-    /// Lane i = Σ over elements 4i..<4i+4 of code·q for 32 signed activation bytes `q`, as float32
-    /// (exact: the integer sums fit in 24 bits).
-    static func products(_ w: BlockBytes, _ q: __m256i) -> __m256
-}
-
-/// A block's codes for the integer kernels: `unsigned` goes into `vpmaddubsw` as is; `signs` carries
-/// the signs of signed codes (Q8_0: `unsigned` = |code|, and the activations take the codes' signs).
-struct BlockBytes {
-    let unsigned: __m256i
-    let signs: __m256i
-}
-
-extension WeightBlock {
-    /// `vpmaddubsw` then `vpmaddwd` with ones: lane i sums bytes 4i..<4i+4 of `u·s`.
-    @inline(__always)
-    static func laneSums(_ u: __m256i, _ s: __m256i) -> __m256 {
-        _mm256_cvtepi32_ps(_mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)))
-    }
 }
 
 /// Q4_1: 20-byte blocks `d:f16, m:f16, qs[16]`; element j = lo(qs[j])·d + m, j+16 = hi(qs[j])·d + m.
@@ -43,14 +24,6 @@ enum Q4_1Block: WeightBlock {
     @inline(__always)
     static func scaleAndMin(_ blk: UnsafeRawPointer) -> (d: Float, m: Float) {
         halfPairAt(blk, 0)
-    }
-
-    /// The low nibbles (elements 0..<16) and high nibbles (16..<32) as bytes.
-    @inline(__always)
-    static func nibbles(_ blk: UnsafeRawPointer) -> (lo: __m128i, hi: __m128i) {
-        let mask = _mm_set1_epi8(0x0F)
-        let raw = _mm_loadu_si128((blk + 4).assumingMemoryBound(to: __m128i.self))
-        return (_mm_and_si128(raw, mask), _mm_and_si128(_mm_srli_epi16(raw, 4), mask))
     }
 
     /// The 16 code bytes are broadcast to both 128-bit lanes and split into nibbles once; an in-lane
@@ -69,16 +42,6 @@ enum Q4_1Block: WeightBlock {
         return (_mm256_cvtepi32_ps(_mm256_shuffle_epi8(lo, first)), _mm256_cvtepi32_ps(_mm256_shuffle_epi8(lo, second)),
                 _mm256_cvtepi32_ps(_mm256_shuffle_epi8(hi, first)), _mm256_cvtepi32_ps(_mm256_shuffle_epi8(hi, second)))
     }
-
-    @inline(__always)
-    static func bytes(_ blk: UnsafeRawPointer) -> BlockBytes {
-        let w = unsafeBitCast(nibbles(blk), to: __m256i.self)
-        return BlockBytes(unsigned: w, signs: w)
-    }
-
-    /// Unsigned nibbles × signed activations.
-    @inline(__always)
-    static func products(_ w: BlockBytes, _ q: __m256i) -> __m256 { laneSums(w.unsigned, q) }
 }
 
 /// Q8_0: 34-byte blocks `d:f16, qs:int8[32]`; value = qs·d.
@@ -98,15 +61,5 @@ enum Q8_0Block: WeightBlock {
         return (_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q0)), _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(q0, q0))),
                 _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q1)), _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(q1, q1))))
     }
-
-    @inline(__always)
-    static func bytes(_ blk: UnsafeRawPointer) -> BlockBytes {
-        let w = unsafeBitCast(blk.loadUnaligned(fromByteOffset: 2, as: SIMD32<Int8>.self), to: __m256i.self)
-        return BlockBytes(unsigned: _mm256_sign_epi8(w, w), signs: w)
-    }
-
-    /// Signed × signed via the sign trick: |w| × (q with w's sign); activations are never −128.
-    @inline(__always)
-    static func products(_ w: BlockBytes, _ q: __m256i) -> __m256 { laneSums(w.unsigned, _mm256_sign_epi8(q, w.signs)) }
 }
 #endif

@@ -119,7 +119,7 @@ struct PackedMatrixTests {
     }
 
     @Test("every packed kernel of this build and CPU (AVX2, and VNNI where present) gives the documented bits",
-          .enabled(if: !Q4_1Packed.availableKernels.isEmpty, "this build has no packed kernel (generic SIMD kernels)"),
+          .enabled(if: !PackedMatrix.availableKernels.isEmpty, "this build has no packed kernel (generic SIMD kernels)"),
           arguments: types)
     func kernelsAgree(type: GGMLType) {
         var rng = SeededRandom(seed: 45 &+ UInt64(type.rawValue))
@@ -130,7 +130,7 @@ struct PackedMatrixTests {
                 for n in [1, 2, 3, 8] {
                     let x = randomFloats(n * Self.cols, &rng)
                     let a = x.withUnsafeBufferPointer { Q8Activations($0.baseAddress!, count: n * Self.cols, rows: n) }
-                    for kernel in Q4_1Packed.availableKernels {
+                    for kernel in PackedMatrix.availableKernels {
                         // Rows of the second group onwards: a range that does not start at 0.
                         var y = [Float](repeating: .nan, count: n * Self.rows)
                         y.withUnsafeMutableBufferPointer {
