@@ -66,7 +66,7 @@ public enum MatMul {
                 let start = panel * rowsPerTask, end = min(w.rows, start + rowsPerTask)
                 if n == 1 {
                     if let q8View, RowDot.hasQ8Kernel(w.type) {
-                        if let packed = w.packed {
+                        if let packed = w.packed, PackedMatrix.buildReadsPacked {
                             PackedMatrix.product(w, packed, rows: start..<end, q8View, tokens: 1, y, yStride: w.rows)
                             return
                         }

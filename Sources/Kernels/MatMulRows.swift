@@ -42,7 +42,7 @@ extension MatMul {
             let w = ws[m], y = ys[m], rows = w.rows
             let start = (task - firstTask[m]) * taskRows, end = min(rows, start + taskRows)
             if q8Types[m], let q8View {
-                if let packed = w.packed {
+                if let packed = w.packed, PackedMatrix.buildReadsPacked {
                     PackedMatrix.product(w, packed, rows: start..<end, q8View, tokens: n, y, yStride: rows)
                     return
                 }

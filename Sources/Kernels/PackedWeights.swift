@@ -27,6 +27,18 @@ public enum PackedMatrix {
     static let defaultKernel: Kernel =
         vnniAvailable && ProcessInfo.processInfo.environment["SCOPE_VNNI"] != "0" ? .vnni : .avx2
 
+    /// Whether this build's q8 products read a matrix's packed copy (AVX2 builds); other builds
+    /// ignore it and read the file's layout.
+    static var buildReadsPacked: Bool {
+        @inline(__always) get {
+            #if SCOPE_AVX2
+            return true
+            #else
+            return false
+            #endif
+        }
+    }
+
     /// Whether this build's q8 kernels read a matrix of this type and shape packed.
     public static func isPackable(_ type: GGMLType, rows: Int, cols: Int) -> Bool {
         Q4_1Packed.isPackable(type, rows: rows, cols: cols) || Q8_0Packed.isPackable(type, rows: rows, cols: cols)
