@@ -39,27 +39,60 @@ public enum PackedMatrix {
         }
     }
 
-    /// Whether this build's q8 kernels read a matrix of this type and shape packed.
+    /// Whether this build's q8 kernels read a matrix of this type and shape packed: Q4_1 or Q8_0,
+    /// whole groups of eight rows, whole blocks (AVX2 builds).
     public static func isPackable(_ type: GGMLType, rows: Int, cols: Int) -> Bool {
-        Q4_1Packed.isPackable(type, rows: rows, cols: cols) || Q8_0Packed.isPackable(type, rows: rows, cols: cols)
+        buildReadsPacked && (type == .q4_1 || type == .q8_0) && rows > 0 && rows % 8 == 0 && cols % 32 == 0
+    }
+
+    /// What the two layouts interleave of one row's block of 32 weights: `halves` f16 fields (d, and
+    /// m for Q4_1) then `codeBytes` bytes of codes. A block of eight rows puts field h of row r at
+    /// `16h + 2r` and code bytes 4j..<4j+4 of row r at `16·halves + 32j + 4r`.
+    struct Layout {
+        let halves: Int, codeBytes: Int
+        var rowBlockBytes: Int { 2 * halves + codeBytes }
+        var blockBytes: Int { 8 * rowBlockBytes }
+
+        init(_ type: GGMLType) {
+            precondition(type == .q4_1 || type == .q8_0, "no packed layout for \(type.name)")
+            (halves, codeBytes) = type == .q4_1 ? (2, 16) : (1, 32)
+        }
+
+        /// Copies one row's block from the file's layout at `src` to lane `r` of the block of eight
+        /// rows at `dst` (`toBlock`), or from lane `r` of the block at `src` to the row at `dst`.
+        func copy(from src: UnsafeRawPointer, to dst: UnsafeMutableRawPointer, lane r: Int, toBlock: Bool) {
+            @inline(__always) func move<T>(_ t: T.Type, rowOffset: Int, blockOffset: Int) {
+                let (from, to) = toBlock ? (rowOffset, blockOffset) : (blockOffset, rowOffset)
+                dst.storeBytes(of: src.loadUnaligned(fromByteOffset: from, as: T.self), toByteOffset: to, as: T.self)
+            }
+            for h in 0..<halves { move(UInt16.self, rowOffset: 2 * h, blockOffset: 16 * h + 2 * r) }
+            for j in 0..<(codeBytes / 4) { move(UInt32.self, rowOffset: 2 * halves + 4 * j, blockOffset: 16 * halves + 32 * j + 4 * r) }
+        }
     }
 
     /// Bytes of the packed copy (the same as the file's bytes of the matrix).
-    static func byteCount(_ w: WeightMatrix) -> Int {
-        w.type == .q4_1 ? Q4_1Packed.byteCount(rows: w.rows, cols: w.cols) : Q8_0Packed.byteCount(rows: w.rows, cols: w.cols)
-    }
+    static func byteCount(_ w: WeightMatrix) -> Int { w.rows / 8 * (w.cols / 32) * Layout(w.type).blockBytes }
 
-    /// Writes the packed layout of `w` to `out`.
+    /// Writes the packed layout of `w` (Q4_1 or Q8_0, rows a multiple of 8) to `out`.
     static func pack(_ w: WeightMatrix, into out: UnsafeMutableRawPointer) {
-        if w.type == .q4_1 { Q4_1Packed.pack(w, into: out) } else { Q8_0Packed.pack(w, into: out) }
+        precondition(w.rows % 8 == 0 && w.cols % 32 == 0, "PackedMatrix.pack: \(w.name) is not packable")
+        let layout = Layout(w.type), nb = w.cols / 32
+        for g in 0..<(w.rows / 8) {
+            for b in 0..<nb {
+                for r in 0..<8 {
+                    layout.copy(from: w.row(8 * g + r) + b * layout.rowBlockBytes, to: out + (g * nb + b) * layout.blockBytes,
+                                lane: r, toBlock: true)
+                }
+            }
+        }
     }
 
     /// Row `r` of the packed copy of `w` in the file's layout, into `dst` (`w.rowBytes` bytes).
     static func unpackRow(_ w: WeightMatrix, _ packed: UnsafeRawPointer, row r: Int, into dst: UnsafeMutableRawPointer) {
-        if w.type == .q4_1 {
-            Q4_1Packed.unpackRow(packed, nb: w.cols / 32, row: r, into: dst)
-        } else {
-            Q8_0Packed.unpackRow(packed, nb: w.cols / 32, row: r, into: dst)
+        let layout = Layout(w.type), nb = w.cols / 32
+        for b in 0..<nb {
+            layout.copy(from: packed + (r / 8 * nb + b) * layout.blockBytes, to: dst + b * layout.rowBlockBytes,
+                        lane: r % 8, toBlock: false)
         }
     }
 

@@ -19,58 +19,8 @@ import _Builtin_intrinsics.intel
 /// activations; the matrix then reads everything, prefill's dequantized panels included, from it.
 /// `Q8_0Packed` does the same for Q8_0.
 public enum Q4_1Packed {
-    /// Bytes of one block of eight rows.
+    /// Bytes of one block of eight rows (8 × 20, as in the file; `PackedMatrix.Layout`).
     public static let blockBytes = 160
-    /// Bytes of one Q4_1 block of one row (f16 d, f16 m, 16 nibble bytes).
-    static let rowBlockBytes = 20
-
-    /// Whether this build's q8 kernels read `w` repacked: Q4_1, whole groups of eight rows, whole
-    /// blocks (AVX2 builds; the generic kernels read the file's layout).
-    public static func isPackable(_ type: GGMLType, rows: Int, cols: Int) -> Bool {
-        #if SCOPE_AVX2
-        return type == .q4_1 && rows > 0 && rows % 8 == 0 && cols % 32 == 0
-        #else
-        return false
-        #endif
-    }
-
-    /// Bytes of the packed copy of a `rows × cols` Q4_1 matrix (same as the file's: 8 × 20 per block).
-    public static func byteCount(rows: Int, cols: Int) -> Int { rows / 8 * (cols / 32) * blockBytes }
-
-    /// Writes the packed layout of the Q4_1 matrix `w` (rows a multiple of 8) to `out`.
-    public static func pack(_ w: WeightMatrix, into out: UnsafeMutableRawPointer) {
-        precondition(w.type == .q4_1 && w.rows % 8 == 0 && w.cols % 32 == 0, "Q4_1Packed.pack: \(w.name) is not packable")
-        let nb = w.cols / 32
-        for g in 0..<(w.rows / 8) {
-            for b in 0..<nb {
-                let o = out + (g * nb + b) * blockBytes
-                for r in 0..<8 {
-                    let src = w.row(8 * g + r) + b * rowBlockBytes
-                    o.storeBytes(of: src.loadUnaligned(as: UInt16.self), toByteOffset: 2 * r, as: UInt16.self)
-                    o.storeBytes(of: src.loadUnaligned(fromByteOffset: 2, as: UInt16.self), toByteOffset: 16 + 2 * r, as: UInt16.self)
-                    for j in 0..<4 {
-                        o.storeBytes(of: src.loadUnaligned(fromByteOffset: 4 + 4 * j, as: UInt32.self),
-                                     toByteOffset: 32 + 32 * j + 4 * r, as: UInt32.self)
-                    }
-                }
-            }
-        }
-    }
-
-    /// Copies row `r` of a packed matrix (`nb` blocks per row) back into the file's layout at `dst`
-    /// (`nb · 20` bytes): the inverse of `pack` for one row.
-    public static func unpackRow(_ packed: UnsafeRawPointer, nb: Int, row r: Int, into dst: UnsafeMutableRawPointer) {
-        let g = r / 8, lane = r % 8
-        for b in 0..<nb {
-            let src = packed + (g * nb + b) * blockBytes, o = dst + b * rowBlockBytes
-            o.storeBytes(of: src.loadUnaligned(fromByteOffset: 2 * lane, as: UInt16.self), as: UInt16.self)
-            o.storeBytes(of: src.loadUnaligned(fromByteOffset: 16 + 2 * lane, as: UInt16.self), toByteOffset: 2, as: UInt16.self)
-            for j in 0..<4 {
-                o.storeBytes(of: src.loadUnaligned(fromByteOffset: 32 + 32 * j + 4 * lane, as: UInt32.self),
-                             toByteOffset: 4 + 4 * j, as: UInt32.self)
-            }
-        }
-    }
 
     /// `y[t·yStride + i] = row i · activations of token firstToken + t` for the rows in `rows`
     /// (whole groups of eight) of the packed matrix and `tokens` activation rows of `a`.
@@ -120,7 +70,7 @@ public enum Q4_1Packed {
             g += 1
         }
         #else
-        preconditionFailure("this build has no packed Q4_1 kernel (Q4_1Packed.isPackable is false)")
+        preconditionFailure("this build has no packed Q4_1 kernel (PackedMatrix.isPackable is false)")
         #endif
     }
 }

@@ -98,11 +98,9 @@ public struct Q8View: @unchecked Sendable {
     public let qs: UnsafePointer<Int8>
     public let scales: UnsafePointer<Float>
     public let sums: UnsafePointer<Float>
-    public let rowCount: Int
 
     public init(_ a: Q8Activations) {
         qs = UnsafePointer(a.qs); scales = UnsafePointer(a.scales); sums = UnsafePointer(a.sums)
-        rowCount = a.rowCount
     }
 }
 

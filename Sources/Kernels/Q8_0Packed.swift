@@ -12,54 +12,8 @@ import _Builtin_intrinsics.intel
 /// `(g·nb + b)·272`: bytes 0..<16 the eight rows' d (f16, row r at 2r), then chunks j = 0..<8 of
 /// 32 bytes at 16 + 32j, row r's code bytes 4j..<4j+4 at 16 + 32j + 4r.
 public enum Q8_0Packed {
-    /// Bytes of one block of eight rows (8 × 34, as in the file).
+    /// Bytes of one block of eight rows (8 × 34, as in the file; `PackedMatrix.Layout`).
     public static let blockBytes = 272
-    /// Bytes of one Q8_0 block of one row (f16 d, 32 codes).
-    static let rowBlockBytes = 34
-
-    /// Whether this build's q8 kernels read a Q8_0 matrix of this shape repacked (AVX2 builds).
-    public static func isPackable(_ type: GGMLType, rows: Int, cols: Int) -> Bool {
-        #if SCOPE_AVX2
-        return type == .q8_0 && rows > 0 && rows % 8 == 0 && cols % 32 == 0
-        #else
-        return false
-        #endif
-    }
-
-    /// Bytes of the packed copy of a `rows × cols` Q8_0 matrix.
-    public static func byteCount(rows: Int, cols: Int) -> Int { rows / 8 * (cols / 32) * blockBytes }
-
-    /// Writes the packed layout of the Q8_0 matrix `w` (rows a multiple of 8) to `out`.
-    public static func pack(_ w: WeightMatrix, into out: UnsafeMutableRawPointer) {
-        precondition(w.type == .q8_0 && w.rows % 8 == 0 && w.cols % 32 == 0, "Q8_0Packed.pack: \(w.name) is not packable")
-        let nb = w.cols / 32
-        for g in 0..<(w.rows / 8) {
-            for b in 0..<nb {
-                let o = out + (g * nb + b) * blockBytes
-                for r in 0..<8 {
-                    let src = w.row(8 * g + r) + b * rowBlockBytes
-                    o.storeBytes(of: src.loadUnaligned(as: UInt16.self), toByteOffset: 2 * r, as: UInt16.self)
-                    for j in 0..<8 {
-                        o.storeBytes(of: src.loadUnaligned(fromByteOffset: 2 + 4 * j, as: UInt32.self),
-                                     toByteOffset: 16 + 32 * j + 4 * r, as: UInt32.self)
-                    }
-                }
-            }
-        }
-    }
-
-    /// Copies row `r` of a packed matrix (`nb` blocks per row) back into the file's layout at `dst`.
-    public static func unpackRow(_ packed: UnsafeRawPointer, nb: Int, row r: Int, into dst: UnsafeMutableRawPointer) {
-        let g = r / 8, lane = r % 8
-        for b in 0..<nb {
-            let src = packed + (g * nb + b) * blockBytes, o = dst + b * rowBlockBytes
-            o.storeBytes(of: src.loadUnaligned(fromByteOffset: 2 * lane, as: UInt16.self), as: UInt16.self)
-            for j in 0..<8 {
-                o.storeBytes(of: src.loadUnaligned(fromByteOffset: 16 + 32 * j + 4 * lane, as: UInt32.self),
-                             toByteOffset: 2 + 4 * j, as: UInt32.self)
-            }
-        }
-    }
 
     /// `y[t·yStride + i] = row i · activations of token firstToken + t` for the rows in `rows`
     /// (whole groups of eight) of the packed matrix and `tokens` activation rows of `a`.
@@ -114,7 +68,7 @@ public enum Q8_0Packed {
             g += 1
         }
         #else
-        preconditionFailure("this build has no packed Q8_0 kernel (Q8_0Packed.isPackable is false)")
+        preconditionFailure("this build has no packed Q8_0 kernel (PackedMatrix.isPackable is false)")
         #endif
     }
 }
