@@ -11,22 +11,74 @@ int scope_cpu_has_vnni(void) {
 
 #define SCOPE_VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512vl,avx512vnni")))
 
-/// Lane r = row r's exact integer dot of one packed block (chunks `c0..c3`) with the 32 codes at `q`:
-/// each of the eight nibble vectors times its four activation bytes broadcast to every lane.
-SCOPE_VNNI static inline __m256i block_dot(__m256i c0, __m256i c1, __m256i c2, __m256i c3, const int8_t *q) {
-    const __m256i mask = _mm256_set1_epi8(0x0F);
+#define SCOPE_INLINE __attribute__((always_inline)) static inline
+#define UNROLL _Pragma("clang loop unroll(full)")
+
+/// Tokens per pass over a block: the block's code vectors are loaded and unpacked once and stay in
+/// registers (AVX-512 gives 32) while each token of the tile uses them.
+enum { TILE = 8 };
+
+/// Bytes ahead of the current block that the kernels prefetch: a thread's share of a decode matrix
+/// is a few hundred kilobytes read once, and hardware prefetchers stop at 4 KiB pages.
+#ifndef SCOPE_PREFETCH_BYTES
+#define SCOPE_PREFETCH_BYTES 2048
+#endif
+
+/// Prefetches the lines of the `bytes`-byte block at `p` + SCOPE_PREFETCH_BYTES.
+SCOPE_INLINE void prefetch_ahead(const uint8_t *p, const int bytes) {
+    UNROLL
+    for (int o = 0; o < bytes + 63; o += 64) __builtin_prefetch(p + SCOPE_PREFETCH_BYTES + o, 0, 3);
+}
+
+/// Lane r = row r's exact integer dot of one block: `v[j]` (row r's codes in lane r, four per lane)
+/// times the four activation bytes of `q` at 4j broadcast to every lane, `n` chunks. Two
+/// accumulators halve the `vpdpbusd` dependency chain; integer sums are exact in any order.
+SCOPE_VNNI SCOPE_INLINE __m256i lane_dots(const __m256i *v, const int8_t *q, const int n) {
     int32_t w[8];
     __builtin_memcpy(w, q, 32);
-    __m256i acc = _mm256_setzero_si256();
-    acc = _mm256_dpbusd_epi32(acc, _mm256_and_si256(c0, mask), _mm256_set1_epi32(w[0]));
-    acc = _mm256_dpbusd_epi32(acc, _mm256_and_si256(c1, mask), _mm256_set1_epi32(w[1]));
-    acc = _mm256_dpbusd_epi32(acc, _mm256_and_si256(c2, mask), _mm256_set1_epi32(w[2]));
-    acc = _mm256_dpbusd_epi32(acc, _mm256_and_si256(c3, mask), _mm256_set1_epi32(w[3]));
-    acc = _mm256_dpbusd_epi32(acc, _mm256_and_si256(_mm256_srli_epi16(c0, 4), mask), _mm256_set1_epi32(w[4]));
-    acc = _mm256_dpbusd_epi32(acc, _mm256_and_si256(_mm256_srli_epi16(c1, 4), mask), _mm256_set1_epi32(w[5]));
-    acc = _mm256_dpbusd_epi32(acc, _mm256_and_si256(_mm256_srli_epi16(c2, 4), mask), _mm256_set1_epi32(w[6]));
-    acc = _mm256_dpbusd_epi32(acc, _mm256_and_si256(_mm256_srli_epi16(c3, 4), mask), _mm256_set1_epi32(w[7]));
-    return acc;
+    __m256i s0 = _mm256_setzero_si256(), s1 = _mm256_setzero_si256();
+    UNROLL
+    for (int j = 0; j < n; j += 2) {
+        s0 = _mm256_dpbusd_epi32(s0, v[j], _mm256_set1_epi32(w[j]));
+        s1 = _mm256_dpbusd_epi32(s1, v[j + 1], _mm256_set1_epi32(w[j + 1]));
+    }
+    return _mm256_add_epi32(s0, s1);
+}
+
+/// Group `base` (eight rows, `nb` blocks) times tokens `t0..<t0+n` (n ≤ TILE), into `y`. The min
+/// terms get their own pass over the blocks (same order, so the same sums), which keeps the main
+/// pass's accumulators, code vectors and dot temporaries within the 32 vector registers.
+SCOPE_VNNI SCOPE_INLINE void q4_1_tile(const uint8_t *base, long nb, const int8_t *aq, const float *scales,
+                                       const float *sums, long t0, const int n, float *y, long yStride) {
+    const __m256i mask = _mm256_set1_epi8(0x0F);
+    __m256 acc[TILE], mins[TILE];
+    UNROLL
+    for (int i = 0; i < n; i++) { acc[i] = _mm256_setzero_ps(); mins[i] = _mm256_setzero_ps(); }
+    for (long b = 0; b < nb; b++) {
+        const uint8_t *p = base + b * 160;
+        if (SCOPE_PREFETCH_BYTES > 0) prefetch_ahead(p, 160);
+        __m256i v[8];
+        UNROLL
+        for (int j = 0; j < 4; j++) {
+            const __m256i c = _mm256_loadu_si256((const __m256i *)(p + 32 + 32 * j));
+            v[j] = _mm256_and_si256(c, mask);                              // values 4j..<4j+4
+            v[4 + j] = _mm256_and_si256(_mm256_srli_epi16(c, 4), mask);    // values 16+4j..<16+4j+4
+        }
+        const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
+        UNROLL
+        for (int i = 0; i < n; i++) {
+            const long t = t0 + i;
+            const __m256i dot = lane_dots(v, aq + (t * nb + b) * 32, 8);
+            acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(d, _mm256_set1_ps(scales[t * nb + b])), acc[i]);
+        }
+    }
+    for (long b = 0; b < nb; b++) {
+        const __m256 m = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(base + b * 160 + 16)));
+        UNROLL
+        for (int i = 0; i < n; i++) mins[i] = _mm256_fmadd_ps(m, _mm256_set1_ps(sums[(t0 + i) * nb + b]), mins[i]);
+    }
+    UNROLL
+    for (int i = 0; i < n; i++) _mm256_storeu_ps(y + i * yStride, _mm256_add_ps(acc[i], mins[i]));
 }
 
 SCOPE_VNNI void scope_q4_1_packed_vnni(const uint8_t *packed, long nb, long g0, long g1, const int8_t *aq,
@@ -34,63 +86,73 @@ SCOPE_VNNI void scope_q4_1_packed_vnni(const uint8_t *packed, long nb, long g0, 
                                        float *y, long yStride) {
     for (long g = g0; g < g1; g++) {
         const uint8_t *base = packed + g * nb * 160;
-        for (long t = 0; t < tokens; t += 2) {
-            const int pair = t + 1 < tokens;
-            const long t0 = first + t, t1 = pair ? t0 + 1 : t0;
-            const int8_t *q0 = aq + t0 * nb * 32, *q1 = aq + t1 * nb * 32;
-            const float *sc0 = scales + t0 * nb, *sc1 = scales + t1 * nb, *su0 = sums + t0 * nb, *su1 = sums + t1 * nb;
-            __m256 acc0 = _mm256_setzero_ps(), min0 = _mm256_setzero_ps();
-            __m256 acc1 = _mm256_setzero_ps(), min1 = _mm256_setzero_ps();
-            for (long b = 0; b < nb; b++) {
-                const uint8_t *p = base + b * 160;
-                const __m256i c0 = _mm256_loadu_si256((const __m256i *)(p + 32)), c1 = _mm256_loadu_si256((const __m256i *)(p + 64));
-                const __m256i c2 = _mm256_loadu_si256((const __m256i *)(p + 96)), c3 = _mm256_loadu_si256((const __m256i *)(p + 128));
-                const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
-                const __m256 m = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p + 16)));
-                acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(block_dot(c0, c1, c2, c3, q0 + 32 * b)), _mm256_mul_ps(d, _mm256_set1_ps(sc0[b])), acc0);
-                min0 = _mm256_fmadd_ps(m, _mm256_set1_ps(su0[b]), min0);
-                if (pair) {
-                    acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(block_dot(c0, c1, c2, c3, q1 + 32 * b)), _mm256_mul_ps(d, _mm256_set1_ps(sc1[b])), acc1);
-                    min1 = _mm256_fmadd_ps(m, _mm256_set1_ps(su1[b]), min1);
-                }
+        for (long t = 0; t < tokens; t += TILE) {
+            float *out = y + t * yStride + 8 * g;
+            switch (tokens - t) {
+            case 1: q4_1_tile(base, nb, aq, scales, sums, first + t, 1, out, yStride); break;
+            case 2: q4_1_tile(base, nb, aq, scales, sums, first + t, 2, out, yStride); break;
+            case 3: q4_1_tile(base, nb, aq, scales, sums, first + t, 3, out, yStride); break;
+            case 4: q4_1_tile(base, nb, aq, scales, sums, first + t, 4, out, yStride); break;
+            case 5: q4_1_tile(base, nb, aq, scales, sums, first + t, 5, out, yStride); break;
+            case 6: q4_1_tile(base, nb, aq, scales, sums, first + t, 6, out, yStride); break;
+            case 7: q4_1_tile(base, nb, aq, scales, sums, first + t, 7, out, yStride); break;
+            default: q4_1_tile(base, nb, aq, scales, sums, first + t, TILE, out, yStride); break;
             }
-            _mm256_storeu_ps(y + t * yStride + 8 * g, _mm256_add_ps(acc0, min0));
-            if (pair) _mm256_storeu_ps(y + (t + 1) * yStride + 8 * g, _mm256_add_ps(acc1, min1));
         }
     }
 }
 
-/// Lane r = row r's exact integer dot of one packed Q8_0 block at `p` with the 32 codes at `q`.
-SCOPE_VNNI static inline __m256i block_dot_q8_0(const uint8_t *p, const int8_t *q) {
-    int32_t w[8];
-    __builtin_memcpy(w, q, 32);
-    __m256i acc = _mm256_setzero_si256();
-    for (int j = 0; j < 8; j++) {
-        const __m256i c = _mm256_loadu_si256((const __m256i *)(p + 16 + 32 * j));
-        acc = _mm256_dpbusd_epi32(acc, _mm256_abs_epi8(c), _mm256_sign_epi8(_mm256_set1_epi32(w[j]), c));
+/// As `q4_1_tile` for Q8_0 (272-byte blocks, no min term): `vpdpbusd(|w|, a·sign(w))` per chunk.
+SCOPE_VNNI SCOPE_INLINE void q8_0_tile(const uint8_t *base, long nb, const int8_t *aq, const float *scales,
+                                       long t0, const int n, float *y, long yStride) {
+    __m256 acc[TILE];
+    UNROLL
+    for (int i = 0; i < n; i++) acc[i] = _mm256_setzero_ps();
+    for (long b = 0; b < nb; b++) {
+        const uint8_t *p = base + b * 272;
+        if (SCOPE_PREFETCH_BYTES > 0) prefetch_ahead(p, 272);
+        __m256i c[8], mag[8];
+        UNROLL
+        for (int j = 0; j < 8; j++) {
+            c[j] = _mm256_loadu_si256((const __m256i *)(p + 16 + 32 * j));
+            mag[j] = _mm256_abs_epi8(c[j]);
+        }
+        const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
+        UNROLL
+        for (int i = 0; i < n; i++) {
+            const long t = t0 + i;
+            int32_t w[8];
+            __builtin_memcpy(w, aq + (t * nb + b) * 32, 32);
+            __m256i s0 = _mm256_setzero_si256(), s1 = _mm256_setzero_si256();
+            UNROLL
+            for (int j = 0; j < 8; j += 2) {
+                s0 = _mm256_dpbusd_epi32(s0, mag[j], _mm256_sign_epi8(_mm256_set1_epi32(w[j]), c[j]));
+                s1 = _mm256_dpbusd_epi32(s1, mag[j + 1], _mm256_sign_epi8(_mm256_set1_epi32(w[j + 1]), c[j + 1]));
+            }
+            const __m256i dot = _mm256_add_epi32(s0, s1);
+            acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(d, _mm256_set1_ps(scales[t * nb + b])), acc[i]);
+        }
     }
-    return acc;
+    UNROLL
+    for (int i = 0; i < n; i++) _mm256_storeu_ps(y + i * yStride, acc[i]);
 }
 
 SCOPE_VNNI void scope_q8_0_packed_vnni(const uint8_t *packed, long nb, long g0, long g1, const int8_t *aq,
                                        const float *scales, long first, long tokens, float *y, long yStride) {
     for (long g = g0; g < g1; g++) {
         const uint8_t *base = packed + g * nb * 272;
-        for (long t = 0; t < tokens; t += 2) {
-            const int pair = t + 1 < tokens;
-            const long t0 = first + t, t1 = pair ? t0 + 1 : t0;
-            const int8_t *q0 = aq + t0 * nb * 32, *q1 = aq + t1 * nb * 32;
-            const float *sc0 = scales + t0 * nb, *sc1 = scales + t1 * nb;
-            __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-            for (long b = 0; b < nb; b++) {
-                const uint8_t *p = base + b * 272;
-                const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
-                acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(block_dot_q8_0(p, q0 + 32 * b)), _mm256_mul_ps(d, _mm256_set1_ps(sc0[b])), acc0);
-                if (pair)
-                    acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(block_dot_q8_0(p, q1 + 32 * b)), _mm256_mul_ps(d, _mm256_set1_ps(sc1[b])), acc1);
+        for (long t = 0; t < tokens; t += TILE) {
+            float *out = y + t * yStride + 8 * g;
+            switch (tokens - t) {
+            case 1: q8_0_tile(base, nb, aq, scales, first + t, 1, out, yStride); break;
+            case 2: q8_0_tile(base, nb, aq, scales, first + t, 2, out, yStride); break;
+            case 3: q8_0_tile(base, nb, aq, scales, first + t, 3, out, yStride); break;
+            case 4: q8_0_tile(base, nb, aq, scales, first + t, 4, out, yStride); break;
+            case 5: q8_0_tile(base, nb, aq, scales, first + t, 5, out, yStride); break;
+            case 6: q8_0_tile(base, nb, aq, scales, first + t, 6, out, yStride); break;
+            case 7: q8_0_tile(base, nb, aq, scales, first + t, 7, out, yStride); break;
+            default: q8_0_tile(base, nb, aq, scales, first + t, TILE, out, yStride); break;
             }
-            _mm256_storeu_ps(y + t * yStride + 8 * g, acc0);
-            if (pair) _mm256_storeu_ps(y + (t + 1) * yStride + 8 * g, acc1);
         }
     }
 }

@@ -26,7 +26,7 @@ public enum Q4_1Packed {
     /// (whole groups of eight) of the packed matrix and `tokens` activation rows of `a`.
     ///
     /// Per group and block: the eight code vectors (`PackedBlock`) stay in registers while up to
-    /// two tokens use them; the integer dot of each row is exact, then per row
+    /// two tokens (eight in the VNNI kernel) use them; the integer dot of each row is exact, then per row
     /// `acc ← fma(float(dot), d·d_a, acc)` and `minAcc ← fma(m, s_a, minAcc)`, block after block;
     /// the row's result is `acc + minAcc`. `RowDot.dotQ4_1Q8` repeats these roundings for a lone row
     /// of the file's layout, so a row's value does not depend on the layout, the batch, the kernel

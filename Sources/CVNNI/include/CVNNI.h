@@ -14,7 +14,8 @@ int scope_cpu_has_vnni(void);
 /// `g0..<g1` of eight weight rows (`nb` blocks of 160 bytes each per group) times `tokens`
 /// activation rows starting at `first` (codes `aq`, `nb` scales and sums per row); row i of token t
 /// goes to `y[t * yStride + i]`. The integer dot of each block is `vpdpbusd` (exact, as
-/// `vpmaddubsw` + `vpmaddwd` are); the float steps are the Swift kernel's.
+/// `vpmaddubsw` + `vpmaddwd` are); the float steps are the Swift kernel's. Up to eight tokens share
+/// one load and unpack of a block; the next blocks are prefetched 2 KiB ahead.
 void scope_q4_1_packed_vnni(const uint8_t *packed, long nb, long g0, long g1, const int8_t *aq,
                             const float *scales, const float *sums, long first, long tokens,
                             float *y, long yStride);
