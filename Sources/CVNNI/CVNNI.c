@@ -20,25 +20,37 @@ enum { TILE = 8 };
 
 /// Bytes ahead of the current block that the kernels prefetch: a thread's share of a decode matrix
 /// is a few hundred kilobytes read once, and hardware prefetchers stop at 4 KiB pages.
-#ifndef SCOPE_PREFETCH_BYTES
-#define SCOPE_PREFETCH_BYTES 2048
-#endif
+enum { PREFETCH_BYTES = 2048 };
 
-/// Prefetches the lines of the `bytes`-byte block at `p` + SCOPE_PREFETCH_BYTES.
+/// Prefetches the lines of the `bytes`-byte block at `p` + PREFETCH_BYTES.
 SCOPE_INLINE void prefetch_ahead(const uint8_t *p, const int bytes) {
     UNROLL
-    for (int o = 0; o < bytes + 63; o += 64) __builtin_prefetch(p + SCOPE_PREFETCH_BYTES + o, 0, 3);
+    for (int o = 0; o < bytes + 63; o += 64) __builtin_prefetch(p + PREFETCH_BYTES + o, 0, 3);
 }
 
+/// Runs `TILE_CALL(n)` with the constant n = min(remaining, TILE), so each width gets its own
+/// fully unrolled code (accumulators in registers).
+#define DISPATCH_TILE(remaining)                                          \
+    switch (remaining) {                                                  \
+    case 1: TILE_CALL(1); break;                                          \
+    case 2: TILE_CALL(2); break;                                          \
+    case 3: TILE_CALL(3); break;                                          \
+    case 4: TILE_CALL(4); break;                                          \
+    case 5: TILE_CALL(5); break;                                          \
+    case 6: TILE_CALL(6); break;                                          \
+    case 7: TILE_CALL(7); break;                                          \
+    default: TILE_CALL(TILE); break;                                      \
+    }
+
 /// Lane r = row r's exact integer dot of one block: `v[j]` (row r's codes in lane r, four per lane)
-/// times the four activation bytes of `q` at 4j broadcast to every lane, `n` chunks. Two
-/// accumulators halve the `vpdpbusd` dependency chain; integer sums are exact in any order.
-SCOPE_VNNI SCOPE_INLINE __m256i lane_dots(const __m256i *v, const int8_t *q, const int n) {
+/// times the four activation bytes of `q` at 4j broadcast to every lane, j < 8. Two accumulators
+/// halve the `vpdpbusd` dependency chain; integer sums are exact in any order.
+SCOPE_VNNI SCOPE_INLINE __m256i lane_dots(const __m256i *v, const int8_t *q) {
     int32_t w[8];
     __builtin_memcpy(w, q, 32);
     __m256i s0 = _mm256_setzero_si256(), s1 = _mm256_setzero_si256();
     UNROLL
-    for (int j = 0; j < n; j += 2) {
+    for (int j = 0; j < 8; j += 2) {
         s0 = _mm256_dpbusd_epi32(s0, v[j], _mm256_set1_epi32(w[j]));
         s1 = _mm256_dpbusd_epi32(s1, v[j + 1], _mm256_set1_epi32(w[j + 1]));
     }
@@ -47,7 +59,7 @@ SCOPE_VNNI SCOPE_INLINE __m256i lane_dots(const __m256i *v, const int8_t *q, con
 
 /// Group `base` (eight rows, `nb` blocks) times tokens `t0..<t0+n` (n ≤ TILE), into `y`. The min
 /// terms get their own pass over the blocks (same order, so the same sums), which keeps the main
-/// pass's accumulators, code vectors and dot temporaries within the 32 vector registers.
+/// pass's accumulators, code vectors and dot temporaries (nearly) within the 32 vector registers.
 SCOPE_VNNI SCOPE_INLINE void q4_1_tile(const uint8_t *base, long nb, const int8_t *aq, const float *scales,
                                        const float *sums, long t0, const int n, float *y, long yStride) {
     const __m256i mask = _mm256_set1_epi8(0x0F);
@@ -56,7 +68,7 @@ SCOPE_VNNI SCOPE_INLINE void q4_1_tile(const uint8_t *base, long nb, const int8_
     for (int i = 0; i < n; i++) { acc[i] = _mm256_setzero_ps(); mins[i] = _mm256_setzero_ps(); }
     for (long b = 0; b < nb; b++) {
         const uint8_t *p = base + b * 160;
-        if (SCOPE_PREFETCH_BYTES > 0) prefetch_ahead(p, 160);
+        prefetch_ahead(p, 160);
         __m256i v[8];
         UNROLL
         for (int j = 0; j < 4; j++) {
@@ -68,7 +80,7 @@ SCOPE_VNNI SCOPE_INLINE void q4_1_tile(const uint8_t *base, long nb, const int8_
         UNROLL
         for (int i = 0; i < n; i++) {
             const long t = t0 + i;
-            const __m256i dot = lane_dots(v, aq + (t * nb + b) * 32, 8);
+            const __m256i dot = lane_dots(v, aq + (t * nb + b) * 32);
             acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(d, _mm256_set1_ps(scales[t * nb + b])), acc[i]);
         }
     }
@@ -88,16 +100,9 @@ SCOPE_VNNI void scope_q4_1_packed_vnni(const uint8_t *packed, long nb, long g0, 
         const uint8_t *base = packed + g * nb * 160;
         for (long t = 0; t < tokens; t += TILE) {
             float *out = y + t * yStride + 8 * g;
-            switch (tokens - t) {
-            case 1: q4_1_tile(base, nb, aq, scales, sums, first + t, 1, out, yStride); break;
-            case 2: q4_1_tile(base, nb, aq, scales, sums, first + t, 2, out, yStride); break;
-            case 3: q4_1_tile(base, nb, aq, scales, sums, first + t, 3, out, yStride); break;
-            case 4: q4_1_tile(base, nb, aq, scales, sums, first + t, 4, out, yStride); break;
-            case 5: q4_1_tile(base, nb, aq, scales, sums, first + t, 5, out, yStride); break;
-            case 6: q4_1_tile(base, nb, aq, scales, sums, first + t, 6, out, yStride); break;
-            case 7: q4_1_tile(base, nb, aq, scales, sums, first + t, 7, out, yStride); break;
-            default: q4_1_tile(base, nb, aq, scales, sums, first + t, TILE, out, yStride); break;
-            }
+#define TILE_CALL(n) q4_1_tile(base, nb, aq, scales, sums, first + t, n, out, yStride)
+            DISPATCH_TILE(tokens - t)
+#undef TILE_CALL
         }
     }
 }
@@ -110,7 +115,7 @@ SCOPE_VNNI SCOPE_INLINE void q8_0_tile(const uint8_t *base, long nb, const int8_
     for (int i = 0; i < n; i++) acc[i] = _mm256_setzero_ps();
     for (long b = 0; b < nb; b++) {
         const uint8_t *p = base + b * 272;
-        if (SCOPE_PREFETCH_BYTES > 0) prefetch_ahead(p, 272);
+        prefetch_ahead(p, 272);
         __m256i c[8], mag[8];
         UNROLL
         for (int j = 0; j < 8; j++) {
@@ -143,16 +148,9 @@ SCOPE_VNNI void scope_q8_0_packed_vnni(const uint8_t *packed, long nb, long g0, 
         const uint8_t *base = packed + g * nb * 272;
         for (long t = 0; t < tokens; t += TILE) {
             float *out = y + t * yStride + 8 * g;
-            switch (tokens - t) {
-            case 1: q8_0_tile(base, nb, aq, scales, first + t, 1, out, yStride); break;
-            case 2: q8_0_tile(base, nb, aq, scales, first + t, 2, out, yStride); break;
-            case 3: q8_0_tile(base, nb, aq, scales, first + t, 3, out, yStride); break;
-            case 4: q8_0_tile(base, nb, aq, scales, first + t, 4, out, yStride); break;
-            case 5: q8_0_tile(base, nb, aq, scales, first + t, 5, out, yStride); break;
-            case 6: q8_0_tile(base, nb, aq, scales, first + t, 6, out, yStride); break;
-            case 7: q8_0_tile(base, nb, aq, scales, first + t, 7, out, yStride); break;
-            default: q8_0_tile(base, nb, aq, scales, first + t, TILE, out, yStride); break;
-            }
+#define TILE_CALL(n) q8_0_tile(base, nb, aq, scales, first + t, n, out, yStride)
+            DISPATCH_TILE(tokens - t)
+#undef TILE_CALL
         }
     }
 }
