@@ -1,3 +1,4 @@
+import CPrefetch
 import Foundation
 
 /// How the attention kernels read 8 consecutive values of a stored key/value row as float32:
@@ -29,9 +30,10 @@ enum F16Rows: KVRowFormat {
 
 extension AttentionKernel {
     /// `s[j] = q · k_j` for `count` contiguous key rows of `d` values in format `R` (`d` a multiple of 8).
+    /// With `next`, the `count` rows there (same format) are prefetched, eight rows per group of eight keys.
     @inline(__always)
     static func scores<R: KVRowFormat>(_: R.Type, query q: UnsafePointer<Float>, keys k: UnsafeRawPointer, count: Int,
-                                       headDim d: Int, into s: UnsafeMutablePointer<Float>) {
+                                       headDim d: Int, into s: UnsafeMutablePointer<Float>, prefetch next: UnsafeRawPointer? = nil) {
         let rq = UnsafeRawPointer(q)
         let rs = R.valueBytes * d
         var j = 0
@@ -39,6 +41,7 @@ extension AttentionKernel {
             var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
             var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
             let kb = k + j * rs
+            if let next { prefetchToL2(next + j * rs, bytes: 8 * rs) }
             var c = 0
             while c < d {
                 let qv = rq.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self)
@@ -69,10 +72,12 @@ extension AttentionKernel {
     }
 
     /// `o += Σ_j p[j] · v_j` over `count` contiguous value rows of `d` values in format `R` (`d` a
-    /// multiple of 32): the output stays in registers, 64 (or 32) dimensions at a time.
+    /// multiple of 32): the output stays in registers, 64 (or 32) dimensions at a time. With `next`,
+    /// the `count` rows there (same format) are prefetched, one per value row.
     @inline(__always)
     static func accumulateValues<R: KVRowFormat>(_: R.Type, _ p: UnsafePointer<Float>, values v: UnsafeRawPointer, count: Int,
-                                                 headDim d: Int, into o: UnsafeMutablePointer<Float>) {
+                                                 headDim d: Int, into o: UnsafeMutablePointer<Float>,
+                                                 prefetch next: UnsafeRawPointer? = nil) {
         let ro = UnsafeMutableRawPointer(o)
         let rs = R.valueBytes * d, w = R.valueBytes * 8
         // Values c..<c+32 of the row whose span starts at byte r.
@@ -82,13 +87,33 @@ extension AttentionKernel {
         OutputLanes.spans(of: ro, headDim: d, wide: { c, low, high in
             let vc = R.valueBytes * c
             for j in 0..<count {
+                if c == 0, let next { prefetchToL2(next + j * rs, bytes: rs) }
                 let pj = SIMD8<Float>(repeating: p[j]), r = j * rs + vc
                 low.add(pj, lanes(r))
                 high.add(pj, lanes(r + 4 * w))
             }
         }, narrow: { c, low in
             let vc = R.valueBytes * c
-            for j in 0..<count { low.add(SIMD8(repeating: p[j]), lanes(j * rs + vc)) }
+            for j in 0..<count {
+                if c == 0, let next { prefetchToL2(next + j * rs, bytes: rs) }
+                low.add(SIMD8(repeating: p[j]), lanes(j * rs + vc))
+            }
         })
+    }
+}
+
+extension AttentionKernel {
+    /// Whether decode attention asks for the next key block's rows while it works on the current
+    /// one (on by default; `SCOPE_PREFETCH_KV=0` turns it off for A/B measurements).
+    public static let prefetchesNextBlock = ProcessInfo.processInfo.environment["SCOPE_PREFETCH_KV"] != "0"
+
+    /// Asks for every 64-byte line holding one of the `bytes` bytes at `p` in the second-level cache
+    /// (`prefetcht1`: the first-level cache holds the block being worked on).
+    @inline(__always)
+    static func prefetchToL2(_ p: UnsafeRawPointer, bytes: Int) {
+        let first = Int(bitPattern: p) & ~63
+        var line = p - (Int(bitPattern: p) - first)
+        let end = p + bytes
+        while line < end { scope_prefetch_l2(line); line += 64 }
     }
 }

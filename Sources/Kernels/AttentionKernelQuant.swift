@@ -34,10 +34,12 @@ public enum KVRowLayout: Sendable, Equatable {
 extension AttentionKernel {
     /// `s[j] = q · dequant(k_j)` over `count` block-format key rows `stride` bytes apart (`d` a
     /// multiple of 32): per block, the float32 query times the widened codes, then one multiply by
-    /// the block's scale. Equal to the dot with the dequantized row up to summation order.
+    /// the block's scale. Equal to the dot with the dequantized row up to summation order. With `next`,
+    /// the `count` rows there are prefetched.
     @inline(__always)
     static func blockScores<B: KVBlockFormat>(_: B.Type, query q: UnsafePointer<Float>, keys k: UnsafeRawPointer, stride: Int,
-                                              count: Int, headDim d: Int, into s: UnsafeMutablePointer<Float>) {
+                                              count: Int, headDim d: Int, into s: UnsafeMutablePointer<Float>,
+                                              prefetch next: UnsafeRawPointer?) {
         let rq = UnsafeRawPointer(q)
         let blocks = d / 32
         @inline(__always) func blockDot(_ blk: UnsafeRawPointer, _ b: Int) -> SIMD8<Float> {
@@ -53,6 +55,7 @@ extension AttentionKernel {
         while j + 2 <= count {
             // two rows at a time: independent accumulation chains
             let r0 = k + j * stride, r1 = r0 + stride
+            if let next { prefetchToL2(next + j * stride, bytes: 2 * stride) }
             var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
             for b in 0..<blocks {
                 let k0 = r0 + b * B.blockBytes, k1 = r1 + b * B.blockBytes
@@ -64,6 +67,7 @@ extension AttentionKernel {
         }
         if j < count {
             let r0 = k + j * stride
+            if let next { prefetchToL2(next + j * stride, bytes: stride) }
             var a0 = SIMD8<Float>()
             for b in 0..<blocks {
                 let k0 = r0 + b * B.blockBytes
@@ -75,47 +79,56 @@ extension AttentionKernel {
 
     /// `o += Σ_j p[j] · dequant(v_j)` over `count` block-format value rows `stride` bytes apart (`d`
     /// a multiple of 32): the output stays in registers, 64 (or 32) dimensions at a time; each
-    /// block adds `(p_j · d_block) · codes`.
+    /// block adds `(p_j · d_block) · codes`. With `next`, the `count` rows there are prefetched.
     @inline(__always)
     static func blockAccumulateValues<B: KVBlockFormat>(_: B.Type, _ p: UnsafePointer<Float>, values v: UnsafeRawPointer, stride: Int,
-                                                        count: Int, headDim d: Int, into o: UnsafeMutablePointer<Float>) {
+                                                        count: Int, headDim d: Int, into o: UnsafeMutablePointer<Float>,
+                                                        prefetch next: UnsafeRawPointer?) {
         OutputLanes.spans(of: UnsafeMutableRawPointer(o), headDim: d, wide: { c, low, high in
             let b0 = c / 32 * B.blockBytes
-            for j in 0..<count where p[j] != 0 {
+            for j in 0..<count {
+                if c == 0, let next { prefetchToL2(next + j * stride, bytes: stride) }
+                if p[j] == 0 { continue }
                 let blk0 = v + j * stride + b0, blk1 = blk0 + B.blockBytes
                 low.add(SIMD8(repeating: p[j] * halfAt(blk0, 0)), B.codes(blk0))
                 high.add(SIMD8(repeating: p[j] * halfAt(blk1, 0)), B.codes(blk1))
             }
         }, narrow: { c, low in
             let b0 = c / 32 * B.blockBytes
-            for j in 0..<count where p[j] != 0 {
+            for j in 0..<count {
+                if c == 0, let next { prefetchToL2(next + j * stride, bytes: stride) }
+                if p[j] == 0 { continue }
                 let blk = v + j * stride + b0
                 low.add(SIMD8(repeating: p[j] * halfAt(blk, 0)), B.codes(blk))
             }
         })
     }
 
-    /// `s[j] = q · k_j` over `count` key rows stored in `layout` (`d` a multiple of 32).
+    /// `s[j] = q · k_j` over `count` key rows stored in `layout` (`d` a multiple of 32); with `next`,
+    /// the `count` key rows there are prefetched.
     @inline(__always)
     public static func scores(query q: UnsafePointer<Float>, keys k: UnsafeRawPointer, layout: KVRowLayout, count: Int,
-                              headDim d: Int, into s: UnsafeMutablePointer<Float>) {
+                              headDim d: Int, into s: UnsafeMutablePointer<Float>, prefetch next: UnsafeRawPointer? = nil) {
         switch layout {
-        case .f16: scores(F16Rows.self, query: q, keys: k, count: count, headDim: d, into: s)
-        case .q8_0(let stride): blockScores(Q8_0Blocks.self, query: q, keys: k, stride: stride, count: count, headDim: d, into: s)
-        case .q4_0(let stride): blockScores(Q4_0Blocks.self, query: q, keys: k, stride: stride, count: count, headDim: d, into: s)
+        case .f16: scores(F16Rows.self, query: q, keys: k, count: count, headDim: d, into: s, prefetch: next)
+        case .q8_0(let stride):
+            blockScores(Q8_0Blocks.self, query: q, keys: k, stride: stride, count: count, headDim: d, into: s, prefetch: next)
+        case .q4_0(let stride):
+            blockScores(Q4_0Blocks.self, query: q, keys: k, stride: stride, count: count, headDim: d, into: s, prefetch: next)
         }
     }
 
-    /// `o += Σ_j p[j] · v_j` over `count` value rows stored in `layout` (`d` a multiple of 32).
+    /// `o += Σ_j p[j] · v_j` over `count` value rows stored in `layout` (`d` a multiple of 32); with
+    /// `next`, the `count` value rows there are prefetched.
     @inline(__always)
     public static func accumulateValues(_ p: UnsafePointer<Float>, values v: UnsafeRawPointer, layout: KVRowLayout, count: Int,
-                                        headDim d: Int, into o: UnsafeMutablePointer<Float>) {
+                                        headDim d: Int, into o: UnsafeMutablePointer<Float>, prefetch next: UnsafeRawPointer? = nil) {
         switch layout {
-        case .f16: accumulateValues(F16Rows.self, p, values: v, count: count, headDim: d, into: o)
+        case .f16: accumulateValues(F16Rows.self, p, values: v, count: count, headDim: d, into: o, prefetch: next)
         case .q8_0(let stride):
-            blockAccumulateValues(Q8_0Blocks.self, p, values: v, stride: stride, count: count, headDim: d, into: o)
+            blockAccumulateValues(Q8_0Blocks.self, p, values: v, stride: stride, count: count, headDim: d, into: o, prefetch: next)
         case .q4_0(let stride):
-            blockAccumulateValues(Q4_0Blocks.self, p, values: v, stride: stride, count: count, headDim: d, into: o)
+            blockAccumulateValues(Q4_0Blocks.self, p, values: v, stride: stride, count: count, headDim: d, into: o, prefetch: next)
         }
     }
 
@@ -123,23 +136,25 @@ extension AttentionKernel {
     @inline(__always)
     public static func maskedScores(query q: UnsafePointer<Float>, position: Int32, keys k: UnsafeRawPointer, layout: KVRowLayout,
                                     positions: UnsafePointer<Int32>, count: Int, headDim d: Int, scale: Float,
-                                    into s: UnsafeMutablePointer<Float>) -> Float {
-        scores(query: q, keys: k, layout: layout, count: count, headDim: d, into: s)
+                                    into s: UnsafeMutablePointer<Float>, prefetch next: UnsafeRawPointer? = nil) -> Float {
+        scores(query: q, keys: k, layout: layout, count: count, headDim: d, into: s, prefetch: next)
         return maskAndScale(s, positions: positions, position: position, count: count, scale: scale)
     }
 
     /// `accumulate` over key and value rows stored in `layout` (`d` a multiple of 32): the float32
-    /// recurrence on values widened (and scaled) in registers.
+    /// recurrence on values widened (and scaled) in registers. With `next`, the `count` key and value
+    /// rows there are prefetched along the way (the next block's; no result depends on it).
     @inline(__always)
     public static func accumulate(query q: UnsafePointer<Float>, position: Int32,
                                   keys k: UnsafeRawPointer, values v: UnsafeRawPointer, layout: KVRowLayout,
                                   positions: UnsafePointer<Int32>, count: Int, headDim d: Int, scale: Float,
                                   maximum m: inout Float, sum l: inout Float, out o: UnsafeMutablePointer<Float>,
-                                  scratch s: UnsafeMutablePointer<Float>) {
+                                  scratch s: UnsafeMutablePointer<Float>,
+                                  prefetch next: (keys: UnsafeRawPointer, values: UnsafeRawPointer)? = nil) {
         let blockMax = maskedScores(query: q, position: position, keys: k, layout: layout, positions: positions, count: count,
-                                    headDim: d, scale: scale, into: s)
+                                    headDim: d, scale: scale, into: s, prefetch: next?.keys)
         if foldScores(s, count: count, blockMax: blockMax, maximum: &m, sum: &l, out: o, headDim: d) {
-            accumulateValues(s, values: v, layout: layout, count: count, headDim: d, into: o)
+            accumulateValues(s, values: v, layout: layout, count: count, headDim: d, into: o, prefetch: next?.values)
         }
     }
 }

@@ -128,10 +128,17 @@ struct StreamingScratch {
                 if let layout {
                     let offset = start * layout.rowStride(headDim: d)
                     let kb = UnsafeRawPointer(keys) + offset, vb = UnsafeRawPointer(values) + offset
+                    // Only the first query row of a group reads this block from memory. One row asks
+                    // for the next, equally long block's rows so that the first finds them in the
+                    // second-level cache: the second row, which works from the cache; in a task's
+                    // first block the first row (the stream is cold: more requests in flight).
+                    let bytes = n * layout.rowStride(headDim: d)
+                    let ahead = AttentionKernel.prefetchesNextBlock && start + 2 * n <= range.upperBound ? (kb + bytes, vb + bytes) : nil
+                    let prefetchRow = rows.count > 1 && start > range.lowerBound ? 1 : 0
                     for (i, r) in rows.enumerated() where minKey <= r.1 {
                         AttentionKernel.accumulate(query: r.0, position: r.1, keys: kb, values: vb, layout: layout, positions: pos + start,
                                                    count: n, headDim: d, scale: scale, maximum: &maxima[i], sum: &sums[i],
-                                                   out: outs + i * d, scratch: scores)
+                                                   out: outs + i * d, scratch: scores, prefetch: i == prefetchRow ? ahead : nil)
                     }
                 } else {
                     let kb: UnsafePointer<Float>, vb: UnsafePointer<Float>

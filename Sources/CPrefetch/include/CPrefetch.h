@@ -1,4 +1,4 @@
-// Software prefetch for the kernels: clang's `__builtin_prefetch` (x86 `prefetcht0`), which Swift
+// Software prefetch for the kernels: clang's `__builtin_prefetch` (x86 `prefetcht0`/`prefetcht1`), which Swift
 // cannot express. Hardware prefetchers stop at 4 KiB page boundaries; a matrix–vector product
 // streams ~100 MB of weights per token, so the kernels prefetch a few rows ahead.
 // Also the spin-wait hint (`pause`, `yield`), which Swift cannot express either.
@@ -7,6 +7,11 @@
 
 static inline __attribute__((always_inline)) void scope_prefetch(const void *p) {
     __builtin_prefetch(p, 0, 3);
+}
+
+/// Prefetches the cache line at `p` into the second-level cache (`prefetcht1` on x86).
+static inline __attribute__((always_inline)) void scope_prefetch_l2(const void *p) {
+    __builtin_prefetch(p, 0, 2);
 }
 
 /// Prefetches `bytes` bytes starting at `p`, one cache line (64 bytes) at a time.
