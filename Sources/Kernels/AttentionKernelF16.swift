@@ -30,7 +30,7 @@ enum F16Rows: KVRowFormat {
 
 extension AttentionKernel {
     /// `s[j] = q · k_j` for `count` contiguous key rows of `d` values in format `R` (`d` a multiple of 8).
-    /// With `next`, the `count` rows there (same format) are prefetched, eight rows per group of eight keys.
+    /// With `next`, the `count` rows there (same format) are prefetched along the way, as many as each step reads.
     @inline(__always)
     static func scores<R: KVRowFormat>(_: R.Type, query q: UnsafePointer<Float>, keys k: UnsafeRawPointer, count: Int,
                                        headDim d: Int, into s: UnsafeMutablePointer<Float>, prefetch next: UnsafeRawPointer? = nil) {
@@ -60,6 +60,7 @@ extension AttentionKernel {
             j += 8
         }
         while j < count {
+            if let next { prefetchToL2(next + j * rs, bytes: rs) }
             var a = SIMD8<Float>()
             var c = 0
             while c < d {
