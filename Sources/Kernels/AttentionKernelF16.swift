@@ -30,7 +30,9 @@ enum F16Rows: KVRowFormat {
 
 extension AttentionKernel {
     /// `s[j] = q · k_j` for `count` contiguous key rows of `d` values in format `R` (`d` a multiple of 8).
-    /// With `next`, the `count` rows there (same format) are prefetched along the way, as many as each step reads.
+    /// With `next`, the `count` rows there (same format) are prefetched into the second-level cache
+    /// along the way (`scope_prefetch_range_l2`: the first level holds the block being worked on), as
+    /// many as each step reads.
     @inline(__always)
     static func scores<R: KVRowFormat>(_: R.Type, query q: UnsafePointer<Float>, keys k: UnsafeRawPointer, count: Int,
                                        headDim d: Int, into s: UnsafeMutablePointer<Float>, prefetch next: UnsafeRawPointer? = nil) {
@@ -41,7 +43,7 @@ extension AttentionKernel {
             var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
             var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
             let kb = k + j * rs
-            if let next { prefetchToL2(next + j * rs, bytes: 8 * rs) }
+            if let next { scope_prefetch_range_l2(next + j * rs, 8 * rs) }
             var c = 0
             while c < d {
                 let qv = rq.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self)
@@ -60,7 +62,7 @@ extension AttentionKernel {
             j += 8
         }
         while j < count {
-            if let next { prefetchToL2(next + j * rs, bytes: rs) }
+            if let next { scope_prefetch_range_l2(next + j * rs, rs) }
             var a = SIMD8<Float>()
             var c = 0
             while c < d {
@@ -88,7 +90,7 @@ extension AttentionKernel {
         OutputLanes.spans(of: ro, headDim: d, wide: { c, low, high in
             let vc = R.valueBytes * c
             for j in 0..<count {
-                if c == 0, let next { prefetchToL2(next + j * rs, bytes: rs) }
+                if c == 0, let next { scope_prefetch_range_l2(next + j * rs, rs) }
                 let pj = SIMD8<Float>(repeating: p[j]), r = j * rs + vc
                 low.add(pj, lanes(r))
                 high.add(pj, lanes(r + 4 * w))
@@ -96,7 +98,7 @@ extension AttentionKernel {
         }, narrow: { c, low in
             let vc = R.valueBytes * c
             for j in 0..<count {
-                if c == 0, let next { prefetchToL2(next + j * rs, bytes: rs) }
+                if c == 0, let next { scope_prefetch_range_l2(next + j * rs, rs) }
                 low.add(SIMD8(repeating: p[j]), lanes(j * rs + vc))
             }
         })
@@ -107,14 +109,4 @@ extension AttentionKernel {
     /// Whether decode attention asks for the next key block's rows while it works on the current
     /// one (on by default; `SCOPE_PREFETCH_KV=0` turns it off for A/B measurements).
     public static let prefetchesNextBlock = ProcessInfo.processInfo.environment["SCOPE_PREFETCH_KV"] != "0"
-
-    /// Asks for every 64-byte line holding one of the `bytes` bytes at `p` in the second-level cache
-    /// (`prefetcht1`: the first-level cache holds the block being worked on).
-    @inline(__always)
-    static func prefetchToL2(_ p: UnsafeRawPointer, bytes: Int) {
-        let first = Int(bitPattern: p) & ~63
-        var line = p - (Int(bitPattern: p) - first)
-        let end = p + bytes
-        while line < end { scope_prefetch_l2(line); line += 64 }
-    }
 }

@@ -1,3 +1,4 @@
+import CPrefetch
 import GGUF
 
 /// How the attention kernels read a storage head's K/V rows in place (without a float32 copy):
@@ -55,7 +56,7 @@ extension AttentionKernel {
         while j + 2 <= count {
             // two rows at a time: independent accumulation chains
             let r0 = k + j * stride, r1 = r0 + stride
-            if let next { prefetchToL2(next + j * stride, bytes: 2 * stride) }
+            if let next { scope_prefetch_range_l2(next + j * stride, 2 * stride) }
             var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
             for b in 0..<blocks {
                 let k0 = r0 + b * B.blockBytes, k1 = r1 + b * B.blockBytes
@@ -67,7 +68,7 @@ extension AttentionKernel {
         }
         if j < count {
             let r0 = k + j * stride
-            if let next { prefetchToL2(next + j * stride, bytes: stride) }
+            if let next { scope_prefetch_range_l2(next + j * stride, stride) }
             var a0 = SIMD8<Float>()
             for b in 0..<blocks {
                 let k0 = r0 + b * B.blockBytes
@@ -87,7 +88,7 @@ extension AttentionKernel {
         OutputLanes.spans(of: UnsafeMutableRawPointer(o), headDim: d, wide: { c, low, high in
             let b0 = c / 32 * B.blockBytes
             for j in 0..<count {
-                if c == 0, let next { prefetchToL2(next + j * stride, bytes: stride) }
+                if c == 0, let next { scope_prefetch_range_l2(next + j * stride, stride) }
                 if p[j] == 0 { continue }
                 let blk0 = v + j * stride + b0, blk1 = blk0 + B.blockBytes
                 low.add(SIMD8(repeating: p[j] * halfAt(blk0, 0)), B.codes(blk0))
@@ -96,7 +97,7 @@ extension AttentionKernel {
         }, narrow: { c, low in
             let b0 = c / 32 * B.blockBytes
             for j in 0..<count {
-                if c == 0, let next { prefetchToL2(next + j * stride, bytes: stride) }
+                if c == 0, let next { scope_prefetch_range_l2(next + j * stride, stride) }
                 if p[j] == 0 { continue }
                 let blk = v + j * stride + b0
                 low.add(SIMD8(repeating: p[j] * halfAt(blk, 0)), B.codes(blk))

@@ -5,19 +5,25 @@
 #ifndef SCOPE_CPREFETCH_H
 #define SCOPE_CPREFETCH_H
 
-static inline __attribute__((always_inline)) void scope_prefetch(const void *p) {
-    __builtin_prefetch(p, 0, 3);
-}
+/// Prefetches every 64-byte line holding one of the `bytes` bytes at `p` (the first line may start
+/// before `p`), with `__builtin_prefetch` locality `locality` (a constant: 3 = all levels, 2 = from
+/// the second level out).
+#define SCOPE_PREFETCH_LINES(p, bytes, locality)                                                  \
+    do {                                                                                          \
+        const char *end_ = (const char *)(p) + (bytes);                                           \
+        for (const char *c_ = (const char *)((unsigned long)(p) & ~63UL); c_ < end_; c_ += 64)    \
+            __builtin_prefetch(c_, 0, locality);                                                  \
+    } while (0)
 
-/// Prefetches the cache line at `p` into the second-level cache (`prefetcht1` on x86).
-static inline __attribute__((always_inline)) void scope_prefetch_l2(const void *p) {
-    __builtin_prefetch(p, 0, 2);
-}
-
-/// Prefetches `bytes` bytes starting at `p`, one cache line (64 bytes) at a time.
+/// Prefetches the lines of `bytes` bytes at `p` into every cache level (x86 `prefetcht0`).
 static inline __attribute__((always_inline)) void scope_prefetch_range(const void *p, long bytes) {
-    const char *c = (const char *)p;
-    for (long i = 0; i < bytes; i += 64) __builtin_prefetch(c + i, 0, 3);
+    SCOPE_PREFETCH_LINES(p, bytes, 3);
+}
+
+/// Prefetches the lines of `bytes` bytes at `p` into the second-level cache (x86 `prefetcht1`), for
+/// data wanted soon but not before the first level's current contents.
+static inline __attribute__((always_inline)) void scope_prefetch_range_l2(const void *p, long bytes) {
+    SCOPE_PREFETCH_LINES(p, bytes, 2);
 }
 
 /// One step of a spin-wait: x86 `pause` (frees the core's pipeline for a sibling hyper-thread and
