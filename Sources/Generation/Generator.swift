@@ -26,8 +26,13 @@ public struct GenerationStats: Sendable, Codable, Equatable {
 
     public init() {}
 
-    /// Fills `kvLayerKinds` and `kvLayerSummary` when the cache has sliding-window layers.
-    mutating func recordLayerKinds(of cache: KVCache) {
+    /// Records the finished cache: its bytes now and at the peak, tokens per layer, selection time,
+    /// and (when it has sliding-window layers) `kvLayerKinds` and `kvLayerSummary`.
+    mutating func recordCache(_ cache: KVCache) {
+        kvBytesCurrent = cache.bytesCurrent
+        kvBytesPeak = cache.bytesPeak
+        kvTokensPerLayer = cache.tokensPerLayer
+        selectionSeconds = cache.selectionSeconds
         guard let summary = cache.layerKindSummary else { return }
         kvLayerKinds = cache.layerKinds
         kvLayerSummary = summary
@@ -114,11 +119,7 @@ public final class Generator: @unchecked Sendable {
         if !tail.isEmpty { _ = onToken?(-1, tail) }
         stats.decodeSeconds = Date().timeIntervalSince(t1)
         stats.generatedTokens = tokens.count
-        stats.kvBytesCurrent = cache.bytesCurrent
-        stats.kvBytesPeak = cache.bytesPeak
-        stats.kvTokensPerLayer = cache.tokensPerLayer
-        stats.recordLayerKinds(of: cache)
-        stats.selectionSeconds = cache.selectionSeconds
+        stats.recordCache(cache)
         return GenerationResult(tokens: tokens, text: text, stoppedOnEndOfGeneration: stopped, stats: stats)
     }
 }

@@ -57,11 +57,7 @@ final class RunningSequence {
             stats.prefillSeconds = now - prefillStart
         }
         stats.generatedTokens = tokens.count
-        stats.kvBytesCurrent = cache.bytesCurrent
-        stats.kvBytesPeak = cache.bytesPeak
-        stats.kvTokensPerLayer = cache.tokensPerLayer
-        stats.recordLayerKinds(of: cache)
-        stats.selectionSeconds = cache.selectionSeconds
+        stats.recordCache(cache)
         let outcome = SequenceOutcome(reason: reason, tokens: tokens, trailingText: decoder.flush(), stats: stats,
                                       kvBytesTrace: kvBytesTrace, queueSeconds: queueSeconds)
         continuation.yield(.finished(outcome))

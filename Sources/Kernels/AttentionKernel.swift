@@ -43,14 +43,28 @@ public enum AttentionKernel {
     }
 
     /// `s[j] = scale·s[j]`, or −∞ where `positions[j] > position`; returns the largest result.
+    /// Eight keys per step (compare, select): each value is the same single multiply as one at a
+    /// time, and a maximum does not depend on the order it is taken in.
     @inline(__always)
     static func maskAndScale(_ s: UnsafeMutablePointer<Float>, positions: UnsafePointer<Int32>, position: Int32,
                              count: Int, scale: Float) -> Float {
-        var m = -Float.infinity
-        for j in 0..<count {
+        let rs = UnsafeMutableRawPointer(s), rp = UnsafeRawPointer(positions)
+        let masked = SIMD8<Float>(repeating: -.infinity), limit = SIMD8<Int32>(repeating: position)
+        var m8 = masked
+        var j = 0
+        while j + 8 <= count {
+            let v = rs.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self) * scale
+            let r = masked.replacing(with: v, where: rp.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Int32>.self) .<= limit)
+            rs.storeBytes(of: r, toByteOffset: 4 * j, as: SIMD8<Float>.self)
+            m8 = pointwiseMax(m8, r)
+            j += 8
+        }
+        var m = m8.max()
+        while j < count {
             let v = positions[j] <= position ? s[j] * scale : -.infinity
             s[j] = v
             m = Swift.max(m, v)
+            j += 1
         }
         return m
     }

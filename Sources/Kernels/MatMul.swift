@@ -56,11 +56,12 @@ public enum MatMul {
         // The tasks read the 8-bit activations through a view (no reference counting across threads),
         // valid while `q8` lives.
         let q8View = q8.map(Q8View.init)
+        let data = ws.map(\.data)
         withExtendedLifetime(q8) {
             pool.parallelFor(firstTask.last!) { task in
                 var m = 0
                 while task >= firstTask[m + 1] { m += 1 }
-                let w = ws[m], y = ys[m]
+                let w = data[m], y = ys[m]
                 let local = task - firstTask[m]
                 let panel = local / tokenTiles, tileIndex = local % tokenTiles
                 let start = panel * rowsPerTask, end = min(w.rows, start + rowsPerTask)
@@ -101,7 +102,7 @@ public enum MatMul {
     /// products, `single` takes a last odd row), prefetching ahead of each: the two-row kernels
     /// share the activation loads and run two independent accumulator chains.
     @inline(__always)
-    static func rowPairs(_ w: WeightMatrix, _ rows: Range<Int>, _ y: UnsafeMutablePointer<Float>,
+    static func rowPairs(_ w: MatrixData, _ rows: Range<Int>, _ y: UnsafeMutablePointer<Float>,
                          pair: (UnsafeRawPointer, UnsafeRawPointer) -> (Float, Float), single: (UnsafeRawPointer) -> Float) {
         var r = rows.lowerBound
         while r + 1 < rows.upperBound {
@@ -118,13 +119,13 @@ public enum MatMul {
 
     /// Prefetches the weight row `prefetchRows` ahead of row `r` (decode), when there is one.
     @inline(__always)
-    static func prefetchAhead(_ w: WeightMatrix, _ r: Int) {
+    static func prefetchAhead(_ w: MatrixData, _ r: Int) {
         if prefetchRows > 0 && r + prefetchRows < w.rows { scope_prefetch_range(w.row(r + prefetchRows), w.rowBytes) }
     }
 
     /// Dequantizes `rows` of `w` into a float32 panel and writes `y[t*w.rows + r]` for the `n`
     /// activation rows of `x`.
-    static func panelProduct(_ w: WeightMatrix, rows: Range<Int>, _ x: UnsafePointer<Float>, n: Int,
+    static func panelProduct(_ w: MatrixData, rows: Range<Int>, _ x: UnsafePointer<Float>, n: Int,
                              _ y: UnsafeMutablePointer<Float>) {
         let cols = w.cols, start = rows.lowerBound, count = rows.count
         let panel = UnsafeMutablePointer<Float>.allocate(capacity: count * cols)

@@ -36,10 +36,11 @@ extension MatMul {
         // for one cache line (about 9% of a batched step in a profile).
         let q8View = q8All.map(Q8View.init)
         defer { withExtendedLifetime(q8All) {} }
+        let data = ws.map(\.data)
         pool.parallelFor(firstTask.last!) { task in
             var m = 0
             while task >= firstTask[m + 1] { m += 1 }
-            let w = ws[m], y = ys[m], rows = w.rows
+            let w = data[m], y = ys[m], rows = w.rows
             let start = (task - firstTask[m]) * taskRows, end = min(rows, start + taskRows)
             if q8Types[m], let q8View {
                 if let packed = w.packed, PackedMatrix.buildReadsPacked {

@@ -88,7 +88,7 @@ public enum PackedMatrix {
     }
 
     /// Row `r` of the packed copy of `w` in the file's layout, into `dst` (`w.rowBytes` bytes).
-    static func unpackRow(_ w: WeightMatrix, _ packed: UnsafeRawPointer, row r: Int, into dst: UnsafeMutableRawPointer) {
+    static func unpackRow(_ w: MatrixData, _ packed: UnsafeRawPointer, row r: Int, into dst: UnsafeMutableRawPointer) {
         let layout = Layout(w.type), nb = w.cols / 32
         for b in 0..<nb {
             layout.copy(from: packed + (r / 8 * nb + b) * layout.blockBytes, to: dst + b * layout.rowBlockBytes,
@@ -99,7 +99,7 @@ public enum PackedMatrix {
     /// Rows `rows` (whole groups of eight) of the packed copy of `w` times `tokens` rows of 8-bit
     /// activations: `y[t·yStride + i]`.
     @inline(__always)
-    static func product(_ w: WeightMatrix, _ packed: UnsafeRawPointer, rows: Range<Int>, _ a: Q8View, tokens: Int,
+    static func product(_ w: MatrixData, _ packed: UnsafeRawPointer, rows: Range<Int>, _ a: Q8View, tokens: Int,
                         _ y: UnsafeMutablePointer<Float>, yStride: Int) {
         if w.type == .q4_1 {
             Q4_1Packed.product(packed, nb: w.cols / 32, rows: rows, a, firstToken: 0, tokens: tokens, y, yStride: yStride)

@@ -85,6 +85,28 @@ struct AttentionKernelTests {
         #expect(z == SIMD8<Float>(repeating: 0))
     }
 
+    @Test("maskAndScale equals the one-key-at-a-time rule: scale·s, or −∞ past the position; the largest result")
+    func maskAndScaleMatchesScalarRule() {
+        var rng = SeededRandom(seed: 17)
+        for count in [0, 1, 7, 8, 9, 16, 23, 64] {
+            for position in [Int32(-1), 5, 40, 1_000] {
+                let s = randomFloats(count, &rng)
+                let positions = (0..<count).map { _ in Int32(rng.next() % 64) }
+                let scale: Float = 0.125
+                let expected = zip(s, positions).map { $1 <= position ? $0 * scale : -Float.infinity }
+                var got = s
+                let m = got.withUnsafeMutableBufferPointer { g in
+                    positions.withUnsafeBufferPointer { p in
+                        AttentionKernel.maskAndScale(g.baseAddress!, positions: p.baseAddress!, position: position,
+                                                     count: count, scale: scale)
+                    }
+                }
+                #expect(got == expected, "count \(count), position \(position)")
+                #expect(m == (expected.max() ?? -.infinity), "count \(count), position \(position)")
+            }
+        }
+    }
+
     @Test("halfToFloat equals Float(Float16) for every length")
     func halfConversion() {
         var rng = SeededRandom(seed: 5)

@@ -59,7 +59,7 @@ struct PackedMatrixTests {
             Self.withMatrices(type, raw) { plain, packed in
                 var row = [UInt8](repeating: 0, count: plain.rowBytes)
                 for r in 0..<Self.rows {
-                    row.withUnsafeMutableBytes { PackedMatrix.unpackRow(plain, packed.packed!, row: r, into: $0.baseAddress!) }
+                    row.withUnsafeMutableBytes { PackedMatrix.unpackRow(plain.data, packed.packed!, row: r, into: $0.baseAddress!) }
                     #expect(row == Array(bytes[(r * plain.rowBytes)..<((r + 1) * plain.rowBytes)]), "row \(r)")
                 }
                 // Group 1, block 2 holds row 9's d at byte 2 (row 9 is lane 1).
