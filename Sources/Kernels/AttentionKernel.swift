@@ -1,4 +1,7 @@
 import Foundation
+#if SCOPE_AVX2
+import _Builtin_intrinsics.intel
+#endif
 
 /// Streaming attention over blocks of keys (the flash-attention recurrence, on the CPU).
 ///
@@ -43,23 +46,30 @@ public enum AttentionKernel {
     }
 
     /// `s[j] = scale·s[j]`, or −∞ where `positions[j] > position`; returns the largest result.
-    /// Eight keys per step (compare, select): each value is the same single multiply as one at a
-    /// time, and a maximum does not depend on the order it is taken in.
+    /// With AVX2, eight keys per step (compare, blend): each value is the same single multiply as
+    /// one at a time, and a maximum does not depend on the order it is taken in (`vmaxps` with the
+    /// new value first keeps the running maximum when a value is NaN, as `Swift.max` does).
     @inline(__always)
     static func maskAndScale(_ s: UnsafeMutablePointer<Float>, positions: UnsafePointer<Int32>, position: Int32,
                              count: Int, scale: Float) -> Float {
-        let rs = UnsafeMutableRawPointer(s), rp = UnsafeRawPointer(positions)
-        let masked = SIMD8<Float>(repeating: -.infinity), limit = SIMD8<Int32>(repeating: position)
-        var m8 = masked
         var j = 0
-        while j + 8 <= count {
-            let v = rs.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self) * scale
-            let r = masked.replacing(with: v, where: rp.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Int32>.self) .<= limit)
-            rs.storeBytes(of: r, toByteOffset: 4 * j, as: SIMD8<Float>.self)
-            m8 = pointwiseMax(m8, r)
-            j += 8
+        var m = -Float.infinity
+        #if SCOPE_AVX2
+        if count >= 8 {
+            let rs = UnsafeMutableRawPointer(s), rp = UnsafeRawPointer(positions)
+            let factor = _mm256_set1_ps(scale), limit = _mm256_set1_epi32(position), masked = _mm256_set1_ps(-.infinity)
+            var m8 = masked
+            while j + 8 <= count {
+                let v = _mm256_mul_ps(rs.loadUnaligned(fromByteOffset: 4 * j, as: __m256.self), factor)
+                let later = _mm256_cmpgt_epi32(rp.loadUnaligned(fromByteOffset: 4 * j, as: __m256i.self), limit)
+                let r = _mm256_blendv_ps(v, masked, _mm256_castsi256_ps(later))
+                rs.storeBytes(of: r, toByteOffset: 4 * j, as: __m256.self)
+                m8 = _mm256_max_ps(r, m8)
+                j += 8
+            }
+            m = VectorMath.maxLane(m8)
         }
-        var m = m8.max()
+        #endif
         while j < count {
             let v = positions[j] <= position ? s[j] * scale : -.infinity
             s[j] = v

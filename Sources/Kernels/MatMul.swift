@@ -3,7 +3,9 @@ import Foundation
 
 /// Matrix–vector (decode) and matrix–matrix (prefill) products with quantized weights.
 public enum MatMul {
-    /// Weight rows per decode task (llama.cpp uses 64 for matrix–vector products).
+    /// Weight rows per decode task, for one activation row or several (llama.cpp uses 64 for
+    /// matrix–vector products). The pool claims tasks in shrinking contiguous runs, so a thread
+    /// streams long runs of rows and the threads still finish together.
     public static let vectorChunkRows = 64
     /// Weight rows dequantized per prefill task (a float32 panel reused across a token tile).
     public static let panelRows = 16

@@ -4,7 +4,7 @@ extension MatMul {
     /// `n` independent matrix–vector products sharing the weights (batched decode): `ys[i]` row t
     /// gets `ws[i]·x_t` for the `n` activation rows of `x` (`[n, cols]`; `ys[i]` is `[n, ws[i].rows]`).
     ///
-    /// Tasks of 16 or 32 weight rows (`rowsPerTask`); each weight row is streamed from memory once
+    /// Tasks of `vectorChunkRows` weight rows; each weight row is streamed from memory once
     /// and, for Q4_1/Q8_0, decoded once for up to `RowDot.maxRows` activation rows (`RowDot.dotRows`)
     /// or, with q8 activations and a packed copy, eight weight rows at a time for every activation
     /// row (`PackedMatrix`). Row t of the result is bit-identical to `matvec` of row t
@@ -14,9 +14,11 @@ extension MatMul {
         guard n > 0, let cols = ws.first?.cols else { return }
         precondition(ws.count == ys.count && ws.allSatisfy { $0.cols == cols }, "matvecRows: mismatched matrices")
         if n == 1 { matmul(ws, x, n: 1, ys, pool: pool, activations: activations); return }
-        // Each task does n times the arithmetic of a decode task: smaller tasks keep the threads'
-        // shares even on the small matrices (576 rows are 9 tasks of 64 but 36 of 16).
-        let taskRows = rowsPerTask(rows: n)
+        // Tasks as large as a decode task's: with n activation rows each does n times its arithmetic,
+        // but tasks of 16 rows (tried to even out the threads' shares) measured 13–25% slower at
+        // n = 4 and 8: each claim is a round trip of the counter's cache line between the cores,
+        // and each new run of rows starts cold (BENCHMARKS.md).
+        let taskRows = vectorChunkRows
         var firstTask: [Int] = [0]
         for w in ws { firstTask.append(firstTask.last! + (w.rows + taskRows - 1) / taskRows) }
         let nb = cols / 32
@@ -80,8 +82,4 @@ extension MatMul {
             }
         }
     }
-
-    /// Weight rows per `matvecRows` task for `n` activation rows: 64 (`vectorChunkRows`) for one
-    /// row, 32 for two or three, 16 from four.
-    static func rowsPerTask(rows n: Int) -> Int { n >= 4 ? 16 : n >= 2 ? 32 : vectorChunkRows }
 }

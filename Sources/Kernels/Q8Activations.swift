@@ -70,7 +70,7 @@ public final class Q8Activations: @unchecked Sendable {
         let v0 = _mm256_loadu_ps(x), v1 = _mm256_loadu_ps(x + 8), v2 = _mm256_loadu_ps(x + 16), v3 = _mm256_loadu_ps(x + 24)
         let m = _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(signMask, v0), _mm256_andnot_ps(signMask, v1)),
                               _mm256_max_ps(_mm256_andnot_ps(signMask, v2), _mm256_andnot_ps(signMask, v3)))
-        let amax = m.max()
+        let amax = VectorMath.maxLane(m)
         let d = amax / 127
         let id: Float = d != 0 ? 1 / d : 0
         let idv = _mm256_set1_ps(id), two = _mm256_set1_ps(2)

@@ -7,8 +7,8 @@ import Glibc
 
 /// A persistent pool of worker threads for data-parallel loops (llama.cpp style).
 ///
-/// `parallelFor(count)` splits `0..<count` into items that threads claim with an atomic counter;
-/// the calling thread participates. Workers spin briefly on a generation number between jobs (a
+/// `parallelFor(count)` splits `0..<count` into items that threads claim in shrinking contiguous
+/// runs with an atomic counter (guided scheduling); the calling thread participates. Workers spin briefly on a generation number between jobs (a
 /// decode step issues hundreds of small jobs) and then sleep on a semaphore, so an idle pool costs
 /// nothing. Every wait is bounded: ~20 µs of `pause`, then `sched_yield`, then short sleeps,
 /// so a pool on an oversubscribed machine never burns a core waiting for a descheduled peer.
@@ -92,8 +92,8 @@ struct PoolJob {
 
 /// The job slot, counters and wake-up semaphore shared by a pool and its workers.
 ///
-/// The caller publishes a pointer to its `PoolJob` in `job`; threads claim items with a fetch-add
-/// on `next`. A worker touches the job only between entering and leaving it:
+/// The caller publishes a pointer to its `PoolJob` in `job`; threads claim runs of items with a
+/// compare-exchange on `next`. A worker touches the job only between entering and leaving it:
 ///
 ///     enter:  active += 1                  (sequentially consistent)
 ///             p = job                      (sequentially consistent; nil: leave at once)
@@ -116,7 +116,8 @@ struct PoolJob {
 ///    turn) and never sees this job. So when `run` returns, no worker holds or can obtain the
 ///    pointer, the body, or a retain of its context: `withoutActuallyEscaping` finds it unique.
 /// 3. Every item is claimed exactly once (`next` is a single atomic counter, reset before the job
-///    is published and read only by threads inside the job). The caller retires the job only after
+///    is published and read only by threads inside the job; a claim moves it forward over a run of
+///    items with one compare-exchange). The caller retires the job only after
 ///    its own claim failed, i.e. all items are claimed; items claimed by workers are run by workers
 ///    still counted in `active`. So the wait for `active == 0` is also the wait for every item.
 /// 4. A worker's decrement is a release and the caller's loads are (at least) acquires: all writes
@@ -159,13 +160,24 @@ private final class PoolState: @unchecked Sendable {
     }
 
     /// Claims and runs items of `*p` until none are left.
+    ///
+    /// Guided claims: each claim takes a contiguous run of 1/(2·threads) of the items still
+    /// unclaimed (at least one), so a job of n items costs O(threads · log n) atomic operations on
+    /// the shared counter instead of n, each thread reads long contiguous runs of weight rows (its
+    /// prefetches stay useful), and the last claims are single items that even out the threads'
+    /// finishing times. Every item is still claimed exactly once: a run is claimed by advancing
+    /// `next` from its first item past its last in one compare-exchange.
     @inline(never)
     func runItems(_ p: UnsafePointer<PoolJob>) {
         let body = p.pointee.body, n = p.pointee.count
-        while true {
-            let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-            if i >= n { return }
-            body(i)
+        let parts = 2 * (workers + 1)
+        var start = next.load(ordering: .relaxed)
+        while start < n {
+            let end = start + max(1, (n - start) / parts)
+            let (claimed, seen) = next.compareExchange(expected: start, desired: end, ordering: .relaxed)
+            if !claimed { start = seen; continue }
+            for i in start..<end { body(i) }
+            start = next.load(ordering: .relaxed)
         }
     }
 
