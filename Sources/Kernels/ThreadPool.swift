@@ -8,10 +8,11 @@ import Glibc
 /// A persistent pool of worker threads for data-parallel loops (llama.cpp style).
 ///
 /// `parallelFor(count)` splits `0..<count` into items that threads claim in shrinking contiguous
-/// runs with an atomic counter (guided scheduling); the calling thread participates. Workers spin briefly on a generation number between jobs (a
-/// decode step issues hundreds of small jobs) and then sleep on a semaphore, so an idle pool costs
-/// nothing. Every wait is bounded: ~20 µs of `pause`, then `sched_yield`, then short sleeps,
-/// so a pool on an oversubscribed machine never burns a core waiting for a descheduled peer.
+/// runs with an atomic counter (guided scheduling); the calling thread participates. Workers spin
+/// briefly on a generation number between jobs (a decode step issues hundreds of small jobs) and
+/// then sleep on a semaphore, so an idle pool costs nothing. Every wait is bounded: ~20 µs of
+/// `pause`, then `sched_yield`, then short sleeps, so a pool on an oversubscribed machine never
+/// burns a core waiting for a descheduled peer.
 /// One job runs at a time; calls from several threads are serialised in their order of arrival
 /// (`FIFOLock`), so no caller is starved by another that issues jobs back to back.
 public final class ThreadPool: @unchecked Sendable {
@@ -117,8 +118,8 @@ struct PoolJob {
 ///    pointer, the body, or a retain of its context: `withoutActuallyEscaping` finds it unique.
 /// 3. Every item is claimed exactly once (`next` is a single atomic counter, reset before the job
 ///    is published and read only by threads inside the job; a claim moves it forward over a run of
-///    items with one compare-exchange). The caller retires the job only after
-///    its own claim failed, i.e. all items are claimed; items claimed by workers are run by workers
+///    items with one compare-exchange). The caller retires the job only after it found `next` at
+///    or past `count`, i.e. all items are claimed; items claimed by workers are run by workers
 ///    still counted in `active`. So the wait for `active == 0` is also the wait for every item.
 /// 4. A worker's decrement is a release and the caller's loads are (at least) acquires: all writes
 ///    of the items' bodies happen before `parallelFor` returns.
