@@ -87,32 +87,15 @@ extension AttentionKernel {
         @inline(__always) func lanes(_ r: Int) -> OutputLanes.Values {
             (R.load8(v, r), R.load8(v, r + w), R.load8(v, r + 2 * w), R.load8(v, r + 3 * w))
         }
-        OutputLanes.spans(of: ro, headDim: d, wide: { c, low, high in
-            let vc = R.valueBytes * c
-            // One conversion per lane right before its multiply-add, and the prefetching loop apart
-            // from the plain one: eight accumulators, the weight and a converted vector use eleven of
-            // AVX2's sixteen registers, and a branch inside the loop made the compiler keep one
-            // accumulator on the stack (a store-to-load round trip in its chain every key).
-            @inline(__always) func add(_ j: Int) {
-                let pj = SIMD8<Float>(repeating: p[j]), r = j * rs + vc
-                low.a0.addProduct(pj, R.load8(v, r)); low.a1.addProduct(pj, R.load8(v, r + w))
-                low.a2.addProduct(pj, R.load8(v, r + 2 * w)); low.a3.addProduct(pj, R.load8(v, r + 3 * w))
-                high.a0.addProduct(pj, R.load8(v, r + 4 * w)); high.a1.addProduct(pj, R.load8(v, r + 5 * w))
-                high.a2.addProduct(pj, R.load8(v, r + 6 * w)); high.a3.addProduct(pj, R.load8(v, r + 7 * w))
-            }
-            if c == 0, let next {
-                for j in 0..<count { scope_prefetch_range_l2(next + j * rs, rs); add(j) }
-            } else {
-                for j in 0..<count { add(j) }
-            }
-        }, narrow: { c, low in
-            let vc = R.valueBytes * c
-            @inline(__always) func add(_ j: Int) { low.add(SIMD8(repeating: p[j]), lanes(j * rs + vc)) }
-            if c == 0, let next {
-                for j in 0..<count { scope_prefetch_range_l2(next + j * rs, rs); add(j) }
-            } else {
-                for j in 0..<count { add(j) }
-            }
+        OutputLanes.accumulate(into: ro, headDim: d, rows: count, prefetching: next, rowBytes: rs, wide: { c, j, low, high in
+            // One conversion per lane right before its multiply-add (registers: see `accumulate`).
+            let pj = SIMD8<Float>(repeating: p[j]), r = j * rs + R.valueBytes * c
+            low.a0.addProduct(pj, R.load8(v, r)); low.a1.addProduct(pj, R.load8(v, r + w))
+            low.a2.addProduct(pj, R.load8(v, r + 2 * w)); low.a3.addProduct(pj, R.load8(v, r + 3 * w))
+            high.a0.addProduct(pj, R.load8(v, r + 4 * w)); high.a1.addProduct(pj, R.load8(v, r + 5 * w))
+            high.a2.addProduct(pj, R.load8(v, r + 6 * w)); high.a3.addProduct(pj, R.load8(v, r + 7 * w))
+        }, narrow: { c, j, low in
+            low.add(SIMD8(repeating: p[j]), lanes(j * rs + R.valueBytes * c))
         })
     }
 }

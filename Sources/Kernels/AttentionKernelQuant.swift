@@ -85,33 +85,16 @@ extension AttentionKernel {
     static func blockAccumulateValues<B: KVBlockFormat>(_: B.Type, _ p: UnsafePointer<Float>, values v: UnsafeRawPointer, stride: Int,
                                                         count: Int, headDim d: Int, into o: UnsafeMutablePointer<Float>,
                                                         prefetch next: UnsafeRawPointer?) {
-        // The prefetching loop apart from the plain one, as in the f16 kernel: a branch inside the
-        // loop costs the accumulators their registers.
-        OutputLanes.spans(of: UnsafeMutableRawPointer(o), headDim: d, wide: { c, low, high in
-            let b0 = c / 32 * B.blockBytes
-            @inline(__always) func add(_ j: Int) {
-                if p[j] == 0 { return }
-                let blk0 = v + j * stride + b0, blk1 = blk0 + B.blockBytes
-                low.add(SIMD8(repeating: p[j] * halfAt(blk0, 0)), B.codes(blk0))
-                high.add(SIMD8(repeating: p[j] * halfAt(blk1, 0)), B.codes(blk1))
-            }
-            if c == 0, let next {
-                for j in 0..<count { scope_prefetch_range_l2(next + j * stride, stride); add(j) }
-            } else {
-                for j in 0..<count { add(j) }
-            }
-        }, narrow: { c, low in
-            let b0 = c / 32 * B.blockBytes
-            @inline(__always) func add(_ j: Int) {
-                if p[j] == 0 { return }
-                let blk = v + j * stride + b0
-                low.add(SIMD8(repeating: p[j] * halfAt(blk, 0)), B.codes(blk))
-            }
-            if c == 0, let next {
-                for j in 0..<count { scope_prefetch_range_l2(next + j * stride, stride); add(j) }
-            } else {
-                for j in 0..<count { add(j) }
-            }
+        OutputLanes.accumulate(into: UnsafeMutableRawPointer(o), headDim: d, rows: count, prefetching: next, rowBytes: stride,
+                               wide: { c, j, low, high in
+            if p[j] == 0 { return }
+            let blk0 = v + j * stride + c / 32 * B.blockBytes, blk1 = blk0 + B.blockBytes
+            low.add(SIMD8(repeating: p[j] * halfAt(blk0, 0)), B.codes(blk0))
+            high.add(SIMD8(repeating: p[j] * halfAt(blk1, 0)), B.codes(blk1))
+        }, narrow: { c, j, low in
+            if p[j] == 0 { return }
+            let blk = v + j * stride + c / 32 * B.blockBytes
+            low.add(SIMD8(repeating: p[j] * halfAt(blk, 0)), B.codes(blk))
         })
     }
 
