@@ -93,7 +93,8 @@ struct FloatKV {
 }
 
 /// Scratch of one streaming-attention task: a float32 key/value block (for f16 caches whose rows
-/// the fused kernels cannot read), scores, and the running state (`m`, `l`, `o`) of its query rows.
+/// the fused kernels cannot read), scores, and the running state (`m`, `l`, `o`) of its query rows,
+/// all in one allocation (a batched decoding step makes hundreds of these).
 struct StreamingScratch {
     let keyBlock: UnsafeMutablePointer<Float>, valueBlock: UnsafeMutablePointer<Float>
     let scores: UnsafeMutablePointer<Float>
@@ -101,14 +102,15 @@ struct StreamingScratch {
 
     init(rows: Int, headDim d: Int) {
         let b = AttentionKernel.blockSize
-        keyBlock = .allocate(capacity: 2 * b * d); valueBlock = keyBlock + b * d
-        scores = .allocate(capacity: b)
-        maxima = .allocate(capacity: rows); maxima.initialize(repeating: -.infinity, count: rows)
-        sums = .allocate(capacity: rows); sums.initialize(repeating: 0, count: rows)
-        outs = .allocate(capacity: rows * d); outs.initialize(repeating: 0, count: rows * d)
+        keyBlock = .allocate(capacity: 2 * b * d + b + rows * (2 + d))
+        valueBlock = keyBlock + b * d
+        scores = keyBlock + 2 * b * d
+        maxima = scores + b; maxima.initialize(repeating: -.infinity, count: rows)
+        sums = maxima + rows; sums.initialize(repeating: 0, count: rows)
+        outs = sums + rows; outs.initialize(repeating: 0, count: rows * d)
     }
 
-    func free() { keyBlock.deallocate(); scores.deallocate(); maxima.deallocate(); sums.deallocate(); outs.deallocate() }
+    func free() { keyBlock.deallocate() }
 
     /// Streams key rows `range` of storage head `sh` through the query rows given by `rows`
     /// (`(query pointer, position)` per row), updating each row's state.
@@ -214,10 +216,9 @@ extension LlamaModel {
         for i in entries.indices { firstSlot.append(firstSlot[i] + (firstTask[i + 1] - firstTask[i]) * strides[i]) }
         // Partial states: per entry [S][chunks][rows of the group] × (m, l, o[d]).
         let slots = firstSlot.last!
-        let maxima = UnsafeMutablePointer<Float>.allocate(capacity: max(1, slots))
-        let sums = UnsafeMutablePointer<Float>.allocate(capacity: max(1, slots))
-        let outs = UnsafeMutablePointer<Float>.allocate(capacity: max(1, slots * d))
-        defer { maxima.deallocate(); sums.deallocate(); outs.deallocate() }
+        let maxima = UnsafeMutablePointer<Float>.allocate(capacity: max(1, slots * (2 + d)))
+        let sums = maxima + slots, outs = sums + slots
+        defer { maxima.deallocate() }
         pool.parallelFor(firstTask.last!) { task in
             var i = 0
             while task >= firstTask[i + 1] { i += 1 }
@@ -237,9 +238,9 @@ extension LlamaModel {
         }
         // Merge the chunks of each query head.
         let most = chunks.max() ?? 1
-        let m = UnsafeMutablePointer<Float>.allocate(capacity: most), l = UnsafeMutablePointer<Float>.allocate(capacity: most)
-        let o = UnsafeMutablePointer<Float>.allocate(capacity: most * d)
-        defer { m.deallocate(); l.deallocate(); o.deallocate() }
+        let m = UnsafeMutablePointer<Float>.allocate(capacity: most * (2 + d))
+        let l = m + most, o = l + most
+        defer { m.deallocate() }
         for (i, e) in entries.enumerated() {
             for sh in 0..<e.layer.storageHeads {
                 for (r, h) in groups[i][sh].enumerated() {
