@@ -60,7 +60,7 @@ let package = Package(
         // The seedable random generator shared by sampling, the synthetic tasks, tests and benchmarks.
         .target(name: "SplitMix"),
         // Sampling, stop conditions, streaming, stats.
-        .target(name: "Generation", dependencies: ["Model", "Tokenizer", "KVCache", "SplitMix"], swiftSettings: nativeFlags),
+        .target(name: "Generation", dependencies: ["Model", "Kernels", "Tokenizer", "KVCache", "SplitMix"], swiftSettings: nativeFlags),
         // LongGenBench datasets, results store and scorers (no engine dependency).
         .target(name: "LongGenBench", dependencies: ["SplitMix"]),
         // Plots: axes, legends, colour maps, PNG/SVG output.

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import SplitMix
 
 /// Sampling settings: temperature 0 is greedy (argmax, lowest id on ties).
@@ -65,15 +66,11 @@ public struct Sampler: Sendable {
         return candidates[candidates.count - 1].id
     }
 
-    /// Index of the largest logit (the lowest index among equal maxima).
+    /// Index of the largest logit (the lowest index among equal maxima; NaN never wins; 0 when no
+    /// logit exceeds −∞).
     public static func argmax(_ logits: UnsafeBufferPointer<Float>) -> Int32 {
-        var best = 0
-        var value = -Float.infinity
-        for i in 0..<logits.count where logits[i] > value {
-            value = logits[i]
-            best = i
-        }
-        return Int32(best)
+        guard let base = logits.baseAddress else { return 0 }
+        return Int32(VectorMath.argmax(base, count: logits.count))
     }
 }
 

@@ -122,3 +122,46 @@ public enum VectorMath {
         #endif
     }
 }
+
+extension VectorMath {
+    /// Index of the largest of `x[0 ..< n]`, the lowest among equal maxima: the rule of the scalar
+    /// loop `for i where x[i] > best { best = x[i] }` from `best = −∞`, so NaN never wins and, when
+    /// no value exceeds −∞, the answer is 0. Two passes: the maximum (eight lanes, four chains),
+    /// then the first index holding it.
+    public static func argmax(_ x: UnsafePointer<Float>, count n: Int) -> Int {
+        var m = -Float.infinity
+        var i = 0
+        #if SCOPE_AVX2
+        let r = UnsafeRawPointer(x)
+        if n >= 32 {
+            // `vmaxps(a, b)` returns b when either is NaN: a NaN value keeps the running maximum.
+            var m0 = _mm256_set1_ps(-.infinity), m1 = m0, m2 = m0, m3 = m0
+            while i + 32 <= n {
+                m0 = _mm256_max_ps(r.loadUnaligned(fromByteOffset: 4 * i, as: __m256.self), m0)
+                m1 = _mm256_max_ps(r.loadUnaligned(fromByteOffset: 4 * i + 32, as: __m256.self), m1)
+                m2 = _mm256_max_ps(r.loadUnaligned(fromByteOffset: 4 * i + 64, as: __m256.self), m2)
+                m3 = _mm256_max_ps(r.loadUnaligned(fromByteOffset: 4 * i + 96, as: __m256.self), m3)
+                i += 32
+            }
+            m = maxLane(_mm256_max_ps(_mm256_max_ps(m0, m1), _mm256_max_ps(m2, m3)))
+        }
+        #endif
+        while i < n {
+            if x[i] > m { m = x[i] }
+            i += 1
+        }
+        if !(m > -.infinity) { return 0 }
+        i = 0
+        #if SCOPE_AVX2
+        let target = _mm_set1_ps(m)
+        while i + 8 <= n {
+            let v = r.loadUnaligned(fromByteOffset: 4 * i, as: __m256.self)
+            let hits = _mm_movemask_ps(_mm_cmpeq_ps(v.lowHalf, target)) | _mm_movemask_ps(_mm_cmpeq_ps(v.highHalf, target)) << 4
+            if hits != 0 { return i + hits.trailingZeroBitCount }
+            i += 8
+        }
+        #endif
+        while x[i] != m { i += 1 }
+        return i
+    }
+}
