@@ -46,6 +46,7 @@ extension LlamaModel {
         }
         for (l, w) in weights.blocks.enumerated() {
             let t = ropeTable[l]
+            for r in rows { r.cache.layers[l].prefetchNextAppend() }
             queriesKeysValues(w, x: x.p, rows: B, cos: ropeCos[t].p, sin: ropeSin[t].p, scratch: s)
             for (b, r) in rows.enumerated() { appendRow(b, of: s, to: r.cache.layers[l], position: Int32(r.position)) }
             for (b, r) in rows.enumerated() where r.cache.queryWindow > 0 {

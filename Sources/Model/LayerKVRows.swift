@@ -30,3 +30,17 @@ extension LayerKV {
         }
     }
 }
+
+extension LayerKV {
+    /// Asks for the lines the next `append` writes (row `count` of every storage head: key, value
+    /// and position) with intent to write. An append stores into fresh lines and otherwise waits for
+    /// each of them; asked for before a layer's query/key/value product, they arrive during it.
+    func prefetchNextAppend() {
+        for head in 0..<storageHeads where count(head) < capacity {
+            let row = count(head)
+            Prefetch.forWrite(UnsafeMutableRawPointer(keys(head) + row * headDim), bytes: 4 * headDim)
+            Prefetch.forWrite(UnsafeMutableRawPointer(values(head) + row * headDim), bytes: 4 * headDim)
+            Prefetch.forWrite(UnsafeMutableRawPointer(mutating: positions(head) + row), bytes: 4)
+        }
+    }
+}

@@ -26,6 +26,13 @@ static inline __attribute__((always_inline)) void scope_prefetch_range_l2(const 
     SCOPE_PREFETCH_LINES(p, bytes, 2);
 }
 
+/// Prefetches the lines of `bytes` bytes at `p` with intent to write (x86 `prefetchw`), for stores
+/// into lines not yet in cache.
+static inline __attribute__((always_inline)) void scope_prefetch_range_write(const void *p, long bytes) {
+    const char *end_ = (const char *)p + bytes;
+    for (const char *c_ = (const char *)((unsigned long)p & ~63UL); c_ < end_; c_ += 64) __builtin_prefetch(c_, 1, 3);
+}
+
 /// One step of a spin-wait: x86 `pause` (frees the core's pipeline for a sibling hyper-thread and
 /// avoids a memory-order flush when the awaited store arrives), ARM `yield`; nothing elsewhere.
 /// Used by the thread pool (Kernels/ThreadPool.swift), which times it once: its cost varies widely.
