@@ -92,25 +92,28 @@ struct FloatKV {
     func release() { owned?.deallocate() }
 }
 
-/// Scratch of one streaming-attention task: a float32 key/value block (for f16 caches whose rows
-/// the fused kernels cannot read), scores, and the running state (`m`, `l`, `o`) of its query rows,
-/// all in one allocation (a batched decoding step makes hundreds of these).
+/// Scratch of one streaming-attention task: scores, the running state (`m`, `l`, `o`) of its query
+/// rows, and, only for a layer whose rows the fused kernels cannot read in place (an f16 cache with
+/// a head dimension that is not a multiple of 32), a float32 key/value block. One allocation: a
+/// batched decoding step makes hundreds of these, and the block alone would be 32 KiB each.
 struct StreamingScratch {
-    let keyBlock: UnsafeMutablePointer<Float>, valueBlock: UnsafeMutablePointer<Float>
     let scores: UnsafeMutablePointer<Float>
     let maxima: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>, outs: UnsafeMutablePointer<Float>
+    /// Valid when `widens`.
+    let keyBlock: UnsafeMutablePointer<Float>, valueBlock: UnsafeMutablePointer<Float>
+    let widens: Bool
 
-    init(rows: Int, headDim d: Int) {
+    init(rows: Int, headDim d: Int, layer: LayerKV) {
         let b = AttentionKernel.blockSize
-        keyBlock = .allocate(capacity: 2 * b * d + b + rows * (2 + d))
-        valueBlock = keyBlock + b * d
-        scores = keyBlock + 2 * b * d
+        widens = layer.rowLayout(headDim: d) == nil && layer.elementType != .f32
+        scores = .allocate(capacity: b + rows * (2 + d) + (widens ? 2 * b * d : 0))
         maxima = scores + b; maxima.initialize(repeating: -.infinity, count: rows)
         sums = maxima + rows; sums.initialize(repeating: 0, count: rows)
         outs = sums + rows; outs.initialize(repeating: 0, count: rows * d)
+        keyBlock = outs + rows * d; valueBlock = keyBlock + b * d
     }
 
-    func free() { keyBlock.deallocate() }
+    func free() { scores.deallocate() }
 
     /// Streams key rows `range` of storage head `sh` through the query rows given by `rows`
     /// (`(query pointer, position)` per row), updating each row's state.
@@ -147,6 +150,7 @@ struct StreamingScratch {
                     if layer.elementType == .f32 {
                         kb = UnsafePointer(keys + start * d); vb = UnsafePointer(values + start * d)
                     } else {
+                        precondition(widens, "StreamingScratch: made for a layer whose rows are read in place")
                         layer.floatRows(sh, start..<(start + n), values: false, headDim: d, into: keyBlock)
                         layer.floatRows(sh, start..<(start + n), values: true, headDim: d, into: valueBlock)
                         kb = UnsafePointer(keyBlock); vb = UnsafePointer(valueBlock)
@@ -228,7 +232,7 @@ extension LlamaModel {
             let per = (count + chunks[i] - 1) / chunks[i]
             let range = min(count, c * per)..<min(count, (c + 1) * per)
             let rows = groups[i][sh].map { (UnsafePointer(e.q + $0 * d), e.position) }
-            let scratch = StreamingScratch(rows: rows.count, headDim: d)
+            let scratch = StreamingScratch(rows: rows.count, headDim: d, layer: e.layer)
             defer { scratch.free() }
             scratch.stream(e.layer, head: sh, range: range, headDim: d, scale: scale, rows: rows)
             let base = firstSlot[i] + local * strides[i]

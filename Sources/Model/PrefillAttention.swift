@@ -69,7 +69,7 @@ struct PrefillAttention {
             for k in tileRows {
                 for h in heads { states.append((q + (rows[k] * H + h) * d, positions[rows[k]])) }
             }
-            let scratch = StreamingScratch(rows: states.count, headDim: d)
+            let scratch = StreamingScratch(rows: states.count, headDim: d, layer: layer)
             defer { scratch.free() }
             scratch.stream(layer, head: sh, range: 0..<layer.count(sh), headDim: d, scale: scale, rows: states)
             var r = 0

@@ -23,7 +23,7 @@ extension LlamaModel {
             let range = firstIndex(in: pos, count: count, after: p - Int32(window))..<firstIndex(in: pos, count: count, after: p)
             let heads = groups[sh]
             let rows = heads.map { (UnsafePointer(q + (i * H + $0) * d), p) }
-            let scratch = StreamingScratch(rows: rows.count, headDim: d)
+            let scratch = StreamingScratch(rows: rows.count, headDim: d, layer: layer)
             defer { scratch.free() }
             scratch.stream(layer, head: sh, range: range, headDim: d, scale: scale, rows: rows)
             for (r, h) in heads.enumerated() {
