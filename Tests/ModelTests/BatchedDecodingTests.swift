@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import GGUF
 import Generation
+import Kernels
 import KVCache
 import Model
 import ScopeTestSupport
@@ -85,6 +86,45 @@ struct BatchedDecodingTests {
                         #expect(Array(hidden[(i * dim)..<((i + 1) * dim)]) == h, "\(activations) \(kvType) step \(step) row \(i)")
                         #expect(batched[i].tokensPerLayer == single[i].tokensPerLayer)
                     }
+                }
+            }
+        }
+    }
+
+    @Test("decodeStep over caches split into key chunks (a task streams all chunks of a head and merges them): each row bit-identical to decoding alone",
+          .enabled(if: engine != nil, "the default model is unavailable (scripts/fetch-model.sh)"))
+    func decodeStepLongCachesEqualAlone() throws {
+        // Four threads: flash decoding splits a head of ≥ 512 rows into 2 chunks and one of ≥ 768
+        // rows into 3 (at most ⌈2·threads / KV heads⌉); alone, one task per chunk, in a batch one
+        // task per head. Prompts of about 560 and 800 tokens and a short one.
+        let model = try LlamaModel(file: try GGUFFile(path: DefaultModel.path()!), pool: ThreadPool(threads: 4))
+        let tokenizer = Self.engine!.1
+        let texts = [String(repeating: "The lighthouse keeper wrote the weather in the log every night. ", count: 45),
+                     String(repeating: "Count the stars and name them one by one, then count them again. ", count: 57),
+                     "List three facts about the moon."]
+        let prompts = texts.map { Self.prompt(tokenizer, $0) }
+        #expect(prompts[0].count >= 512 && prompts[0].count < 768 && prompts[1].count >= 768, "prompt lengths \(prompts.map(\.count))")
+        let configs = [CompressionConfig.fullKV, .fullKV, CompressionConfig(prefill: .snapKV, decoding: .none, prefillBudget: 16, window: 4)]
+        for (activations, kvType) in [(ActivationPrecision.f32, KVElementType.f32), (.f32, .f16), (.q8, .f16), (.q8, .q8_0)] {
+            model.activations = activations
+            func prefilled() throws -> [KVCache] {
+                try zip(prompts, configs).map { p, c in
+                    let cache = try KVCache(shape: model.cacheShape, config: c, maxNewTokens: 8, elementType: kvType)
+                    _ = try model.forward(tokens: p, startPosition: 0, cache: cache)
+                    return cache
+                }
+            }
+            let batched = try prefilled(), single = try prefilled()
+            for step in 0..<2 {
+                let tokens = prompts.indices.map { Int32(200 + 41 * $0 + step) }
+                let hidden = try model.decodeStep(prompts.indices.map {
+                    DecodeRow(cache: batched[$0], token: tokens[$0], position: prompts[$0].count + step)
+                })
+                let dim = model.config.embeddingLength
+                for i in prompts.indices {
+                    let h = try model.forward(tokens: [tokens[i]], startPosition: prompts[i].count + step, cache: single[i])
+                    let differing = zip(hidden[(i * dim)..<((i + 1) * dim)], h).filter { $0 != $1 }.count
+                    #expect(differing == 0, "\(activations) \(kvType) step \(step) row \(i): \(differing) of \(dim) values differ")
                 }
             }
         }
