@@ -99,9 +99,3 @@ extension AttentionKernel {
         })
     }
 }
-
-extension AttentionKernel {
-    /// Whether decode attention asks for the next key block's rows while it works on the current
-    /// one (on by default; `SCOPE_PREFETCH_KV=0` turns it off for A/B measurements).
-    public static let prefetchesNextBlock = ProcessInfo.processInfo.environment["SCOPE_PREFETCH_KV"] != "0"
-}

@@ -150,7 +150,7 @@ struct StreamingScratch {
                     // second-level cache: the second row, which works from the cache; in a task's
                     // first block the first row (the stream is cold: more requests in flight).
                     let bytes = n * layout.rowStride(headDim: d)
-                    let ahead = AttentionKernel.prefetchesNextBlock && start + 2 * n <= limit ? (kb + bytes, vb + bytes) : nil
+                    let ahead = TimingSwitch.attentionPrefetch.isOn && start + 2 * n <= limit ? (kb + bytes, vb + bytes) : nil
                     let prefetchRow = rows.count > 1 && start > range.lowerBound ? 1 : 0
                     for (i, r) in rows.enumerated() where minKey <= r.1 {
                         AttentionKernel.accumulate(query: r.0, position: r.1, keys: kb, values: vb, layout: layout, positions: pos + start,
@@ -222,7 +222,8 @@ extension LlamaModel {
     /// the threads, and the merge after the job. Several: a task per (entry, storage head) that runs
     /// the head's chunks one after the other (one pass over its rows, each block asking for the next
     /// across chunk ends) and merges them itself: fewer, longer streams and no merge left for the
-    /// calling thread, 1–3.5% faster per batched step at 4 and 8 sequences (BENCHMARKS.md).
+    /// calling thread, 2–7% faster per step at 4 sequences and 2.5–3% at 8
+    /// (`scope bench --parallel 4,8 --interleave whole-head-tasks`, BENCHMARKS.md).
     func flashDecode(_ entries: [FlashDecodeQuery]) {
         let d = config.headDim
         let scale = 1 / Float(d).squareRoot()
@@ -232,7 +233,7 @@ extension LlamaModel {
             max(1, min((2 * pool.threadCount + e.layer.storageHeads - 1) / e.layer.storageHeads, e.layer.maxCount / 256))
         }
         let strides = groups.map { $0.map(\.count).max() ?? 1 }
-        let wholeHeads = entries.count > 1
+        let wholeHeads = entries.count > 1 && TimingSwitch.wholeHeadTasks.isOn
         let tasksPerHead = wholeHeads ? entries.map { _ in 1 } : chunks
         var firstTask = [0], firstSlot = [0]
         for (i, e) in entries.enumerated() {

@@ -36,6 +36,7 @@ extension LayerKV {
     /// and position) with intent to write. An append stores into fresh lines and otherwise waits for
     /// each of them; asked for before a layer's query/key/value product, they arrive during it.
     func prefetchNextAppend() {
+        guard TimingSwitch.appendPrefetch.isOn else { return }
         for head in 0..<storageHeads where count(head) < capacity {
             let row = count(head)
             Prefetch.forWrite(UnsafeMutableRawPointer(keys(head) + row * headDim), bytes: 4 * headDim)

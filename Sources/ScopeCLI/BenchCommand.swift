@@ -41,9 +41,22 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "With --parallel: requests submitted to the batch scheduler per count (default: the count; implies the scheduler).")
     var requests: Int?
 
+    @Option(help: ArgumentHelp("With --parallel: flip this timing switch every decoding step and compare the median step time with it on and off.",
+                               discussion: "Switches: " + TimingSwitch.all.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ") + "."))
+    var interleave: String?
+
     func validate() throws {
         guard repeats >= 1 else { throw ValidationError("--repeats must be ≥ 1, got \(repeats)") }
         guard genTokens >= 1 else { throw ValidationError("--gen-tokens must be ≥ 1, got \(genTokens)") }
+        if let interleave {
+            guard TimingSwitch.named(interleave) != nil else {
+                throw ValidationError("--interleave: no timing switch '\(interleave)' (switches: \(TimingSwitch.all.map(\.name).joined(separator: ", ")))")
+            }
+            guard parallel != nil, kvBudgetMB == nil, requests == nil else {
+                throw ValidationError("--interleave needs --parallel (batched steps), without --kv-budget-mb or --requests")
+            }
+            guard genTokens >= 3 else { throw ValidationError("--interleave needs --gen-tokens ≥ 3 (a step on each side), got \(genTokens)") }
+        }
     }
 
     func run() throws {
@@ -108,7 +121,8 @@ struct BenchCommand: ParsableCommand {
         if let parallel {
             guard lengths.count == 1 else { throw ValidationError("--parallel needs exactly one --prompt-tokens value") }
             let bench = ParallelBench(model: model, base: base, promptTokens: lengths[0], genTokens: genTokens,
-                                      config: config, elementType: modelOptions.kvType)
+                                      config: config, elementType: modelOptions.kvType,
+                                      interleave: interleave.flatMap(TimingSwitch.named))
             if schedulerMode {
                 parallelRuns = try SchedulerBench(bench: bench, tokenizer: tokenizer, budgetMB: kvBudgetMB, requests: requests)
                     .run(try ParallelBench.counts(parallel), quiet: json)

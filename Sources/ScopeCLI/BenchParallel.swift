@@ -1,5 +1,6 @@
 import Foundation
 import Generation
+import Kernels
 import KVCache
 import Model
 import Tokenizer
@@ -17,6 +18,8 @@ struct ParallelBench {
     let genTokens: Int
     let config: CompressionConfig
     let elementType: KVElementType
+    /// Flipped every step when given (`--interleave`): the entry then compares the two sides.
+    var interleave: TimingSwitch? = nil
 
     /// Parses `--parallel` ("1,2,4,8").
     static func counts(_ text: String) throws -> [Int] {
@@ -54,21 +57,30 @@ struct ParallelBench {
             }
         }
         let steps = genTokens - 1
+        let initially = interleave?.isOn
+        defer { if let interleave, let initially { interleave.set(initially) } }
+        var stepSeconds = InterleavedSteps()
         let start = DispatchTime.now().uptimeNanoseconds, cpuStart = processCPUSeconds()
         for step in 0..<steps {
+            let on = InterleavedSteps.isOn(step: step)
+            interleave?.set(on)
+            let stepStart = DispatchTime.now().uptimeNanoseconds
             let rows = (0..<B).map { DecodeRow(cache: caches[$0], token: next[$0], position: promptTokens + step) }
             let hidden = try model.decodeStep(rows)
             logits.withUnsafeMutableBufferPointer { o in
                 hidden.withUnsafeBufferPointer { model.logits(hiddenRows: $0.baseAddress!, count: B, into: o.baseAddress!) }
                 for b in 0..<B { next[b] = Sampler.argmax(UnsafeBufferPointer(rebasing: o[(b * vocab)..<((b + 1) * vocab)])) }
             }
+            stepSeconds.record(on: on, seconds: Double(DispatchTime.now().uptimeNanoseconds - stepStart) / 1e9)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let cpuSeconds = processCPUSeconds() - cpuStart
         let aggregate = seconds > 0 ? Double(B * steps) / seconds : 0
-        return ["sequences": B, "aggregate_decode_tokens_per_second": aggregate,
+        var entry: [String: Any] = ["sequences": B, "aggregate_decode_tokens_per_second": aggregate,
                 "per_sequence_decode_tokens_per_second": aggregate / Double(B), "decode_seconds": seconds, "decode_cpu_seconds": cpuSeconds,
                 "decode_steps": steps, "kv_bytes_peak": caches.reduce(0) { $0 + $1.bytesPeak }, "peak_rss_bytes": peakRSSBytes()]
+        if let interleave { entry["interleave"] = stepSeconds.summary(switch: interleave.name) }
+        return entry
     }
 
     /// Runs every count in order and prints a line per count unless `quiet`.
@@ -81,6 +93,11 @@ struct ParallelBench {
                              r["per_sequence_decode_tokens_per_second"] as! Double,
                              Double(B * (genTokens - 1)) / max(1e-9, r["decode_cpu_seconds"] as! Double),
                              Double(r["kv_bytes_peak"] as! Int) / 1_048_576))
+                if let s = r["interleave"] as? [String: Any] {
+                    print(String(format: "              %@: median step %.3f ms on, %.3f ms off (off/on %.3f); on faster in %d of %d step pairs",
+                                 s["switch"] as! String, s["median_step_ms_on"] as! Double, s["median_step_ms_off"] as! Double,
+                                 s["off_over_on"] as! Double, s["pairs_on_faster"] as! Int, s["pairs"] as! Int))
+                }
             }
             return r
         }
@@ -182,5 +199,33 @@ struct SchedulerBench {
             }
             return r
         }
+    }
+}
+
+/// Step times of a run that flips a timing switch every step (`--interleave`). Steps come in
+/// pairs, one on and one off, whose order alternates (off–on, on–off, …) so that neither side
+/// always gets the pair's longer cache.
+struct InterleavedSteps {
+    private(set) var on: [Double] = [], off: [Double] = []
+
+    /// Whether the switch is on for `step`.
+    static func isOn(step: Int) -> Bool { (step % 2 == 1) != ((step / 2) % 2 == 1) }
+
+    mutating func record(on isOn: Bool, seconds: Double) {
+        if isOn { on.append(seconds) } else { off.append(seconds) }
+    }
+
+    /// Medians of each side (milliseconds), their ratio, and in how many complete pairs the step
+    /// with the switch on was the faster one.
+    func summary(switch name: String) -> [String: Any] {
+        func median(_ v: [Double]) -> Double {
+            let s = v.sorted()
+            return s.isEmpty ? 0 : s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+        }
+        let pairs = min(on.count, off.count)
+        let onFaster = (0..<pairs).filter { on[$0] < off[$0] }.count
+        let mOn = median(on) * 1000, mOff = median(off) * 1000
+        return ["switch": name, "median_step_ms_on": mOn, "median_step_ms_off": mOff, "off_over_on": mOn > 0 ? mOff / mOn : 0,
+                "pairs": pairs, "pairs_on_faster": onFaster]
     }
 }

@@ -130,6 +130,36 @@ struct BatchedDecodingTests {
         }
     }
 
+    @Test("flipping a timing switch changes no result: batched steps over chunked caches with each switch off equal the default",
+          .enabled(if: engine != nil, "the default model is unavailable (scripts/fetch-model.sh)"))
+    func timingSwitchesChangeNoResult() throws {
+        let model = try LlamaModel(file: try GGUFFile(path: DefaultModel.path()!), pool: ThreadPool(threads: 4))
+        let tokenizer = Self.engine!.1
+        // About 560 tokens: two key chunks per head on four threads.
+        let prompts = [String(repeating: "The lighthouse keeper wrote the weather in the log every night. ", count: 45),
+                       String(repeating: "A river runs to the sea and the sea returns as rain. ", count: 50)].map { Self.prompt(tokenizer, $0) }
+        model.activations = .q8
+        func steps(off: TimingSwitch?) throws -> [[Float]] {
+            off?.set(false)
+            defer { off?.set(true) }
+            let caches = try prompts.map { p in
+                let cache = try KVCache(shape: model.cacheShape, config: .fullKV, maxNewTokens: 4, elementType: .f16)
+                _ = try model.forward(tokens: p, startPosition: 0, cache: cache)
+                return cache
+            }
+            return try (0..<2).map { step in
+                try model.decodeStep(prompts.indices.map {
+                    DecodeRow(cache: caches[$0], token: Int32(300 + 7 * $0 + step), position: prompts[$0].count + step)
+                })
+            }
+        }
+        #expect(TimingSwitch.all.allSatisfy { $0.isOn }, "switches start on (no SCOPE_* variable turns one off in tests)")
+        let reference = try steps(off: nil)
+        for s in TimingSwitch.all {
+            #expect(try steps(off: s) == reference, "\(s.name) off")
+        }
+    }
+
     @Test("scheduler, greedy, float32: every sequence of a mixed batch (FullKV, SnapKV+none, H2O+slide, StreamingLLM+slm, reference H2O+h2o, one joining mid-generation) produces exactly its tokens alone",
           .enabled(if: engine != nil, "the default model is unavailable (scripts/fetch-model.sh)"))
     func schedulerEqualsAlone() async throws {

@@ -18,6 +18,7 @@ struct ExitCodeTests {
         ["generate", "--chat", "Hi", "--add-bos"],
         ["generate", "--prompt", "Hi", "--max-tokens", "1000000000"],
         ["bench", "--repeats", "0"],
+        ["bench", "--parallel", "2", "--interleave", "nope"],
         ["fidelity", "--prompt", "Hi", "--max-tokens", "0"],
         ["longgenbench", "run", "--data", "d.jsonl", "--out", "o", "--limit", "0"],
         ["longgenbench", "run", "--data", "d.jsonl", "--out", "o", "--shard", "3/2"],

@@ -46,6 +46,29 @@ struct MessageTests {
         #expect(try scopeStderr(["bench", "--repeats", "0"], status: 64).contains("--repeats must be ≥ 1, got 0"))
     }
 
+    @Test("bench --interleave: an unknown switch names the valid ones; without --parallel it is rejected; with it each count reports both sides")
+    func benchInterleave() throws {
+        let unknown = try scopeStderr(["bench", "--parallel", "2", "--interleave", "nope"], status: 64)
+        #expect(unknown.contains("--interleave: no timing switch 'nope' (switches: attention-prefetch, append-prefetch, whole-head-tasks)"))
+        #expect(try scopeStderr(["bench", "--interleave", "attention-prefetch"], status: 64).contains("--interleave needs --parallel"))
+        #expect(try scopeStderr(["bench", "--parallel", "2", "--interleave", "append-prefetch", "--gen-tokens", "2"], status: 64)
+            .contains("--interleave needs --gen-tokens ≥ 3"))
+        let run = try #require(try ScopeExecutable.run(["bench", "--parallel", "1,2", "--prompt-tokens", "16", "--gen-tokens", "6",
+                                                        "--interleave", "whole-head-tasks", "--json"]))
+        #expect(run.status == 0, "exit \(run.status): \(run.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: run.stdoutData) as? [String: Any])
+        let entries = try #require(object["parallel"] as? [[String: Any]])
+        #expect(entries.count == 2)
+        for entry in entries {
+            // Five steps: two complete pairs (off–on, on–off) and one more step off.
+            let s = try #require(entry["interleave"] as? [String: Any])
+            #expect(s["switch"] as? String == "whole-head-tasks")
+            #expect(s["pairs"] as? Int == 2)
+            #expect((s["pairs_on_faster"] as? Int).map { (0...2).contains($0) } == true)
+            #expect((s["median_step_ms_on"] as? Double ?? 0) > 0 && (s["median_step_ms_off"] as? Double ?? 0) > 0)
+        }
+    }
+
     @Test("--max-tokens -1 says the value is out of range, not 'Missing value'")
     func negativeMaxTokens() throws {
         let message = try scopeStderr(["generate", "--prompt", "Hi", "--max-tokens", "-1"], status: 64)
