@@ -222,8 +222,8 @@ extension LlamaModel {
     /// the threads, and the merge after the job. Several: a task per (entry, storage head) that runs
     /// the head's chunks one after the other (one pass over its rows, each block asking for the next
     /// across chunk ends) and merges them itself: fewer, longer streams and no merge left for the
-    /// calling thread, 2–7% faster per step at 4 sequences and 2.5–3% at 8
-    /// (`scope bench --parallel 4,8 --interleave whole-head-tasks`, BENCHMARKS.md).
+    /// calling thread: 2–7% faster per step at 4 sequences and up to 3% at 8 (runs of
+    /// `scope bench --parallel 4,8 --interleave whole-head-tasks`, BENCHMARKS.md).
     func flashDecode(_ entries: [FlashDecodeQuery]) {
         let d = config.headDim
         let scale = 1 / Float(d).squareRoot()
