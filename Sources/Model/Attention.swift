@@ -131,6 +131,7 @@ struct StreamingScratch {
     func stream(_ layer: LayerKV, head sh: Int, range: Range<Int>, headDim d: Int, scale: Float,
                 rows: [(UnsafePointer<Float>, Int32)], prefetchLimit: Int? = nil) {
         let limit = prefetchLimit ?? range.upperBound
+        let prefetches = TimingSwitch.attentionPrefetch.isOn
         // f16 and block-format rows are widened in registers by the fused kernels when they can read them.
         let layout = layer.rowLayout(headDim: d)
         let keys = layer.keys(sh), values = layer.values(sh), pos = layer.positions(sh)
@@ -150,7 +151,7 @@ struct StreamingScratch {
                     // second-level cache: the second row, which works from the cache; in a task's
                     // first block the first row (the stream is cold: more requests in flight).
                     let bytes = n * layout.rowStride(headDim: d)
-                    let ahead = TimingSwitch.attentionPrefetch.isOn && start + 2 * n <= limit ? (kb + bytes, vb + bytes) : nil
+                    let ahead = prefetches && start + 2 * n <= limit ? (kb + bytes, vb + bytes) : nil
                     let prefetchRow = rows.count > 1 && start > range.lowerBound ? 1 : 0
                     for (i, r) in rows.enumerated() where minKey <= r.1 {
                         AttentionKernel.accumulate(query: r.0, position: r.1, keys: kb, values: vb, layout: layout, positions: pos + start,

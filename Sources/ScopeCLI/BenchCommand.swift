@@ -42,7 +42,7 @@ struct BenchCommand: ParsableCommand {
     var requests: Int?
 
     @Option(help: ArgumentHelp("With --parallel: flip this timing switch every decoding step and compare the median step time with it on and off.",
-                               discussion: "Switches: " + TimingSwitch.all.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ") + "."))
+                               discussion: "Switches: " + TimingSwitch.all.map { "\($0.name) (\($0.summary); \($0.environmentVariable)=0 turns it off for a whole run)" }.joined(separator: "; ") + "."))
     var interleave: String?
 
     func validate() throws {

@@ -64,14 +64,14 @@ struct ParallelBench {
         for step in 0..<steps {
             let on = InterleavedSteps.isOn(step: step)
             interleave?.set(on)
-            let stepStart = DispatchTime.now().uptimeNanoseconds
+            let stepStart = interleave == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             let rows = (0..<B).map { DecodeRow(cache: caches[$0], token: next[$0], position: promptTokens + step) }
             let hidden = try model.decodeStep(rows)
             logits.withUnsafeMutableBufferPointer { o in
                 hidden.withUnsafeBufferPointer { model.logits(hiddenRows: $0.baseAddress!, count: B, into: o.baseAddress!) }
                 for b in 0..<B { next[b] = Sampler.argmax(UnsafeBufferPointer(rebasing: o[(b * vocab)..<((b + 1) * vocab)])) }
             }
-            stepSeconds.record(on: on, seconds: Double(DispatchTime.now().uptimeNanoseconds - stepStart) / 1e9)
+            if interleave != nil { stepSeconds.record(on: on, seconds: Double(DispatchTime.now().uptimeNanoseconds - stepStart) / 1e9) }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let cpuSeconds = processCPUSeconds() - cpuStart

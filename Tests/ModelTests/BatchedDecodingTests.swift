@@ -46,6 +46,20 @@ struct BatchedDecodingTests {
             .generate(prompt: prompt, maxTokens: maxTokens, cache: cache, ignoreEndOfGeneration: true).tokens
     }
 
+    /// A model on four threads, for caches long enough that flash decoding splits a head into key
+    /// chunks (at most ⌈2·threads / KV heads⌉ of them).
+    static let fourThreads: LlamaModel? = DefaultModel.path().flatMap { try? LlamaModel(file: GGUFFile(path: $0), pool: ThreadPool(threads: 4)) }
+
+    /// One cache per prompt, each prefilled with its prompt.
+    static func prefilled(_ model: LlamaModel, _ prompts: [[Int32]], _ configs: [CompressionConfig],
+                          maxNewTokens: Int, kvType: KVElementType) throws -> [KVCache] {
+        try zip(prompts, configs).map { prompt, config in
+            let cache = try KVCache(shape: model.cacheShape, config: config, maxNewTokens: maxNewTokens, elementType: kvType)
+            _ = try model.forward(tokens: prompt, startPosition: 0, cache: cache)
+            return cache
+        }
+    }
+
     static func collect(_ handle: SequenceHandle, onToken: (Int) -> Void = { _ in }) async throws -> SequenceOutcome {
         var count = 0
         for try await event in handle.events {
@@ -68,11 +82,7 @@ struct BatchedDecodingTests {
                 model.activations = q8 ? .q8 : .f32
                 let activations = model.activations
                 func prefilled() throws -> [KVCache] {
-                    try cases.map { c in
-                        let cache = try KVCache(shape: model.cacheShape, config: c.config, maxNewTokens: 64, elementType: kvType)
-                        _ = try model.forward(tokens: c.prompt, startPosition: 0, cache: cache)
-                        return cache
-                    }
+                    try Self.prefilled(model, cases.map(\.prompt), cases.map(\.config), maxNewTokens: 64, kvType: kvType)
                 }
                 let batched = try prefilled(), single = try prefilled()
                 // Three steps, so that compressing methods evict between them.
@@ -97,7 +107,7 @@ struct BatchedDecodingTests {
         // Four threads: flash decoding splits a head of ≥ 512 rows into 2 chunks and one of ≥ 768
         // rows into 3 (at most ⌈2·threads / KV heads⌉); alone, one task per chunk, in a batch one
         // task per head. Prompts of about 560 and 800 tokens and a short one.
-        let model = try LlamaModel(file: try GGUFFile(path: DefaultModel.path()!), pool: ThreadPool(threads: 4))
+        let model = try #require(Self.fourThreads, "the default model loads on a 4-thread pool")
         let tokenizer = Self.engine!.1
         let texts = [String(repeating: "The lighthouse keeper wrote the weather in the log every night. ", count: 45),
                      String(repeating: "Count the stars and name them one by one, then count them again. ", count: 57),
@@ -108,11 +118,7 @@ struct BatchedDecodingTests {
         for (activations, kvType) in [(ActivationPrecision.f32, KVElementType.f32), (.f32, .f16), (.q8, .f16), (.q8, .q8_0)] {
             model.activations = activations
             func prefilled() throws -> [KVCache] {
-                try zip(prompts, configs).map { p, c in
-                    let cache = try KVCache(shape: model.cacheShape, config: c, maxNewTokens: 8, elementType: kvType)
-                    _ = try model.forward(tokens: p, startPosition: 0, cache: cache)
-                    return cache
-                }
+                try Self.prefilled(model, prompts, configs, maxNewTokens: 8, kvType: kvType)
             }
             let batched = try prefilled(), single = try prefilled()
             for step in 0..<2 {
@@ -133,7 +139,7 @@ struct BatchedDecodingTests {
     @Test("flipping a timing switch changes no result: batched steps over chunked caches with each switch off equal the default",
           .enabled(if: engine != nil, "the default model is unavailable (scripts/fetch-model.sh)"))
     func timingSwitchesChangeNoResult() throws {
-        let model = try LlamaModel(file: try GGUFFile(path: DefaultModel.path()!), pool: ThreadPool(threads: 4))
+        let model = try #require(Self.fourThreads, "the default model loads on a 4-thread pool")
         let tokenizer = Self.engine!.1
         // About 560 tokens: two key chunks per head on four threads.
         let prompts = [String(repeating: "The lighthouse keeper wrote the weather in the log every night. ", count: 45),
@@ -142,11 +148,7 @@ struct BatchedDecodingTests {
         func steps(off: TimingSwitch?) throws -> [[Float]] {
             off?.set(false)
             defer { off?.set(true) }
-            let caches = try prompts.map { p in
-                let cache = try KVCache(shape: model.cacheShape, config: .fullKV, maxNewTokens: 4, elementType: .f16)
-                _ = try model.forward(tokens: p, startPosition: 0, cache: cache)
-                return cache
-            }
+            let caches = try Self.prefilled(model, prompts, prompts.map { _ in .fullKV }, maxNewTokens: 4, kvType: .f16)
             return try (0..<2).map { step in
                 try model.decodeStep(prompts.indices.map {
                     DecodeRow(cache: caches[$0], token: Int32(300 + 7 * $0 + step), position: prompts[$0].count + step)
