@@ -37,15 +37,23 @@ public final class ThreadPool: @unchecked Sendable {
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }
 
-    /// A shared pool sized to the physical cores, or `SCOPE_THREADS` when set.
+    /// The most threads a pool takes (llama.cpp's limit too): each worker spins while it waits, so
+    /// more threads than CPUs only slows a run down, and thousands would exhaust the process.
+    public static let maxThreads = 512
+
+    /// A shared pool sized to the physical cores, or `SCOPE_THREADS` when set (a value that is not a
+    /// count from 1 to `maxThreads` is reported on standard error and ignored).
     public static let shared: ThreadPool = {
-        if let s = ProcessInfo.processInfo.environment["SCOPE_THREADS"], let n = Int(s), n > 0 {
-            return ThreadPool(threads: n)
+        if let s = ProcessInfo.processInfo.environment["SCOPE_THREADS"] {
+            if let n = Int(s), (1...maxThreads).contains(n) { return ThreadPool(threads: n) }
+            FileHandle.standardError.write(Data("warning: SCOPE_THREADS='\(s)' is not a thread count from 1 to \(maxThreads); using \(physicalCores) (the physical cores)\n".utf8))
         }
         return ThreadPool(threads: physicalCores)
     }()
 
+    /// A pool of `threads` threads (the caller is one of them); `threads` is at most `maxThreads`.
     public init(threads: Int) {
+        precondition(threads <= Self.maxThreads, "ThreadPool: \(threads) threads is more than the limit of \(Self.maxThreads)")
         threadCount = max(1, threads)
         let state = PoolState(workers: threadCount - 1)
         self.state = state

@@ -13,7 +13,7 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: ModelOptions.modelHelp)
     var model: String?
 
-    @Option(name: .long, parsing: .unconditional, help: "Worker threads (default: physical cores).")
+    @Option(name: .long, parsing: .unconditional, help: "Worker threads, 1 to 512 (default: physical cores).")
     var threads: Int?
 
     @Option(name: .long, help: "Decode activation precision: f32 (exact) or q8 (8-bit, faster, like llama.cpp).")
@@ -35,7 +35,9 @@ struct ModelOptions: ParsableArguments {
     var resolvedPath: String { namedModel?.path ?? model ?? Self.defaultModelPath }
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
+        if let threads, threads < 1 || threads > ThreadPool.maxThreads {
+            throw ValidationError("--threads must be from 1 to \(ThreadPool.maxThreads), got \(threads)")
+        }
     }
 
     /// Opens the model file, with a hint to run `scope models pull` when the default is missing.
@@ -53,9 +55,15 @@ struct ModelOptions: ParsableArguments {
         return try GGUFFile(path: path)
     }
 
+    /// `--threads` threads (with a warning on standard error when that is more than the CPUs this
+    /// process may use: the workers spin while they wait, so they would take turns), or the shared pool.
     func pool() -> ThreadPool {
-        if let threads { return ThreadPool(threads: threads) }
-        return .shared
+        guard let threads else { return .shared }
+        let cpus = ProcessInfo.processInfo.activeProcessorCount
+        if threads > cpus {
+            FileHandle.standardError.write(Data("warning: --threads \(threads) is more than the \(cpus) CPUs available; the threads will take turns (slower)\n".utf8))
+        }
+        return ThreadPool(threads: threads)
     }
 
     func load() throws -> (LlamaModel, Tokenizer) {

@@ -14,6 +14,7 @@ struct ExitCodeTests {
         ["generate", "--prompt", "Hi", "--temperature", "-1"],
         ["generate", "--prompt", "Hi", "--top-p", "2"],
         ["generate", "--prompt", "Hi", "--threads", "0"],
+        ["generate", "--prompt", "Hi", "--threads", "100000"],
         ["generate", "--prompt", "Hi", "--prefill", "streamingllm", "--prefill-budget", "1"],
         ["generate", "--chat", "Hi", "--add-bos"],
         ["generate", "--prompt", "Hi", "--max-tokens", "1000000000"],
