@@ -27,9 +27,20 @@ public struct SamplingOptions: Sendable, Equatable {
 }
 
 /// Picks the next token from logits: greedy, or temperature → top-k → top-p → draw.
+///
+/// With a temperature T > 0, token i weighs `w_i = e^((l_i − max l) / T)` (a NaN logit weighs 0 and is
+/// never drawn). The candidates are the tokens in descending order of logit (equal logits: lower id
+/// first), cut to the first `topK` when that is set; top-p keeps the shortest prefix of them whose
+/// weight reaches `topP` of the candidates' total; the draw takes r ∈ [0, 1) from the seeded generator
+/// and returns the first kept token at which the running weight exceeds r × the kept total.
+///
+/// Only as much of the descending order is sorted as these steps reach (`DescendingOrder`): a step
+/// costs a pass over the logits and a sort of the likely tokens, not a sort of the vocabulary.
 public struct Sampler: Sendable {
     public let options: SamplingOptions
     private var rng: SplitMix64
+    private var weights: [Float] = []
+    private var order = DescendingOrder()
 
     public init(_ options: SamplingOptions) {
         self.options = options
@@ -38,32 +49,72 @@ public struct Sampler: Sendable {
 
     public mutating func sample(_ logits: UnsafeBufferPointer<Float>) -> Int32 {
         if options.temperature == 0 { return Sampler.argmax(logits) }
-        var candidates = (0..<logits.count).map { (id: Int32($0), logit: logits[$0]) }
-        candidates.sort { $0.logit > $1.logit || ($0.logit == $1.logit && $0.id < $1.id) }
-        if options.topK > 0 && options.topK < candidates.count { candidates.removeSubrange(options.topK...) }
-        let maxLogit = candidates[0].logit
-        var probs = candidates.map { expf(($0.logit - maxLogit) / options.temperature) }
-        let total = probs.reduce(0, +)
-        probs = probs.map { $0 / total }
-        if options.topP < 1 {
-            var cumulative: Float = 0
-            var keep = probs.count
-            for (i, p) in probs.enumerated() {
-                cumulative += p
-                if cumulative >= options.topP { keep = i + 1; break }
+        return choose(logits, at: rng.nextDouble())
+    }
+
+    /// The token that `sample` returns at a temperature > 0 when the generator gives `r` ∈ [0, 1).
+    mutating func choose(_ logits: UnsafeBufferPointer<Float>, at r: Double) -> Int32 {
+        let top = Sampler.argmax(logits)
+        // Nothing to draw from: one token, or a largest logit of ±∞ (+∞ outweighs every other
+        // token; −∞ everywhere leaves no weight): argmax decides.
+        guard logits.count > 1, logits[Int(top)].isFinite else { return top }
+        let n = logits.count, maxLogit = logits[Int(top)], temperature = options.temperature
+        if weights.count < n { weights = [Float](repeating: 0, count: n) }
+        return weights.withUnsafeMutableBufferPointer { w in
+            Self.fillWeights(logits, maxLogit: maxLogit, temperature: temperature, into: w.baseAddress!)
+            order.reset(maxLogit: maxLogit, temperature: temperature)
+            // The candidates and their total weight.
+            let candidates = options.topK > 0 ? min(options.topK, n) : n
+            var total = 0.0
+            if candidates < n {
+                while order.count < candidates, order.extend(logits) {}
+                for j in 0..<min(candidates, order.count) { total += Double(w[Int(order[j])]) }
+            } else {
+                for i in 0..<n { total += Double(w[i]) }
             }
-            probs.removeSubrange(keep...)
-            candidates.removeSubrange(keep...)
-            let s = probs.reduce(0, +)
-            probs = probs.map { $0 / s }
+            // Top-p: the shortest prefix whose weight reaches topP of the total.
+            var kept = candidates, keptTotal = total
+            if options.topP < 1 {
+                let goal = Double(options.topP) * total
+                var running = 0.0, j = 0
+                while j < candidates, order.reaches(j, logits) {
+                    running += Double(w[Int(order[j])])
+                    j += 1
+                    if running >= goal { break }
+                }
+                kept = j
+                keptTotal = running
+            }
+            // The draw.
+            let target = r * keptTotal
+            var running = 0.0, j = 0, last = top
+            while j < kept, order.reaches(j, logits) {
+                let id = order[j], weight = w[Int(id)]
+                running += Double(weight)
+                if weight > 0 { last = id }
+                if running > target { return id }
+                j += 1
+            }
+            return last   // r·total past the running sum by rounding: the last token with weight
         }
-        let r = Float(rng.nextDouble())
-        var cumulative: Float = 0
-        for (i, p) in probs.enumerated() {
-            cumulative += p
-            if r < cumulative { return candidates[i].id }
+    }
+
+    /// `w[i] = e^((l_i − maxLogit) / temperature)`, 0 for a NaN logit.
+    private static func fillWeights(_ logits: UnsafeBufferPointer<Float>, maxLogit: Float, temperature: Float,
+                                    into w: UnsafeMutablePointer<Float>) {
+        let n = logits.count, l = UnsafeRawPointer(logits.baseAddress!)
+        let m = SIMD8<Float>(repeating: maxLogit), t = SIMD8<Float>(repeating: temperature)
+        var i = 0
+        while i + 8 <= n {
+            let x = l.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+            let e = VectorMath.exp((x - m) / t)
+            UnsafeMutableRawPointer(w + i).storeBytes(of: e.replacing(with: 0, where: x .!= x), as: SIMD8<Float>.self)
+            i += 8
         }
-        return candidates[candidates.count - 1].id
+        for i in i..<n {
+            let x = logits[i]
+            w[i] = x.isNaN ? 0 : expf((x - maxLogit) / temperature)
+        }
     }
 
     /// Index of the largest logit (the lowest index among equal maxima; NaN never wins; 0 when no
