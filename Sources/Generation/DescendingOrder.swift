@@ -7,7 +7,7 @@
 struct DescendingOrder: Sendable {
     private var ids: [Int32] = []
     private var keys: [UInt64] = []
-    private var bounds: [Float] = []
+    private var maxLogit: Float = 0, temperature: Float = 1
     /// Every token with a logit ≥ `floor` is in `ids` (+∞ before the first extension).
     private var floor = Float.infinity
     private var level = 0
@@ -15,7 +15,8 @@ struct DescendingOrder: Sendable {
     /// Starts a new order for logits whose (finite) largest is `maxLogit`, at `temperature`.
     mutating func reset(maxLogit: Float, temperature: Float) {
         ids.removeAll(keepingCapacity: true)
-        bounds = [2, 4, 8, 16, 32, 64].map { maxLogit - $0 * temperature } + [-.infinity]
+        self.maxLogit = maxLogit
+        self.temperature = temperature
         floor = .infinity
         level = 0
     }
@@ -36,8 +37,9 @@ struct DescendingOrder: Sendable {
     /// Adds the tokens of `l` (the logits of the reset) at the next level; false when every token
     /// is already ordered.
     mutating func extend(_ l: UnsafeBufferPointer<Float>) -> Bool {
-        guard level < bounds.count else { return false }
-        let bound = bounds[level], floor = self.floor
+        guard level <= 6 else { return false }
+        // Levels 0…5: within 2·T, 4·T, … 64·T of the largest logit; level 6: every logit.
+        let bound = level < 6 ? maxLogit - Float(2 << level) * temperature : -.infinity, floor = self.floor
         level += 1
         self.floor = bound
         keys.removeAll(keepingCapacity: true)

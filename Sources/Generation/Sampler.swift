@@ -67,7 +67,7 @@ public struct Sampler: Sendable {
             let candidates = options.topK > 0 ? min(options.topK, n) : n
             var total = 0.0
             if candidates < n {
-                while order.count < candidates, order.extend(logits) {}
+                _ = order.reaches(candidates - 1, logits)
                 for j in 0..<min(candidates, order.count) { total += Double(w[Int(order[j])]) }
             } else {
                 for i in 0..<n { total += Double(w[i]) }
