@@ -43,7 +43,13 @@ public final class TimingSwitch: Sendable {
         "whole-head-tasks", "batched flash decoding runs one task per (sequence, KV head), not per key chunk",
         environment: "SCOPE_WHOLE_HEAD_TASKS")
 
-    public static let all = [attentionPrefetch, appendPrefetch, wholeHeadTasks]
+    /// Streaming attention widens each stored float32/f16 key and value vector once for three query
+    /// rows that read it, rather than once per row.
+    public static let groupedAttention = TimingSwitch(
+        "grouped-attention", "streaming attention widens each stored key/value vector once for three query rows",
+        environment: "SCOPE_GROUPED_ATTENTION")
+
+    public static let all = [attentionPrefetch, appendPrefetch, wholeHeadTasks, groupedAttention]
 
     /// The switch called `name`, or nil.
     public static func named(_ name: String) -> TimingSwitch? { all.first { $0.name == name } }

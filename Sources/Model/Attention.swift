@@ -92,7 +92,7 @@ struct FloatKV {
     func release() { owned?.deallocate() }
 }
 
-/// Scratch of one streaming-attention task: scores, the running state (`m`, `l`, `o`) of its query
+/// Scratch of one streaming-attention task: scores (one block's for each row of a group pass), the running state (`m`, `l`, `o`) of its query
 /// rows, and, only for a layer whose rows the fused kernels cannot read in place (an f16 cache with
 /// a head dimension that is not a multiple of 32), a float32 key/value block. One allocation: a
 /// batched decoding step makes hundreds of these, and the block alone would be 32 KiB each.
@@ -109,8 +109,9 @@ struct StreamingScratch {
         let b = AttentionKernel.blockSize
         self.rows = rows; headDim = d
         widens = layer.rowLayout(headDim: d) == nil && layer.elementType != .f32
-        scores = .allocate(capacity: b + rows * (2 + d) + (widens ? 2 * b * d : 0))
-        maxima = scores + b; sums = maxima + rows; outs = sums + rows
+        let scoreRows = AttentionKernel.groupWidth
+        scores = .allocate(capacity: scoreRows * b + rows * (2 + d) + (widens ? 2 * b * d : 0))
+        maxima = scores + scoreRows * b; sums = maxima + rows; outs = sums + rows
         keyBlock = outs + rows * d; valueBlock = keyBlock + b * d
         reset()
     }
@@ -128,12 +129,22 @@ struct StreamingScratch {
     /// (`(query pointer, position)` per row), updating each row's state. Each block asks for the
     /// next one's rows while it works (timing only) when that block ends by `prefetchLimit` (default:
     /// the end of `range`; a task that streams the following range next passes that range's end).
+    ///
+    /// Float32 and f16 rows (head dimension a multiple of 32) go through the rows that see a block
+    /// three at a time (`AttentionKernel.accumulateGroup`: each stored vector widened once for the
+    /// three); the result is the same bits as one row at a time, which the other formats do.
     func stream(_ layer: LayerKV, head sh: Int, range: Range<Int>, headDim d: Int, scale: Float,
                 rows: [(UnsafePointer<Float>, Int32)], prefetchLimit: Int? = nil) {
         let limit = prefetchLimit ?? range.upperBound
         let prefetches = TimingSwitch.attentionPrefetch.isOn
         // f16 and block-format rows are widened in registers by the fused kernels when they can read them.
         let layout = layer.rowLayout(headDim: d)
+        let halfRows: Bool? = switch layout {
+        case .f16: true
+        case nil: layer.elementType == .f32 ? false : nil
+        default: nil
+        }
+        let groups = rows.count > 1 && d % 32 == 0 && halfRows != nil && TimingSwitch.groupedAttention.isOn
         let keys = layer.keys(sh), values = layer.values(sh), pos = layer.positions(sh)
         var start = range.lowerBound
         var maxQuery = Int32.min
@@ -143,7 +154,14 @@ struct StreamingScratch {
             var minKey = Int32.max
             for j in start..<(start + n) { minKey = min(minKey, pos[j]) }
             if minKey <= maxQuery {
-                if let layout {
+                if groups, let halfRows {
+                    let stride = halfRows ? 2 * d : 4 * d
+                    let kb = UnsafeRawPointer(keys) + start * stride, vb = UnsafeRawPointer(values) + start * stride
+                    let bytes = n * stride
+                    let ahead = prefetches && start + 2 * n <= limit ? (kb + bytes, vb + bytes) : nil
+                    foldGrouped(rows, minKey: minKey, keys: kb, values: vb, halfRows: halfRows, positions: pos + start,
+                                count: n, headDim: d, scale: scale, prefetch: ahead)
+                } else if let layout {
                     let offset = start * layout.rowStride(headDim: d)
                     let kb = UnsafeRawPointer(keys) + offset, vb = UnsafeRawPointer(values) + offset
                     // Only the first query row of a group reads this block from memory. One row asks
@@ -176,6 +194,44 @@ struct StreamingScratch {
                 }
             }
             start += n
+        }
+    }
+
+    /// Folds one block into the rows that see a key of it (position ≥ `minKey`), three at a time;
+    /// a last two go as a pair, a last one alone. The first pass of the block prefetches `ahead`.
+    private func foldGrouped(_ rows: [(UnsafePointer<Float>, Int32)], minKey: Int32, keys kb: UnsafeRawPointer,
+                             values vb: UnsafeRawPointer, halfRows: Bool, positions: UnsafePointer<Int32>, count n: Int,
+                             headDim d: Int, scale: Float, prefetch ahead: (UnsafeRawPointer, UnsafeRawPointer)?) {
+        let b = AttentionKernel.blockSize
+        var ahead = ahead
+        @inline(__always) func row(_ i: Int, _ slot: Int) -> AttentionKernel.GroupRow {
+            AttentionKernel.GroupRow(query: rows[i].0, position: rows[i].1, maximum: maxima + i, sum: sums + i,
+                                     out: outs + i * d, scores: scores + slot * b)
+        }
+        func pass(_ i: Int, _ j: Int, _ k: Int?) {
+            AttentionKernel.accumulateGroup((row(i, 0), row(j, 1), row(k ?? j, 2)), three: k != nil, halfRows: halfRows,
+                                            keys: kb, values: vb, positions: positions, count: n, headDim: d, scale: scale,
+                                            prefetch: ahead.map { (keys: $0.0, values: $0.1) })
+            ahead = nil
+        }
+        var first = -1, second = -1
+        for i in rows.indices where minKey <= rows[i].1 {
+            if first < 0 { first = i } else if second < 0 { second = i } else { pass(first, second, i); first = -1; second = -1 }
+        }
+        if second >= 0 {
+            pass(first, second, nil)
+        } else if first >= 0 {
+            let r = rows[first]
+            if halfRows {
+                AttentionKernel.accumulate(query: r.0, position: r.1, keys: kb, values: vb, layout: .f16, positions: positions,
+                                           count: n, headDim: d, scale: scale, maximum: &maxima[first], sum: &sums[first],
+                                           out: outs + first * d, scratch: scores, prefetch: ahead.map { (keys: $0.0, values: $0.1) })
+            } else {
+                AttentionKernel.accumulate(query: r.0, position: r.1, keys: kb.assumingMemoryBound(to: Float.self),
+                                           values: vb.assumingMemoryBound(to: Float.self), positions: positions, count: n,
+                                           headDim: d, scale: scale, maximum: &maxima[first], sum: &sums[first],
+                                           out: outs + first * d, scratch: scores)
+            }
         }
     }
 }

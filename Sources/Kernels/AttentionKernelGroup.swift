@@ -1,0 +1,188 @@
+import CPrefetch
+
+/// Streaming attention for two or three query rows that read the same stored key/value rows (the
+/// query heads of one KV head, or rows of a prefill tile): each stored vector is loaded and widened
+/// once for all of them instead of once per row, which is what a CPU without wide vector units
+/// spends its attention time on (an f16 vector's widening costs as much as its multiply-add).
+///
+/// Invariant: per row, every operation is the one `accumulate` performs, in the same order — a
+/// key's score is the same multiply-add chain over the head dimension reduced by the same `sums`
+/// (or `sum()` for the last keys), masking and folding are the same calls, and each output value is
+/// the same chain over the block's keys — so a row's state after the block is bit-identical to
+/// folding the block into it alone. Only which rows share a load differs.
+extension AttentionKernel {
+    /// One query row of a group: its query vector, position, and running state (`m`, `l`, `o`).
+    public struct GroupRow {
+        public let query: UnsafePointer<Float>
+        public let position: Int32
+        public let maximum: UnsafeMutablePointer<Float>, sum: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>
+        /// `blockSize` floats of scratch for the row's scores.
+        public let scores: UnsafeMutablePointer<Float>
+
+        public init(query: UnsafePointer<Float>, position: Int32, maximum: UnsafeMutablePointer<Float>,
+                    sum: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>) {
+            self.query = query; self.position = position
+            self.maximum = maximum; self.sum = sum; self.out = out; self.scores = scores
+        }
+    }
+
+    /// Most rows one group pass holds: three rows' 32 output values (twelve vectors), their three
+    /// weights and one widened value fill AVX2's sixteen vector registers.
+    public static let groupWidth = 3
+
+    /// Folds one block of `count` keys/values (float32 rows, or f16 rows when `halfRows`) into the
+    /// states of `rows.0`, `rows.1` and, when `three`, `rows.2` (otherwise ignored), as `accumulate`
+    /// does for each row alone (`d` a multiple of 32). With `next`, the next block's `count` key and
+    /// value rows are prefetched along the way (no result depends on it).
+    @inline(__always)
+    public static func accumulateGroup(_ rows: (GroupRow, GroupRow, GroupRow), three: Bool, halfRows: Bool,
+                                       keys k: UnsafeRawPointer, values v: UnsafeRawPointer,
+                                       positions: UnsafePointer<Int32>, count: Int, headDim d: Int, scale: Float,
+                                       prefetch next: (keys: UnsafeRawPointer, values: UnsafeRawPointer)? = nil) {
+        switch (halfRows, three) {
+        case (true, true): accumulateGroup(F16Rows.self, ThreeRows.self, rows, k, v, positions, count, d, scale, next)
+        case (true, false): accumulateGroup(F16Rows.self, TwoRows.self, rows, k, v, positions, count, d, scale, next)
+        case (false, true): accumulateGroup(F32Rows.self, ThreeRows.self, rows, k, v, positions, count, d, scale, next)
+        case (false, false): accumulateGroup(F32Rows.self, TwoRows.self, rows, k, v, positions, count, d, scale, next)
+        }
+    }
+
+    @inline(__always)
+    static func accumulateGroup<R: KVRowFormat, W: GroupWidth>(_: R.Type, _: W.Type, _ rows: (GroupRow, GroupRow, GroupRow),
+                                                              _ k: UnsafeRawPointer, _ v: UnsafeRawPointer,
+                                                              _ positions: UnsafePointer<Int32>, _ count: Int, _ d: Int,
+                                                              _ scale: Float, _ next: (keys: UnsafeRawPointer, values: UnsafeRawPointer)?) {
+        precondition(d % 32 == 0 && count <= blockSize, "accumulateGroup: head dimension \(d), \(count) keys")
+        groupScores(R.self, W.self, (rows.0.query, rows.1.query, rows.2.query), keys: k, count: count, headDim: d,
+                    into: (rows.0.scores, rows.1.scores, rows.2.scores), prefetch: next?.keys)
+        @inline(__always) func fold(_ r: GroupRow) -> Bool {
+            let blockMax = maskAndScale(r.scores, positions: positions, position: r.position, count: count, scale: scale)
+            return foldScores(r.scores, count: count, blockMax: blockMax, maximum: &r.maximum.pointee, sum: &r.sum.pointee,
+                              out: r.out, headDim: d)
+        }
+        let live = (fold(rows.0), fold(rows.1), W.count == 3 ? fold(rows.2) : false)
+        if live.0 && live.1 && (W.count == 2 || live.2) {
+            groupValues(R.self, W.self, (UnsafePointer(rows.0.scores), UnsafePointer(rows.1.scores), UnsafePointer(rows.2.scores)), values: v, count: count, headDim: d,
+                        into: (rows.0.out, rows.1.out, rows.2.out), prefetch: next?.values)
+            return
+        }
+        // A row whose keys are all masked in this block keeps its state: the others go one by one.
+        if live.0 { accumulateValues(R.self, rows.0.scores, values: v, count: count, headDim: d, into: rows.0.out) }
+        if live.1 { accumulateValues(R.self, rows.1.scores, values: v, count: count, headDim: d, into: rows.1.out) }
+        if live.2 { accumulateValues(R.self, rows.2.scores, values: v, count: count, headDim: d, into: rows.2.out) }
+    }
+
+    /// `s.i[j] = q.i · k_j` for rows i < `W.count`: `scores` for each row, each key row widened once.
+    /// Two keys at a time (six chains over the head dimension); every eight keys the chains, kept
+    /// in `stash`, are reduced by `VectorMath.sums` exactly as `scores` reduces its eight.
+    @inline(__always)
+    static func groupScores<R: KVRowFormat, W: GroupWidth>(_: R.Type, _: W.Type,
+                                                          _ q: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
+                                                          keys k: UnsafeRawPointer, count: Int, headDim d: Int,
+                                                          into s: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
+                                                                   UnsafeMutablePointer<Float>),
+                                                          prefetch next: UnsafeRawPointer?) {
+        let q0 = UnsafeRawPointer(q.0), q1 = UnsafeRawPointer(q.1), q2 = UnsafeRawPointer(q.2)
+        let three = W.count == 3, rs = R.valueBytes * d
+        withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 24) { stash in
+            var j = 0
+            while j + 8 <= count {
+                if let next { scope_prefetch_range_l2(next + j * rs, 8 * rs) }
+                var pair = 0
+                while pair < 8 {
+                    let x0 = (j + pair) * rs, y0 = x0 + rs
+                    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>()
+                    var b0 = SIMD8<Float>(), b1 = SIMD8<Float>(), b2 = SIMD8<Float>()
+                    var c = 0
+                    while c < d {
+                        let o = R.valueBytes * c
+                        let x = R.load8(k, x0 + o), y = R.load8(k, y0 + o)
+                        let u0 = q0.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self)
+                        a0.addProduct(u0, x); b0.addProduct(u0, y)
+                        let u1 = q1.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self)
+                        a1.addProduct(u1, x); b1.addProduct(u1, y)
+                        if three {
+                            let u2 = q2.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self)
+                            a2.addProduct(u2, x); b2.addProduct(u2, y)
+                        }
+                        c += 8
+                    }
+                    stash[pair] = a0; stash[pair + 1] = b0
+                    stash[8 + pair] = a1; stash[9 + pair] = b1
+                    stash[16 + pair] = a2; stash[17 + pair] = b2
+                    pair += 2
+                }
+                @inline(__always) func reduce(_ first: Int, into out: UnsafeMutablePointer<Float>) {
+                    let sums = VectorMath.sums(stash[first], stash[first + 1], stash[first + 2], stash[first + 3],
+                                               stash[first + 4], stash[first + 5], stash[first + 6], stash[first + 7])
+                    UnsafeMutableRawPointer(out + j).storeBytes(of: sums, as: SIMD8<Float>.self)
+                }
+                reduce(0, into: s.0)
+                reduce(8, into: s.1)
+                if three { reduce(16, into: s.2) }
+                j += 8
+            }
+            while j < count {
+                if let next { scope_prefetch_range_l2(next + j * rs, rs) }
+                var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>()
+                var c = 0
+                while c < d {
+                    let x = R.load8(k, j * rs + R.valueBytes * c)
+                    a0.addProduct(q0.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self), x)
+                    a1.addProduct(q1.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self), x)
+                    if three { a2.addProduct(q2.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self), x) }
+                    c += 8
+                }
+                s.0[j] = a0.sum(); s.1[j] = a1.sum()
+                if three { s.2[j] = a2.sum() }
+                j += 1
+            }
+        }
+    }
+
+    /// `o.i += Σ_j p.i[j] · v_j` for rows i < `W.count` (`d` a multiple of 32): 32 output values of
+    /// every row in registers at a time, each value vector widened once and added to each row.
+    /// Each output value's chain over the keys is the one `accumulateValues` runs. With `next`, the
+    /// first span's pass prefetches row j there before row j.
+    @inline(__always)
+    static func groupValues<R: KVRowFormat, W: GroupWidth>(_: R.Type, _: W.Type,
+                                                          _ p: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
+                                                          values v: UnsafeRawPointer, count: Int, headDim d: Int,
+                                                          into o: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
+                                                                   UnsafeMutablePointer<Float>),
+                                                          prefetch next: UnsafeRawPointer?) {
+        let three = W.count == 3, rs = R.valueBytes * d, w = R.valueBytes * 8
+        let o0 = UnsafeMutableRawPointer(o.0), o1 = UnsafeMutableRawPointer(o.1), o2 = UnsafeMutableRawPointer(o.2)
+        var c = 0
+        while c < d {
+            var l0 = OutputLanes(o0, 4 * c), l1 = OutputLanes(o1, 4 * c)
+            var l2 = three ? OutputLanes(o2, 4 * c) : l1
+            @inline(__always) func row(_ j: Int) {
+                let r = j * rs + R.valueBytes * c
+                let w0 = SIMD8<Float>(repeating: p.0[j]), w1 = SIMD8<Float>(repeating: p.1[j])
+                let w2 = SIMD8<Float>(repeating: three ? p.2[j] : 0)
+                var x = R.load8(v, r)
+                l0.a0.addProduct(w0, x); l1.a0.addProduct(w1, x); if three { l2.a0.addProduct(w2, x) }
+                x = R.load8(v, r + w)
+                l0.a1.addProduct(w0, x); l1.a1.addProduct(w1, x); if three { l2.a1.addProduct(w2, x) }
+                x = R.load8(v, r + 2 * w)
+                l0.a2.addProduct(w0, x); l1.a2.addProduct(w1, x); if three { l2.a2.addProduct(w2, x) }
+                x = R.load8(v, r + 3 * w)
+                l0.a3.addProduct(w0, x); l1.a3.addProduct(w1, x); if three { l2.a3.addProduct(w2, x) }
+            }
+            if c == 0, let next {
+                for j in 0..<count { scope_prefetch_range_l2(next + j * rs, rs); row(j) }
+            } else {
+                for j in 0..<count { row(j) }
+            }
+            l0.store(o0, 4 * c); l1.store(o1, 4 * c)
+            if three { l2.store(o2, 4 * c) }
+            c += 32
+        }
+    }
+}
+
+/// How many rows a group pass holds, as a type, so each width gets its own specialised loops.
+protocol GroupWidth { static var count: Int { get } }
+enum TwoRows: GroupWidth { static var count: Int { @inline(__always) get { 2 } } }
+enum ThreeRows: GroupWidth { static var count: Int { @inline(__always) get { 3 } } }
