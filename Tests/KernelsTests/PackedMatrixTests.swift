@@ -127,7 +127,7 @@ struct PackedMatrixTests {
         let nb = Self.cols / 32
         bytes.withUnsafeBytes { raw in
             Self.withMatrices(type, raw) { _, packed in
-                for n in [1, 2, 3, 8] {
+                for n in [1, 2, 3, 5, 7, 8] {
                     let x = randomFloats(n * Self.cols, &rng)
                     let a = x.withUnsafeBufferPointer { Q8Activations($0.baseAddress!, count: n * Self.cols, rows: n) }
                     for kernel in PackedMatrix.availableKernels {
