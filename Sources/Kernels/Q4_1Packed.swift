@@ -26,8 +26,9 @@ public enum Q4_1Packed {
     /// (whole groups of eight) of the packed matrix and `tokens` activation rows of `a`.
     ///
     /// Per group and block: the code vectors stay in registers while four tokens (`quad`; the
-    /// last one to three: `PackedBlock`, two at a time; eight in the VNNI kernel) use them; the integer dot of each row is exact, then per row
-    /// `acc ← fma(float(dot), d·d_a, acc)` and `minAcc ← fma(m, s_a, minAcc)`, block after block;
+    /// last one to three: `PackedBlock`, two at a time; eight in the VNNI kernel) use them; the
+    /// integer dot of each row is exact, then per row `acc ← fma(float(dot), d·d_a, acc)` and
+    /// `minAcc ← fma(m, s_a, minAcc)`, block after block;
     /// the row's result is `acc + minAcc`. `RowDot.dotQ4_1Q8` repeats these roundings for a lone row
     /// of the file's layout, so a row's value does not depend on the layout, the batch, the kernel
     /// or the tokens computed beside it. `kernel` must be one of `PackedMatrix.availableKernels`.
