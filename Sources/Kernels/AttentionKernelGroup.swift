@@ -77,10 +77,8 @@ extension AttentionKernel {
     /// in `stash`, are reduced by `VectorMath.sums` exactly as `scores` reduces its eight.
     @inline(__always)
     static func groupScores<R: KVRowFormat, W: GroupWidth>(_: R.Type, _: W.Type,
-                                                          _ q: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
-                                                          keys k: UnsafeRawPointer, count: Int, headDim d: Int,
-                                                          into s: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
-                                                                   UnsafeMutablePointer<Float>),
+                                                          _ q: Three<UnsafePointer<Float>>, keys k: UnsafeRawPointer,
+                                                          count: Int, headDim d: Int, into s: Three<UnsafeMutablePointer<Float>>,
                                                           prefetch next: UnsafeRawPointer?) {
         let q0 = UnsafeRawPointer(q.0), q1 = UnsafeRawPointer(q.1), q2 = UnsafeRawPointer(q.2)
         let three = W.count == 3, rs = R.valueBytes * d
@@ -146,10 +144,8 @@ extension AttentionKernel {
     /// first span's pass prefetches row j there before row j.
     @inline(__always)
     static func groupValues<R: KVRowFormat, W: GroupWidth>(_: R.Type, _: W.Type,
-                                                          _ p: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
-                                                          values v: UnsafeRawPointer, count: Int, headDim d: Int,
-                                                          into o: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
-                                                                   UnsafeMutablePointer<Float>),
+                                                          _ p: Three<UnsafePointer<Float>>, values v: UnsafeRawPointer,
+                                                          count: Int, headDim d: Int, into o: Three<UnsafeMutablePointer<Float>>,
                                                           prefetch next: UnsafeRawPointer?) {
         let three = W.count == 3, rs = R.valueBytes * d, w = R.valueBytes * 8
         let o0 = UnsafeMutableRawPointer(o.0), o1 = UnsafeMutableRawPointer(o.1), o2 = UnsafeMutableRawPointer(o.2)
@@ -181,6 +177,9 @@ extension AttentionKernel {
         }
     }
 }
+
+/// One value per row of a group pass (the third unused by a pair).
+typealias Three<T> = (T, T, T)
 
 /// How many rows a group pass holds, as a type, so each width gets its own specialised loops.
 protocol GroupWidth { static var count: Int { get } }
