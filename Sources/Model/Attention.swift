@@ -92,10 +92,11 @@ struct FloatKV {
     func release() { owned?.deallocate() }
 }
 
-/// Scratch of one streaming-attention task: scores (one block's for each row of a group pass), the running state (`m`, `l`, `o`) of its query
-/// rows, and, only for a layer whose rows the fused kernels cannot read in place (an f16 cache with
-/// a head dimension that is not a multiple of 32), a float32 key/value block. One allocation: a
-/// batched decoding step makes hundreds of these, and the block alone would be 32 KiB each.
+/// Scratch of one streaming-attention task: scores (one block's for each row of a group pass), the
+/// running state (`m`, `l`, `o`) of its query rows, and, only for a layer whose rows the fused
+/// kernels cannot read in place (an f16 cache with a head dimension that is not a multiple of 32),
+/// a float32 key/value block. One allocation: a batched decoding step makes hundreds of these, and
+/// the block alone would be 32 KiB each.
 struct StreamingScratch {
     let scores: UnsafeMutablePointer<Float>
     let maxima: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>, outs: UnsafeMutablePointer<Float>
@@ -158,7 +159,7 @@ struct StreamingScratch {
                     let stride = halfRows ? 2 * d : 4 * d
                     let kb = UnsafeRawPointer(keys) + start * stride, vb = UnsafeRawPointer(values) + start * stride
                     let bytes = n * stride
-                    let ahead = prefetches && start + 2 * n <= limit ? (kb + bytes, vb + bytes) : nil
+                    let ahead = prefetches && start + 2 * n <= limit ? (keys: kb + bytes, values: vb + bytes) : nil
                     foldGrouped(rows, minKey: minKey, keys: kb, values: vb, halfRows: halfRows, positions: pos + start,
                                 count: n, headDim: d, scale: scale, prefetch: ahead)
                 } else if let layout {
@@ -201,7 +202,7 @@ struct StreamingScratch {
     /// a last two go as a pair, a last one alone. The first pass of the block prefetches `ahead`.
     private func foldGrouped(_ rows: [(UnsafePointer<Float>, Int32)], minKey: Int32, keys kb: UnsafeRawPointer,
                              values vb: UnsafeRawPointer, halfRows: Bool, positions: UnsafePointer<Int32>, count n: Int,
-                             headDim d: Int, scale: Float, prefetch ahead: (UnsafeRawPointer, UnsafeRawPointer)?) {
+                             headDim d: Int, scale: Float, prefetch ahead: (keys: UnsafeRawPointer, values: UnsafeRawPointer)?) {
         let b = AttentionKernel.blockSize
         var ahead = ahead
         @inline(__always) func row(_ i: Int, _ slot: Int) -> AttentionKernel.GroupRow {
@@ -211,7 +212,7 @@ struct StreamingScratch {
         func pass(_ i: Int, _ j: Int, _ k: Int?) {
             AttentionKernel.accumulateGroup((row(i, 0), row(j, 1), row(k ?? j, 2)), three: k != nil, halfRows: halfRows,
                                             keys: kb, values: vb, positions: positions, count: n, headDim: d, scale: scale,
-                                            prefetch: ahead.map { (keys: $0.0, values: $0.1) })
+                                            prefetch: ahead)
             ahead = nil
         }
         var first = -1, second = -1
@@ -225,7 +226,7 @@ struct StreamingScratch {
             if halfRows {
                 AttentionKernel.accumulate(query: r.0, position: r.1, keys: kb, values: vb, layout: .f16, positions: positions,
                                            count: n, headDim: d, scale: scale, maximum: &maxima[first], sum: &sums[first],
-                                           out: outs + first * d, scratch: scores, prefetch: ahead.map { (keys: $0.0, values: $0.1) })
+                                           out: outs + first * d, scratch: scores, prefetch: ahead)
             } else {
                 AttentionKernel.accumulate(query: r.0, position: r.1, keys: kb.assumingMemoryBound(to: Float.self),
                                            values: vb.assumingMemoryBound(to: Float.self), positions: positions, count: n,
