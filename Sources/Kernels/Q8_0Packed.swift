@@ -21,7 +21,9 @@ public enum Q8_0Packed {
     /// Per group and block: each row's exact integer dot (`|w|` times the activations with `w`'s
     /// signs, `vpmaddubsw` + `vpmaddwd` per chunk, or one `vpdpbusd` with VNNI), then per row
     /// `acc ← fma(float(dot), d·d_a, acc)`, block after block: the roundings of
-    /// `RowDot.dotQ8_0Q8` for a lone row. `kernel` must be one of `PackedMatrix.availableKernels`.
+    /// `RowDot.dotQ8_0Q8` for a lone row. Four tokens at a time share each chunk's load and `|w|`
+    /// (`quad`), the last one to three go two at a time. `kernel` must be one of
+    /// `PackedMatrix.availableKernels`.
     @inline(__always)
     static func product(_ packed: UnsafeRawPointer, nb: Int, rows: Range<Int>, _ a: Q8View, firstToken: Int, tokens: Int,
                         _ y: UnsafeMutablePointer<Float>, yStride: Int, kernel: PackedMatrix.Kernel = PackedMatrix.defaultKernel) {
@@ -47,6 +49,10 @@ public enum Q8_0Packed {
         while 8 * g < rows.upperBound {
             let base = packed + g * nb * blockBytes
             var t = 0
+            while t + 4 <= tokens {
+                quad(base, nb: nb, a, token: firstToken + t, y + t * yStride + 8 * g, yStride: yStride)
+                t += 4
+            }
             while t < tokens {
                 let pair = t + 1 < tokens
                 let t0 = firstToken + t, t1 = pair ? t0 + 1 : t0
@@ -72,3 +78,41 @@ public enum Q8_0Packed {
         #endif
     }
 }
+
+#if SCOPE_AVX2
+extension Q8_0Packed {
+    /// One group of eight rows times four tokens from `token`, into `y` (token i's eight results at
+    /// `y + i·yStride`). Each chunk of codes is loaded and made absolute once for the four tokens
+    /// (the pair kernel does both per token); every token's integer dot is the same exact sum and
+    /// its float steps are the pair kernel's, block after block, so the bits are the same.
+    @inline(__always)
+    static func quad(_ base: UnsafeRawPointer, nb: Int, _ a: Q8View, token t: Int, _ y: UnsafeMutablePointer<Float>, yStride: Int) {
+        let ones = _mm256_set1_epi16(1), zero = _mm256_setzero_si256()
+        let q0 = UnsafeRawPointer(a.qs) + t * nb * 32, q1 = q0 + nb * 32, q2 = q1 + nb * 32, q3 = q2 + nb * 32
+        let sc0 = a.scales + t * nb, sc1 = sc0 + nb, sc2 = sc1 + nb, sc3 = sc2 + nb
+        var acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps()
+        for b in 0..<nb {
+            let p = base + b * blockBytes
+            var s0 = zero, s1 = zero, s2 = zero, s3 = zero
+            for j in 0..<8 {
+                let c = unsafeBitCast(p.loadUnaligned(fromByteOffset: 16 + 32 * j, as: SIMD32<Int8>.self), to: __m256i.self)
+                let w = _mm256_abs_epi8(c)
+                /// Lane r: row r's codes 4j..<4j+4 times the token's activation bytes 4j..<4j+4 of block b.
+                @inline(__always) func term(_ q: UnsafeRawPointer) -> __m256i {
+                    let x = _mm256_set1_epi32(q.loadUnaligned(fromByteOffset: 32 * b + 4 * j, as: Int32.self))
+                    return _mm256_madd_epi16(_mm256_maddubs_epi16(w, _mm256_sign_epi8(x, c)), ones)
+                }
+                s0 = _mm256_add_epi32(s0, term(q0)); s1 = _mm256_add_epi32(s1, term(q1))
+                s2 = _mm256_add_epi32(s2, term(q2)); s3 = _mm256_add_epi32(s3, term(q3))
+            }
+            let d = _mm256_cvtph_ps(load16(p))
+            acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s0), _mm256_mul_ps(d, _mm256_set1_ps(sc0[b])), acc0)
+            acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s1), _mm256_mul_ps(d, _mm256_set1_ps(sc1[b])), acc1)
+            acc2 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s2), _mm256_mul_ps(d, _mm256_set1_ps(sc2[b])), acc2)
+            acc3 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s3), _mm256_mul_ps(d, _mm256_set1_ps(sc3[b])), acc3)
+        }
+        _mm256_storeu_ps(y, acc0); _mm256_storeu_ps(y + yStride, acc1)
+        _mm256_storeu_ps(y + 2 * yStride, acc2); _mm256_storeu_ps(y + 3 * yStride, acc3)
+    }
+}
+#endif
