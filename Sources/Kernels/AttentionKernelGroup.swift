@@ -30,31 +30,38 @@ extension AttentionKernel {
     /// weights and one widened value fill AVX2's sixteen vector registers.
     public static let groupWidth = 3
 
-    /// Folds one block of `count` keys/values (float32 rows, or f16 rows when `halfRows`) into the
-    /// states of `rows.0`, `rows.1` and, when `three`, `rows.2` (otherwise ignored), as `accumulate`
-    /// does for each row alone (`d` a multiple of 32). With `next`, the next block's `count` key and
-    /// value rows are prefetched along the way (no result depends on it).
+    /// Folds one block of `count` keys/values into the states of `rows.0`, `rows.1` and, when
+    /// `three`, `rows.2` (otherwise ignored), as `accumulate` does for each row alone (`d` a multiple
+    /// of 32). The rows are float32 when `layout` is nil, else f16 or q8_0/q4_0 rows in that layout.
+    /// With `next`, the next block's `count` key and value rows are prefetched along the way (no
+    /// result depends on it).
     @inline(__always)
-    public static func accumulateGroup(_ rows: (GroupRow, GroupRow, GroupRow), three: Bool, halfRows: Bool,
+    public static func accumulateGroup(_ rows: (GroupRow, GroupRow, GroupRow), three: Bool, layout: KVRowLayout?,
                                        keys k: UnsafeRawPointer, values v: UnsafeRawPointer,
                                        positions: UnsafePointer<Int32>, count: Int, headDim d: Int, scale: Float,
                                        prefetch next: (keys: UnsafeRawPointer, values: UnsafeRawPointer)? = nil) {
-        switch (halfRows, three) {
-        case (true, true): accumulateGroup(F16Rows.self, ThreeRows.self, rows, k, v, positions, count, d, scale, next)
-        case (true, false): accumulateGroup(F16Rows.self, TwoRows.self, rows, k, v, positions, count, d, scale, next)
-        case (false, true): accumulateGroup(F32Rows.self, ThreeRows.self, rows, k, v, positions, count, d, scale, next)
-        case (false, false): accumulateGroup(F32Rows.self, TwoRows.self, rows, k, v, positions, count, d, scale, next)
+        precondition(d % 32 == 0 && count <= blockSize, "accumulateGroup: head dimension \(d), \(count) keys")
+        @inline(__always) func width<W: GroupWidth>(_: W.Type) {
+            switch layout {
+            case nil: rowGroup(F32Rows.self, W.self, rows, k, v, positions, count, d, scale, next)
+            case .f16: rowGroup(F16Rows.self, W.self, rows, k, v, positions, count, d, scale, next)
+            case .q8_0(let stride): blockGroup(Q8_0Blocks.self, W.self, rows, k, v, stride, positions, count, d, scale, next)
+            case .q4_0(let stride): blockGroup(Q4_0Blocks.self, W.self, rows, k, v, stride, positions, count, d, scale, next)
+            }
         }
+        if three { width(ThreeRows.self) } else { width(TwoRows.self) }
     }
 
+    /// The steps every row format shares: the rows' scores (`scores`), each row's mask, scale and
+    /// fold, then the values — `values` for all rows when every row saw a key, else `valueAlone` for
+    /// each row that did (a row whose keys are all masked in this block keeps its state).
     @inline(__always)
-    static func accumulateGroup<R: KVRowFormat, W: GroupWidth>(_: R.Type, _: W.Type, _ rows: (GroupRow, GroupRow, GroupRow),
-                                                              _ k: UnsafeRawPointer, _ v: UnsafeRawPointer,
-                                                              _ positions: UnsafePointer<Int32>, _ count: Int, _ d: Int,
-                                                              _ scale: Float, _ next: (keys: UnsafeRawPointer, values: UnsafeRawPointer)?) {
-        precondition(d % 32 == 0 && count <= blockSize, "accumulateGroup: head dimension \(d), \(count) keys")
-        groupScores(R.self, W.self, (rows.0.query, rows.1.query, rows.2.query), keys: k, count: count, headDim: d,
-                    into: (rows.0.scores, rows.1.scores, rows.2.scores), prefetch: next?.keys)
+    static func foldGroup<W: GroupWidth>(_: W.Type, _ rows: (GroupRow, GroupRow, GroupRow), _ positions: UnsafePointer<Int32>,
+                                         _ count: Int, _ d: Int, _ scale: Float,
+                                         scores: (Three<UnsafePointer<Float>>, Three<UnsafeMutablePointer<Float>>) -> Void,
+                                         values: (Three<UnsafePointer<Float>>, Three<UnsafeMutablePointer<Float>>) -> Void,
+                                         valueAlone: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+        scores((rows.0.query, rows.1.query, rows.2.query), (rows.0.scores, rows.1.scores, rows.2.scores))
         @inline(__always) func fold(_ r: GroupRow) -> Bool {
             let blockMax = maskAndScale(r.scores, positions: positions, position: r.position, count: count, scale: scale)
             return foldScores(r.scores, count: count, blockMax: blockMax, maximum: &r.maximum.pointee, sum: &r.sum.pointee,
@@ -62,14 +69,28 @@ extension AttentionKernel {
         }
         let live = (fold(rows.0), fold(rows.1), W.count == 3 ? fold(rows.2) : false)
         if live.0 && live.1 && (W.count == 2 || live.2) {
-            groupValues(R.self, W.self, (UnsafePointer(rows.0.scores), UnsafePointer(rows.1.scores), UnsafePointer(rows.2.scores)), values: v, count: count, headDim: d,
-                        into: (rows.0.out, rows.1.out, rows.2.out), prefetch: next?.values)
+            values((UnsafePointer(rows.0.scores), UnsafePointer(rows.1.scores), UnsafePointer(rows.2.scores)),
+                   (rows.0.out, rows.1.out, rows.2.out))
             return
         }
-        // A row whose keys are all masked in this block keeps its state: the others go one by one.
-        if live.0 { accumulateValues(R.self, rows.0.scores, values: v, count: count, headDim: d, into: rows.0.out) }
-        if live.1 { accumulateValues(R.self, rows.1.scores, values: v, count: count, headDim: d, into: rows.1.out) }
-        if live.2 { accumulateValues(R.self, rows.2.scores, values: v, count: count, headDim: d, into: rows.2.out) }
+        if live.0 { valueAlone(rows.0.scores, rows.0.out) }
+        if live.1 { valueAlone(rows.1.scores, rows.1.out) }
+        if live.2 { valueAlone(rows.2.scores, rows.2.out) }
+    }
+
+    /// `foldGroup` over float32 or f16 rows (`R`).
+    @inline(__always)
+    static func rowGroup<R: KVRowFormat, W: GroupWidth>(_: R.Type, _: W.Type, _ rows: (GroupRow, GroupRow, GroupRow),
+                                                       _ k: UnsafeRawPointer, _ v: UnsafeRawPointer,
+                                                       _ positions: UnsafePointer<Int32>, _ count: Int, _ d: Int,
+                                                       _ scale: Float, _ next: (keys: UnsafeRawPointer, values: UnsafeRawPointer)?) {
+        foldGroup(W.self, rows, positions, count, d, scale, scores: { q, s in
+            groupScores(R.self, W.self, q, keys: k, count: count, headDim: d, into: s, prefetch: next?.keys)
+        }, values: { p, o in
+            groupValues(R.self, W.self, p, values: v, count: count, headDim: d, into: o, prefetch: next?.values)
+        }, valueAlone: { p, o in
+            accumulateValues(R.self, p, values: v, count: count, headDim: d, into: o)
+        })
     }
 
     /// `s.i[j] = q.i · k_j` for rows i < `W.count`: `scores` for each row, each key row widened once.
@@ -110,14 +131,9 @@ extension AttentionKernel {
                     stash[16 + pair] = a2; stash[17 + pair] = b2
                     pair += 2
                 }
-                @inline(__always) func reduce(_ first: Int, into out: UnsafeMutablePointer<Float>) {
-                    let sums = VectorMath.sums(stash[first], stash[first + 1], stash[first + 2], stash[first + 3],
-                                               stash[first + 4], stash[first + 5], stash[first + 6], stash[first + 7])
-                    UnsafeMutableRawPointer(out + j).storeBytes(of: sums, as: SIMD8<Float>.self)
-                }
-                reduce(0, into: s.0)
-                reduce(8, into: s.1)
-                if three { reduce(16, into: s.2) }
+                storeSums(stash, from: 0, into: s.0 + j)
+                storeSums(stash, from: 8, into: s.1 + j)
+                if three { storeSums(stash, from: 16, into: s.2 + j) }
                 j += 8
             }
             while j < count {

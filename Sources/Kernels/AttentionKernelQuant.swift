@@ -34,48 +34,65 @@ public enum KVRowLayout: Sendable, Equatable {
 
 extension AttentionKernel {
     /// `s[j] = q · dequant(k_j)` over `count` block-format key rows `stride` bytes apart (`d` a
-    /// multiple of 32): per block, the float32 query times the widened codes, then one multiply by
-    /// the block's scale. Equal to the dot with the dequantized row up to summation order. With `next`,
-    /// the `count` rows there are prefetched.
+    /// multiple of 32): per block, the float32 query times the widened codes (`blockDot`), then one
+    /// multiply-add by the block's scale into the key's chain; every eight keys the chains are reduced
+    /// by `VectorMath.sums`, the last keys by `sum()` (the association the f16 kernels use). Equal to
+    /// the dot with the dequantized row up to summation order. With `next`, the `count` rows there are
+    /// prefetched.
     @inline(__always)
     static func blockScores<B: KVBlockFormat>(_: B.Type, query q: UnsafePointer<Float>, keys k: UnsafeRawPointer, stride: Int,
                                               count: Int, headDim d: Int, into s: UnsafeMutablePointer<Float>,
                                               prefetch next: UnsafeRawPointer?) {
-        let rq = UnsafeRawPointer(q)
-        let blocks = d / 32
-        @inline(__always) func blockDot(_ blk: UnsafeRawPointer, _ b: Int) -> SIMD8<Float> {
-            let (c0, c1, c2, c3) = B.codes(blk)
-            let o = 128 * b
-            var t = c0 * rq.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
-            t.addProduct(c1, rq.loadUnaligned(fromByteOffset: o + 32, as: SIMD8<Float>.self))
-            t.addProduct(c2, rq.loadUnaligned(fromByteOffset: o + 64, as: SIMD8<Float>.self))
-            t.addProduct(c3, rq.loadUnaligned(fromByteOffset: o + 96, as: SIMD8<Float>.self))
-            return t
-        }
-        var j = 0
-        while j + 2 <= count {
-            // two rows at a time: independent accumulation chains
-            let r0 = k + j * stride, r1 = r0 + stride
-            if let next { scope_prefetch_range_l2(next + j * stride, 2 * stride) }
-            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
+        let rq = UnsafeRawPointer(q), blocks = d / 32
+        @inline(__always) func chain(_ row: UnsafeRawPointer) -> SIMD8<Float> {
+            var a = SIMD8<Float>()
             for b in 0..<blocks {
-                let k0 = r0 + b * B.blockBytes, k1 = r1 + b * B.blockBytes
-                a0.addProduct(SIMD8(repeating: halfAt(k0, 0)), blockDot(k0, b))
-                a1.addProduct(SIMD8(repeating: halfAt(k1, 0)), blockDot(k1, b))
+                let blk = row + b * B.blockBytes
+                a.addProduct(SIMD8(repeating: halfAt(blk, 0)), blockDot(B.codes(blk), rq, block: b))
             }
-            s[j] = a0.sum(); s[j + 1] = a1.sum()
-            j += 2
+            return a
         }
-        if j < count {
-            let r0 = k + j * stride
-            if let next { scope_prefetch_range_l2(next + j * stride, stride) }
-            var a0 = SIMD8<Float>()
-            for b in 0..<blocks {
-                let k0 = r0 + b * B.blockBytes
-                a0.addProduct(SIMD8(repeating: halfAt(k0, 0)), blockDot(k0, b))
+        withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 8) { stash in
+            var j = 0
+            while j + 8 <= count {
+                if let next { scope_prefetch_range_l2(next + j * stride, 8 * stride) }
+                var i = 0
+                while i < 8 {
+                    // two rows at a time: independent chains
+                    let r0 = k + (j + i) * stride
+                    stash[i] = chain(r0); stash[i + 1] = chain(r0 + stride)
+                    i += 2
+                }
+                storeSums(stash, into: s + j)
+                j += 8
             }
-            s[j] = a0.sum()
+            while j < count {
+                if let next { scope_prefetch_range_l2(next + j * stride, stride) }
+                s[j] = chain(k + j * stride).sum()
+                j += 1
+            }
         }
+    }
+
+    /// `c0·q, +c1·q, +c2·q, +c3·q` over block `b` of the float32 query `q` and one block's widened
+    /// codes (32 values: one chain of multiply-adds per lane).
+    @inline(__always)
+    static func blockDot(_ codes: OutputLanes.Values, _ q: UnsafeRawPointer, block b: Int) -> SIMD8<Float> {
+        let (c0, c1, c2, c3) = codes
+        let o = 128 * b
+        var t = c0 * q.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+        t.addProduct(c1, q.loadUnaligned(fromByteOffset: o + 32, as: SIMD8<Float>.self))
+        t.addProduct(c2, q.loadUnaligned(fromByteOffset: o + 64, as: SIMD8<Float>.self))
+        t.addProduct(c3, q.loadUnaligned(fromByteOffset: o + 96, as: SIMD8<Float>.self))
+        return t
+    }
+
+    /// `s[0 ..< 8]` = the horizontal sums of `stash[0 ..< 8]` (`VectorMath.sums`).
+    @inline(__always)
+    static func storeSums(_ stash: UnsafeMutableBufferPointer<SIMD8<Float>>, from first: Int = 0, into s: UnsafeMutablePointer<Float>) {
+        let sums = VectorMath.sums(stash[first], stash[first + 1], stash[first + 2], stash[first + 3],
+                                   stash[first + 4], stash[first + 5], stash[first + 6], stash[first + 7])
+        UnsafeMutableRawPointer(s).storeBytes(of: sums, as: SIMD8<Float>.self)
     }
 
     /// `o += Σ_j p[j] · dequant(v_j)` over `count` block-format value rows `stride` bytes apart (`d`

@@ -12,6 +12,8 @@ protocol KVBlockFormat {
     static var blockBytes: Int { get }
     /// Codes of values `0..<8`, `8..<16`, `16..<24`, `24..<32` of the block at `p`, as floats.
     static func codes(_ p: UnsafeRawPointer) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
+    /// Codes of values `8i..<8i+8` (i < 4) of the block at `p`: `codes(p).i`, widened alone.
+    static func codes8(_ p: UnsafeRawPointer, _ i: Int) -> SIMD8<Float>
 }
 
 /// llama.cpp `q8_0`: `d`, then 32 signed bytes.
@@ -28,6 +30,15 @@ enum Q8_0Blocks: KVBlockFormat {
         return (widen(2), widen(10), widen(18), widen(26))
         #else
         return (int8Floats(p + 2), int8Floats(p + 10), int8Floats(p + 18), int8Floats(p + 26))
+        #endif
+    }
+
+    @inline(__always)
+    static func codes8(_ p: UnsafeRawPointer, _ i: Int) -> SIMD8<Float> {
+        #if SCOPE_AVX2
+        _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((p + 2 + 8 * i).assumingMemoryBound(to: __m128i.self))))
+        #else
+        int8Floats(p + 2 + 8 * i)
         #endif
     }
 }
@@ -54,6 +65,20 @@ enum Q4_0Blocks: KVBlockFormat {
         let b = p.loadUnaligned(fromByteOffset: 10, as: SIMD8<UInt8>.self)
         return (uint8Floats(a & 0x0F) - eight, uint8Floats(b & 0x0F) - eight,
                 uint8Floats(a &>> 4) - eight, uint8Floats(b &>> 4) - eight)
+        #endif
+    }
+
+    /// Values 0..<16 are the low nibbles of bytes 0..<16, values 16..<32 the high ones.
+    @inline(__always)
+    static func codes8(_ p: UnsafeRawPointer, _ i: Int) -> SIMD8<Float> {
+        let eight = SIMD8<Float>(repeating: 8), o = 2 + 8 * (i & 1)
+        #if SCOPE_AVX2
+        let raw = _mm_loadl_epi64((p + o).assumingMemoryBound(to: __m128i.self))
+        let nibbles = _mm_and_si128(i < 2 ? raw : _mm_srli_epi16(raw, 4), _mm_set1_epi8(0x0F))
+        return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(nibbles)) - eight
+        #else
+        let a = p.loadUnaligned(fromByteOffset: o, as: SIMD8<UInt8>.self)
+        return uint8Floats(i < 2 ? a & 0x0F : a &>> 4) - eight
         #endif
     }
 }

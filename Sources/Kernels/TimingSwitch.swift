@@ -43,8 +43,8 @@ public final class TimingSwitch: Sendable {
         "whole-head-tasks", "batched flash decoding runs one task per (sequence, KV head), not per key chunk",
         environment: "SCOPE_WHOLE_HEAD_TASKS")
 
-    /// Streaming attention widens each stored float32/f16 key and value vector once for three query
-    /// rows that read it, rather than once per row.
+    /// Streaming attention widens each stored key and value vector (float32, f16) or block (q8_0,
+    /// q4_0) once for three query rows that read it, rather than once per row.
     public static let groupedAttention = TimingSwitch(
         "grouped-attention", "streaming attention widens each stored key/value vector once for three query rows",
         environment: "SCOPE_GROUPED_ATTENTION")

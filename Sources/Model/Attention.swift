@@ -131,21 +131,20 @@ struct StreamingScratch {
     /// next one's rows while it works (timing only) when that block ends by `prefetchLimit` (default:
     /// the end of `range`; a task that streams the following range next passes that range's end).
     ///
-    /// Float32 and f16 rows (head dimension a multiple of 32) go through the rows that see a block
-    /// three at a time (`AttentionKernel.accumulateGroup`: each stored vector widened once for the
-    /// three); the result is the same bits as one row at a time, which the other formats do.
+    /// Float32, f16, q8_0 and q4_0 rows (head dimension a multiple of 32) go through the rows that
+    /// see a block three at a time (`AttentionKernel.accumulateGroup`: each stored vector widened
+    /// once for the three), with the same bits as one row at a time. Rows the fused kernels cannot
+    /// read in place (f16 rows of another head dimension) are widened into a float block first
+    /// and go one row at a time.
     func stream(_ layer: LayerKV, head sh: Int, range: Range<Int>, headDim d: Int, scale: Float,
                 rows: [(UnsafePointer<Float>, Int32)], prefetchLimit: Int? = nil) {
         let limit = prefetchLimit ?? range.upperBound
         let prefetches = TimingSwitch.attentionPrefetch.isOn
         // f16 and block-format rows are widened in registers by the fused kernels when they can read them.
         let layout = layer.rowLayout(headDim: d)
-        let halfRows: Bool? = switch layout {
-        case .f16: true
-        case nil: layer.elementType == .f32 ? false : nil
-        default: nil
-        }
-        let groups = rows.count > 1 && d % 32 == 0 && halfRows != nil && TimingSwitch.groupedAttention.isOn
+        // The grouped kernels read float32 rows (`layout` nil) and every in-place layout.
+        let groups = rows.count > 1 && d % 32 == 0 && (layout != nil || layer.elementType == .f32)
+            && TimingSwitch.groupedAttention.isOn
         let keys = layer.keys(sh), values = layer.values(sh), pos = layer.positions(sh)
         var start = range.lowerBound
         var maxQuery = Int32.min
@@ -155,12 +154,12 @@ struct StreamingScratch {
             var minKey = Int32.max
             for j in start..<(start + n) { minKey = min(minKey, pos[j]) }
             if minKey <= maxQuery {
-                if groups, let halfRows {
-                    let stride = halfRows ? 2 * d : 4 * d
+                if groups {
+                    let stride = layout?.rowStride(headDim: d) ?? 4 * d
                     let kb = UnsafeRawPointer(keys) + start * stride, vb = UnsafeRawPointer(values) + start * stride
                     let bytes = n * stride
                     let ahead = prefetches && start + 2 * n <= limit ? (keys: kb + bytes, values: vb + bytes) : nil
-                    foldGrouped(rows, minKey: minKey, keys: kb, values: vb, halfRows: halfRows, positions: pos + start,
+                    foldGrouped(rows, minKey: minKey, keys: kb, values: vb, layout: layout, positions: pos + start,
                                 count: n, headDim: d, scale: scale, prefetch: ahead)
                 } else if let layout {
                     let offset = start * layout.rowStride(headDim: d)
@@ -201,7 +200,7 @@ struct StreamingScratch {
     /// Folds one block into the rows that see a key of it (position ≥ `minKey`), three at a time;
     /// a last two go as a pair, a last one alone. The first pass of the block prefetches `ahead`.
     private func foldGrouped(_ rows: [(UnsafePointer<Float>, Int32)], minKey: Int32, keys kb: UnsafeRawPointer,
-                             values vb: UnsafeRawPointer, halfRows: Bool, positions: UnsafePointer<Int32>, count n: Int,
+                             values vb: UnsafeRawPointer, layout: KVRowLayout?, positions: UnsafePointer<Int32>, count n: Int,
                              headDim d: Int, scale: Float, prefetch ahead: (keys: UnsafeRawPointer, values: UnsafeRawPointer)?) {
         let b = AttentionKernel.blockSize
         var ahead = ahead
@@ -210,7 +209,7 @@ struct StreamingScratch {
                                      out: outs + i * d, scores: scores + slot * b)
         }
         func pass(_ i: Int, _ j: Int, _ k: Int?) {
-            AttentionKernel.accumulateGroup((row(i, 0), row(j, 1), row(k ?? j, 2)), three: k != nil, halfRows: halfRows,
+            AttentionKernel.accumulateGroup((row(i, 0), row(j, 1), row(k ?? j, 2)), three: k != nil, layout: layout,
                                             keys: kb, values: vb, positions: positions, count: n, headDim: d, scale: scale,
                                             prefetch: ahead)
             ahead = nil
@@ -223,8 +222,8 @@ struct StreamingScratch {
             pass(first, second, nil)
         } else if first >= 0 {
             let r = rows[first]
-            if halfRows {
-                AttentionKernel.accumulate(query: r.0, position: r.1, keys: kb, values: vb, layout: .f16, positions: positions,
+            if let layout {
+                AttentionKernel.accumulate(query: r.0, position: r.1, keys: kb, values: vb, layout: layout, positions: positions,
                                            count: n, headDim: d, scale: scale, maximum: &maxima[first], sum: &sums[first],
                                            out: outs + first * d, scratch: scores, prefetch: ahead)
             } else {
