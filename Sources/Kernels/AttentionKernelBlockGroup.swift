@@ -29,7 +29,12 @@ extension AttentionKernel {
                 alone(p.0, o.0); alone(p.1, o.1)
                 if W.count == 3 { alone(p.2, o.2) }
             } else {
-                blockGroupValues(B.self, W.self, p, values: v, stride: stride, count: count, headDim: d, into: o, prefetch: next?.values)
+                // Every key block's codes widened once for all rows, weighted `p.i[j] · d_block`.
+                groupValues(W.self, p, count: count, headDim: d, into: o, prefetch: next?.values, rowBytes: stride,
+                            key: { c, j in
+                                let blk = v + j * stride + c / 32 * B.blockBytes
+                                return (halfAt(blk, 0), blk)
+                            }, load8: { blk, i in B.codes8(blk, i) })
             }
         }, valueAlone: { p, o in
             blockAccumulateValues(B.self, p, values: v, stride: stride, count: count, headDim: d, into: o, prefetch: nil)
@@ -77,45 +82,6 @@ extension AttentionKernel {
                 if three { s.2[j] = a.2.sum() }
                 j += 1
             }
-        }
-    }
-
-    /// `o.i += Σ_j p.i[j] · dequant(v_j)` for rows i < `W.count`, every `p.i[j]` non-zero: one
-    /// block (32 output values of every row, twelve registers) at a time; each key's eight-code
-    /// vectors are widened once and added to every row with weight `p.i[j] · d`. With `next`, the
-    /// first block's pass prefetches row j there before row j.
-    @inline(__always)
-    static func blockGroupValues<B: KVBlockFormat, W: GroupWidth>(_: B.Type, _: W.Type, _ p: Three<UnsafePointer<Float>>,
-                                                                 values v: UnsafeRawPointer, stride: Int, count: Int, headDim d: Int,
-                                                                 into o: Three<UnsafeMutablePointer<Float>>,
-                                                                 prefetch next: UnsafeRawPointer?) {
-        let three = W.count == 3
-        let o0 = UnsafeMutableRawPointer(o.0), o1 = UnsafeMutableRawPointer(o.1), o2 = UnsafeMutableRawPointer(o.2)
-        var c = 0
-        while c < d {
-            var l0 = OutputLanes(o0, 4 * c), l1 = OutputLanes(o1, 4 * c)
-            var l2 = three ? OutputLanes(o2, 4 * c) : l1
-            @inline(__always) func row(_ j: Int) {
-                let blk = v + j * stride + c / 32 * B.blockBytes, h = halfAt(blk, 0)
-                let w0 = SIMD8<Float>(repeating: p.0[j] * h), w1 = SIMD8<Float>(repeating: p.1[j] * h)
-                let w2 = SIMD8<Float>(repeating: three ? p.2[j] * h : 0)
-                var x = B.codes8(blk, 0)
-                l0.a0.addProduct(w0, x); l1.a0.addProduct(w1, x); if three { l2.a0.addProduct(w2, x) }
-                x = B.codes8(blk, 1)
-                l0.a1.addProduct(w0, x); l1.a1.addProduct(w1, x); if three { l2.a1.addProduct(w2, x) }
-                x = B.codes8(blk, 2)
-                l0.a2.addProduct(w0, x); l1.a2.addProduct(w1, x); if three { l2.a2.addProduct(w2, x) }
-                x = B.codes8(blk, 3)
-                l0.a3.addProduct(w0, x); l1.a3.addProduct(w1, x); if three { l2.a3.addProduct(w2, x) }
-            }
-            if c == 0, let next {
-                for j in 0..<count { scope_prefetch_range_l2(next + j * stride, stride); row(j) }
-            } else {
-                for j in 0..<count { row(j) }
-            }
-            l0.store(o0, 4 * c); l1.store(o1, 4 * c)
-            if three { l2.store(o2, 4 * c) }
-            c += 32
         }
     }
 

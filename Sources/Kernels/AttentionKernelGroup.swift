@@ -87,7 +87,9 @@ extension AttentionKernel {
         foldGroup(W.self, rows, positions, count, d, scale, scores: { q, s in
             groupScores(R.self, W.self, q, keys: k, count: count, headDim: d, into: s, prefetch: next?.keys)
         }, values: { p, o in
-            groupValues(R.self, W.self, p, values: v, count: count, headDim: d, into: o, prefetch: next?.values)
+            let rs = R.valueBytes * d
+            groupValues(W.self, p, count: count, headDim: d, into: o, prefetch: next?.values, rowBytes: rs,
+                        key: { c, j in (1, v + j * rs + R.valueBytes * c) }, load8: { at, i in R.load8(at, 8 * R.valueBytes * i) })
         }, valueAlone: { p, o in
             accumulateValues(R.self, p, values: v, count: count, headDim: d, into: o)
         })
@@ -154,36 +156,40 @@ extension AttentionKernel {
         }
     }
 
-    /// `o.i += Σ_j p.i[j] · v_j` for rows i < `W.count` (`d` a multiple of 32): 32 output values of
-    /// every row in registers at a time, each value vector widened once and added to each row.
-    /// Each output value's chain over the keys is the one `accumulateValues` runs. With `next`, the
-    /// first span's pass prefetches row j there before row j.
+    /// `o.i += Σ_j p.i[j] · w_j · x_j` for rows i < `W.count` (`d` a multiple of 32), where
+    /// `key(c, j)` gives key j's scale `w_j` and where its values `c ..< c + 32` start, and
+    /// `load8(at, i)` widens values `c + 8i ..< c + 8i + 8` from there: 32 output values of every
+    /// row in registers at a time (twelve vectors), each vector widened once and added to every row
+    /// with weight `p.i[j] · w_j`. Each output value's chain over the keys is the one the row alone
+    /// runs (float32/f16 rows: `w_j = 1`, and `p · 1 = p` exactly). With `next`, the first span's
+    /// pass prefetches row j there (`rowBytes` apart) before row j.
     @inline(__always)
-    static func groupValues<R: KVRowFormat, W: GroupWidth>(_: R.Type, _: W.Type,
-                                                          _ p: Three<UnsafePointer<Float>>, values v: UnsafeRawPointer,
-                                                          count: Int, headDim d: Int, into o: Three<UnsafeMutablePointer<Float>>,
-                                                          prefetch next: UnsafeRawPointer?) {
-        let three = W.count == 3, rs = R.valueBytes * d, w = R.valueBytes * 8
+    static func groupValues<W: GroupWidth>(_: W.Type, _ p: Three<UnsafePointer<Float>>, count: Int, headDim d: Int,
+                                           into o: Three<UnsafeMutablePointer<Float>>,
+                                           prefetch next: UnsafeRawPointer?, rowBytes: Int,
+                                           key: (_ c: Int, _ j: Int) -> (scale: Float, at: UnsafeRawPointer),
+                                           load8: (_ at: UnsafeRawPointer, _ i: Int) -> SIMD8<Float>) {
+        let three = W.count == 3
         let o0 = UnsafeMutableRawPointer(o.0), o1 = UnsafeMutableRawPointer(o.1), o2 = UnsafeMutableRawPointer(o.2)
         var c = 0
         while c < d {
             var l0 = OutputLanes(o0, 4 * c), l1 = OutputLanes(o1, 4 * c)
             var l2 = three ? OutputLanes(o2, 4 * c) : l1
             @inline(__always) func row(_ j: Int) {
-                let r = j * rs + R.valueBytes * c
-                let w0 = SIMD8<Float>(repeating: p.0[j]), w1 = SIMD8<Float>(repeating: p.1[j])
-                let w2 = SIMD8<Float>(repeating: three ? p.2[j] : 0)
-                var x = R.load8(v, r)
+                let (h, at) = key(c, j)
+                let w0 = SIMD8<Float>(repeating: p.0[j] * h), w1 = SIMD8<Float>(repeating: p.1[j] * h)
+                let w2 = SIMD8<Float>(repeating: three ? p.2[j] * h : 0)
+                var x = load8(at, 0)
                 l0.a0.addProduct(w0, x); l1.a0.addProduct(w1, x); if three { l2.a0.addProduct(w2, x) }
-                x = R.load8(v, r + w)
+                x = load8(at, 1)
                 l0.a1.addProduct(w0, x); l1.a1.addProduct(w1, x); if three { l2.a1.addProduct(w2, x) }
-                x = R.load8(v, r + 2 * w)
+                x = load8(at, 2)
                 l0.a2.addProduct(w0, x); l1.a2.addProduct(w1, x); if three { l2.a2.addProduct(w2, x) }
-                x = R.load8(v, r + 3 * w)
+                x = load8(at, 3)
                 l0.a3.addProduct(w0, x); l1.a3.addProduct(w1, x); if three { l2.a3.addProduct(w2, x) }
             }
             if c == 0, let next {
-                for j in 0..<count { scope_prefetch_range_l2(next + j * rs, rs); row(j) }
+                for j in 0..<count { scope_prefetch_range_l2(next + j * rowBytes, rowBytes); row(j) }
             } else {
                 for j in 0..<count { row(j) }
             }

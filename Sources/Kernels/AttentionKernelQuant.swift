@@ -77,7 +77,7 @@ extension AttentionKernel {
     /// `c0·q, +c1·q, +c2·q, +c3·q` over block `b` of the float32 query `q` and one block's widened
     /// codes (32 values: one chain of multiply-adds per lane).
     @inline(__always)
-    static func blockDot(_ codes: OutputLanes.Values, _ q: UnsafeRawPointer, block b: Int) -> SIMD8<Float> {
+    static func blockDot(_ codes: BlockCodes, _ q: UnsafeRawPointer, block b: Int) -> SIMD8<Float> {
         let (c0, c1, c2, c3) = codes
         let o = 128 * b
         var t = c0 * q.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)

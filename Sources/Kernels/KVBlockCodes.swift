@@ -11,27 +11,20 @@ protocol KVBlockFormat {
     /// Bytes per block.
     static var blockBytes: Int { get }
     /// Codes of values `0..<8`, `8..<16`, `16..<24`, `24..<32` of the block at `p`, as floats.
-    static func codes(_ p: UnsafeRawPointer) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
+    static func codes(_ p: UnsafeRawPointer) -> BlockCodes
     /// Codes of values `8i..<8i+8` (i < 4) of the block at `p`: `codes(p).i`, widened alone.
     static func codes8(_ p: UnsafeRawPointer, _ i: Int) -> SIMD8<Float>
 }
+
+/// One block's 32 codes as floats, eight per vector in value order.
+typealias BlockCodes = (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
 
 /// llama.cpp `q8_0`: `d`, then 32 signed bytes.
 enum Q8_0Blocks: KVBlockFormat {
     static var blockBytes: Int { @inline(__always) get { 34 } }
 
     @inline(__always)
-    static func codes(_ p: UnsafeRawPointer) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
-        #if SCOPE_AVX2
-        @inline(__always) func widen(_ o: Int) -> SIMD8<Float> {
-            let bytes = _mm_loadl_epi64((p + o).assumingMemoryBound(to: __m128i.self))
-            return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(bytes))
-        }
-        return (widen(2), widen(10), widen(18), widen(26))
-        #else
-        return (int8Floats(p + 2), int8Floats(p + 10), int8Floats(p + 18), int8Floats(p + 26))
-        #endif
-    }
+    static func codes(_ p: UnsafeRawPointer) -> BlockCodes { (codes8(p, 0), codes8(p, 1), codes8(p, 2), codes8(p, 3)) }
 
     @inline(__always)
     static func codes8(_ p: UnsafeRawPointer, _ i: Int) -> SIMD8<Float> {
@@ -48,8 +41,9 @@ enum Q8_0Blocks: KVBlockFormat {
 enum Q4_0Blocks: KVBlockFormat {
     static var blockBytes: Int { @inline(__always) get { 18 } }
 
+    /// One 16-byte load and one mask/shift for all four vectors (`codes8` loads per vector).
     @inline(__always)
-    static func codes(_ p: UnsafeRawPointer) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+    static func codes(_ p: UnsafeRawPointer) -> BlockCodes {
         let eight = SIMD8<Float>(repeating: 8)
         #if SCOPE_AVX2
         let raw = _mm_loadu_si128((p + 2).assumingMemoryBound(to: __m128i.self))
