@@ -109,6 +109,34 @@ public enum PackedMatrix {
     }
 }
 
+extension PackedMatrix {
+    /// The token loop of both packed formats' AVX2 products: for each group g of eight rows in `rows`
+    /// (whole groups), whose blocks start at `base = packed + g·nb·blockBytes`, `quad(base, t, out)`
+    /// for each four tokens t from `firstToken`, then `pair(base, t, pair, out)` for the last one to
+    /// three, two at a time (`pair` false: token t alone). `out` is where token t's eight results go
+    /// (`y + (t − firstToken)·yStride + 8g`; the next token's at `out + yStride`).
+    @inline(__always)
+    static func eachGroup(_ packed: UnsafeRawPointer, blockBytes: Int, nb: Int, rows: Range<Int>, firstToken: Int, tokens: Int,
+                          _ y: UnsafeMutablePointer<Float>, yStride: Int,
+                          quad: (_ base: UnsafeRawPointer, _ token: Int, _ out: UnsafeMutablePointer<Float>) -> Void,
+                          pair: (_ base: UnsafeRawPointer, _ token: Int, _ pair: Bool, _ out: UnsafeMutablePointer<Float>) -> Void) {
+        var g = rows.lowerBound / 8
+        while 8 * g < rows.upperBound {
+            let base = packed + g * nb * blockBytes
+            var t = 0
+            while t + 4 <= tokens {
+                quad(base, firstToken + t, y + t * yStride + 8 * g)
+                t += 4
+            }
+            while t < tokens {
+                pair(base, firstToken + t, t + 1 < tokens, y + t * yStride + 8 * g)
+                t += 2
+            }
+            g += 1
+        }
+    }
+}
+
 /// Owns the packed copies of a model's matrices (freed with the store).
 public final class PackedWeightStore: @unchecked Sendable {
     private var buffers: [UnsafeMutableRawPointer] = []

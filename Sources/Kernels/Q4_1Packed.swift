@@ -44,36 +44,27 @@ public enum Q4_1Packed {
             return
         }
         let aq = UnsafeRawPointer(a.qs)
-        var g = rows.lowerBound / 8
-        while 8 * g < rows.upperBound {
-            let base = packed + g * nb * blockBytes
-            var t = 0
-            while t + 4 <= tokens {
-                quad(base, nb: nb, a, token: firstToken + t, y + t * yStride + 8 * g, yStride: yStride)
-                t += 4
-            }
-            while t < tokens {
-                let pair = t + 1 < tokens
-                let t0 = firstToken + t, t1 = pair ? t0 + 1 : t0
-                let q0 = aq + t0 * nb * 32, q1 = aq + t1 * nb * 32
-                let sc0 = a.scales + t0 * nb, sc1 = a.scales + t1 * nb, su0 = a.sums + t0 * nb, su1 = a.sums + t1 * nb
-                var acc0 = _mm256_setzero_ps(), min0 = _mm256_setzero_ps()
-                var acc1 = _mm256_setzero_ps(), min1 = _mm256_setzero_ps()
-                for b in 0..<nb {
-                    let w = PackedBlock(base + b * blockBytes)
-                    acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(w.dot(q0 + 32 * b)), _mm256_mul_ps(w.d, _mm256_set1_ps(sc0[b])), acc0)
-                    min0 = _mm256_fmadd_ps(w.m, _mm256_set1_ps(su0[b]), min0)
-                    if pair {
-                        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(w.dot(q1 + 32 * b)), _mm256_mul_ps(w.d, _mm256_set1_ps(sc1[b])), acc1)
-                        min1 = _mm256_fmadd_ps(w.m, _mm256_set1_ps(su1[b]), min1)
-                    }
+        PackedMatrix.eachGroup(packed, blockBytes: blockBytes, nb: nb, rows: rows, firstToken: firstToken, tokens: tokens, y,
+                               yStride: yStride, quad: { base, t, out in
+            quad(base, nb: nb, a, token: t, out, yStride: yStride)
+        }, pair: { base, t0, pair, out in
+            let t1 = pair ? t0 + 1 : t0
+            let q0 = aq + t0 * nb * 32, q1 = aq + t1 * nb * 32
+            let sc0 = a.scales + t0 * nb, sc1 = a.scales + t1 * nb, su0 = a.sums + t0 * nb, su1 = a.sums + t1 * nb
+            var acc0 = _mm256_setzero_ps(), min0 = _mm256_setzero_ps()
+            var acc1 = _mm256_setzero_ps(), min1 = _mm256_setzero_ps()
+            for b in 0..<nb {
+                let w = PackedBlock(base + b * blockBytes)
+                acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(w.dot(q0 + 32 * b)), _mm256_mul_ps(w.d, _mm256_set1_ps(sc0[b])), acc0)
+                min0 = _mm256_fmadd_ps(w.m, _mm256_set1_ps(su0[b]), min0)
+                if pair {
+                    acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(w.dot(q1 + 32 * b)), _mm256_mul_ps(w.d, _mm256_set1_ps(sc1[b])), acc1)
+                    min1 = _mm256_fmadd_ps(w.m, _mm256_set1_ps(su1[b]), min1)
                 }
-                _mm256_storeu_ps(y + t * yStride + 8 * g, _mm256_add_ps(acc0, min0))
-                if pair { _mm256_storeu_ps(y + (t + 1) * yStride + 8 * g, _mm256_add_ps(acc1, min1)) }
-                t += 2
             }
-            g += 1
-        }
+            _mm256_storeu_ps(out, _mm256_add_ps(acc0, min0))
+            if pair { _mm256_storeu_ps(out + yStride, _mm256_add_ps(acc1, min1)) }
+        })
         #else
         preconditionFailure("this build has no packed Q4_1 kernel (PackedMatrix.isPackable is false)")
         #endif

@@ -45,34 +45,25 @@ public enum Q8_0Packed {
             }
             return sum
         }
-        var g = rows.lowerBound / 8
-        while 8 * g < rows.upperBound {
-            let base = packed + g * nb * blockBytes
-            var t = 0
-            while t + 4 <= tokens {
-                quad(base, nb: nb, a, token: firstToken + t, y + t * yStride + 8 * g, yStride: yStride)
-                t += 4
-            }
-            while t < tokens {
-                let pair = t + 1 < tokens
-                let t0 = firstToken + t, t1 = pair ? t0 + 1 : t0
-                let q0 = aq + t0 * nb * 32, q1 = aq + t1 * nb * 32
-                let sc0 = a.scales + t0 * nb, sc1 = a.scales + t1 * nb
-                var acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps()
-                for b in 0..<nb {
-                    let p = base + b * blockBytes
-                    let d = _mm256_cvtph_ps(load16(p))
-                    acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot(p, q0 + 32 * b)), _mm256_mul_ps(d, _mm256_set1_ps(sc0[b])), acc0)
-                    if pair {
-                        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot(p, q1 + 32 * b)), _mm256_mul_ps(d, _mm256_set1_ps(sc1[b])), acc1)
-                    }
+        PackedMatrix.eachGroup(packed, blockBytes: blockBytes, nb: nb, rows: rows, firstToken: firstToken, tokens: tokens, y,
+                               yStride: yStride, quad: { base, t, out in
+            quad(base, nb: nb, a, token: t, out, yStride: yStride)
+        }, pair: { base, t0, pair, out in
+            let t1 = pair ? t0 + 1 : t0
+            let q0 = aq + t0 * nb * 32, q1 = aq + t1 * nb * 32
+            let sc0 = a.scales + t0 * nb, sc1 = a.scales + t1 * nb
+            var acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps()
+            for b in 0..<nb {
+                let p = base + b * blockBytes
+                let d = _mm256_cvtph_ps(load16(p))
+                acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot(p, q0 + 32 * b)), _mm256_mul_ps(d, _mm256_set1_ps(sc0[b])), acc0)
+                if pair {
+                    acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot(p, q1 + 32 * b)), _mm256_mul_ps(d, _mm256_set1_ps(sc1[b])), acc1)
                 }
-                _mm256_storeu_ps(y + t * yStride + 8 * g, acc0)
-                if pair { _mm256_storeu_ps(y + (t + 1) * yStride + 8 * g, acc1) }
-                t += 2
             }
-            g += 1
-        }
+            _mm256_storeu_ps(out, acc0)
+            if pair { _mm256_storeu_ps(out + yStride, acc1) }
+        })
         #else
         preconditionFailure("this build has no packed Q8_0 kernel (PackedMatrix.isPackable is false)")
         #endif
