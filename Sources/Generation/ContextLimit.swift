@@ -44,10 +44,13 @@ public enum ContextLimit {
             throw ContextLimitError("the prompt has \(n) tokens, more than the model's context of \(c) tokens")
         }
         guard T <= c - n else {
+            // n + T may overflow Int (a max-tokens flag of Int.max): say it in words then.
+            let (total, overflow) = n.addingReportingOverflow(T)
+            let sum = overflow ? "more than \(Int.max)" : "\(total)"
             let cacheNote = config.prefill == .fullKV && config.decoding == .none
-                ? "the full cache would need \(n + T) rows per layer"
+                ? "the full cache would need \(sum) rows per layer"
                 : "the compressed cache would stay bounded, but positions past the context are refused (RoPE distances beyond the trained context)"
-            throw ContextLimitError("prompt (\(n) tokens) + max new tokens (\(T)) = \(n + T) exceeds the model's context of \(c) tokens; "
+            throw ContextLimitError("prompt (\(n) tokens) + max new tokens (\(T)) = \(sum) exceeds the model's context of \(c) tokens; "
                                     + "\(cacheNote); use at most \(c - n) new tokens or a shorter prompt")
         }
         let bytes = KVMemory.expectedPeakBytes(shape: shape, config: config, promptLength: n,

@@ -75,6 +75,11 @@ public struct CompressionConfig: Sendable, Equatable {
         self.parameters = parameters
     }
 
+    /// The largest magnitude an integer field or a numeric method parameter takes: far above any
+    /// context length, and small enough that sums like `P + dw` and the worst-case KV bytes (rows ×
+    /// layers × heads × row bytes) cannot overflow.
+    public static let maxInteger = 1 << 24
+
     /// Parameters every method reads from the fields above (not from `parameters`).
     public static let fieldParameters: Set<String> = ["prefill-budget", "window", "kernel", "pooling", "beta", "decoding-window",
                                                "recent", "delta", "group-reduce"]
@@ -120,6 +125,17 @@ public struct CompressionConfig: Sendable, Equatable {
     /// Throws `KVCacheError.invalidConfig` naming the first bad value or combination.
     public func validate() throws {
         func bad(_ message: String) -> KVCacheError { .invalidConfig(message) }
+        let limit = Self.maxInteger
+        let fields = [("--prefill-budget", prefillBudget), ("--window", window), ("--kernel", kernel), ("--beta", beta),
+                      ("--decoding-window", decodingWindow), ("--recent", recent), ("--delta", delta)]
+        for case let (flag, value?) in fields where value.magnitude > limit {
+            throw bad("\(flag) must be at most \(limit), got \(value)")
+        }
+        for (name, text) in parameters.sorted(by: { $0.key < $1.key }) {
+            if let v = Double(text), !(v.magnitude <= Double(limit)) {
+                throw bad("--param \(name)=\(text): must be a finite number of magnitude at most \(limit)")
+            }
+        }
         let compressesPrompt = prefill != .fullKV
         let w = effectiveWindow
         if compressesPrompt {

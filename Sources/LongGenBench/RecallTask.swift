@@ -30,6 +30,7 @@ public enum RecallTask {
     public static func build(k: Int, count: Int, seed: UInt64) throws -> [BenchmarkRecord] {
         guard k >= 1 else { throw LongGenBenchError("recall: --k must be at least 1 (got \(k))") }
         guard count >= 1 else { throw LongGenBenchError("recall: --count must be at least 1 (got \(count))") }
+        try SyntheticTaskSize.check("recall", [("--k", k), ("--count", count)])
         var rng = SplitMix64(seed: seed)
         return (0..<count).map { _ in record(k: k, rng: &rng) }
     }
@@ -57,5 +58,21 @@ public enum RecallTask {
         let predicted: [String?] = answers.indices.map { found[$0 + 1].flatMap { $0.isEmpty ? nil : $0 } }
         let correct = answers.indices.map { predicted[$0] != nil && predicted[$0] == answers[$0].lowercased() }
         return ExampleScore(expected: answers.map { Optional($0) }, predicted: predicted, correct: correct)
+    }
+}
+
+/// The size limit of a synthetic task's file: its fact lines (`k · count`, times `copies` for
+/// repeats). Ten million lines is far beyond any context (a line is at least four tokens) and keeps
+/// the file near 200 MB.
+enum SyntheticTaskSize {
+    static let maxLines = 10_000_000
+
+    /// Throws naming the flags when their product exceeds `maxLines`.
+    static func check(_ task: String, _ factors: [(flag: String, value: Int)]) throws {
+        var lines = 1, overflow = false
+        for f in factors where !overflow { (lines, overflow) = lines.multipliedReportingOverflow(by: f.value) }
+        guard overflow || lines > maxLines else { return }
+        let product = factors.map(\.flag).joined(separator: " × ")
+        throw LongGenBenchError("\(task): \(product) = \(overflow ? "more than \(Int.max)" : "\(lines)") fact lines, more than the limit of \(maxLines); lower \(factors.map(\.flag).joined(separator: ", "))")
     }
 }

@@ -43,6 +43,7 @@ public enum RepeatsTask {
         }
         guard copies >= 1 else { throw LongGenBenchError("repeats: --copies must be at least 1 (got \(copies))") }
         guard count >= 1 else { throw LongGenBenchError("repeats: --count must be at least 1 (got \(count))") }
+        try SyntheticTaskSize.check("repeats", [("--k", k), ("--copies", copies), ("--count", count)])
         var rng = SplitMix64(seed: seed)
         return (0..<count).map { _ in record(k: k, copies: copies, rng: &rng) }
     }

@@ -69,11 +69,19 @@ public final class ResultsStore {
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty {
             do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+                // The usual cause, said plainly: a file where one of the path's folders should be.
+                var folder = URL(fileURLWithPath: dir), isDirectory: ObjCBool = false
+                while folder.path != "/" {
+                    if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                        throw LongGenBenchError("\(dir): cannot create the results folder: \(folder.path) is a file, not a folder")
+                    }
+                    folder.deleteLastPathComponent()
+                }
                 throw LongGenBenchError("\(dir): cannot create the results folder (\(error.localizedDescription))")
             }
         }
         let opened = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        guard opened >= 0 else { throw LongGenBenchError("\(path): cannot open for appending (errno \(errno))") }
+        guard opened >= 0 else { throw LongGenBenchError("\(path): cannot open for appending (\(String(cString: strerror(errno))))") }
         fd = opened
         return opened
     }

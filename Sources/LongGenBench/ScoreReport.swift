@@ -17,7 +17,7 @@ public enum ScoreReport {
     public static func score(paths: [String], scorer: ScorerKind) throws -> [RunScores] {
         let files = try ResultsDiscovery.discover(paths)
         let runs = Dictionary(grouping: files) { $0.key }
-        return try runs.keys.sorted().map { key in
+        let scored: [RunScores] = try runs.keys.sorted().map { key in
             var run = RunScores(key: key, scores: [:], byPosition: [:], examples: [:])
             for ds in LongGenBenchDataset.allCases {
                 let paths = runs[key]!.filter { $0.dataset == ds }.map(\.path).sorted()
@@ -30,6 +30,10 @@ public enum ScoreReport {
             }
             return run
         }
+        guard files.isEmpty || scored.contains(where: { $0.examples.values.contains { $0 > 0 } }) else {
+            throw LongGenBenchError("no finished example to score in \(files.map(\.path).sorted().joined(separator: ", ")) (the result files are empty)")
+        }
+        return scored
     }
 
     /// Accuracy (%) per question position.
@@ -65,11 +69,12 @@ public enum ScoreReport {
     /// with results (`–` where a run has none); `paperFormat` keeps the paper's columns and `-1`.
     public static func markdown(_ runs: [RunScores], paperFormat: Bool = false) -> String {
         let cols = columns(runs, paperFormat: paperFormat)
-        var s = "| prefill+decoding | P | dw | " + cols.map(\.tableTitle).joined(separator: " | ") + " |\n"
-        s += "|---|---|---|" + String(repeating: "---|", count: cols.count) + "\n"
+        func row(_ cells: [String]) -> String { "| " + cells.joined(separator: " | ") + " |\n" }
+        var s = row(["prefill+decoding", "P", "dw"] + cols.map(\.tableTitle))
+        s += "|" + String(repeating: "---|", count: 3 + cols.count) + "\n"
         for r in runs {
-            s += "| \(r.key.label) | \(r.key.prefillBudget.map(String.init) ?? "–") | \(r.key.decodingWindow.map(String.init) ?? "–") | "
-            s += cols.map { cell(r, $0, paperFormat: paperFormat, missing: "–") }.joined(separator: " | ") + " |\n"
+            s += row([r.key.label, r.key.prefillBudget.map(String.init) ?? "–", r.key.decodingWindow.map(String.init) ?? "–"]
+                     + cols.map { cell(r, $0, paperFormat: paperFormat, missing: "–") })
         }
         return s
     }

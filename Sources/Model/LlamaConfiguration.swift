@@ -69,8 +69,15 @@ public struct LlamaConfiguration: Sendable, Equatable {
         guard ropeDimensions > 0, ropeDimensions % 2 == 0, ropeDimensions <= headDim else {
             throw ModelError("\(file.path): metadata key '\(arch).rope.dimension_count' is \(ropeDimensions); expected an even number ≤ head size \(headDim)")
         }
-        rmsEpsilon = Float(file.float("\(arch).attention.layer_norm_rms_epsilon") ?? 1e-5)
-        ropeBase = Float(file.float("\(arch).rope.freq_base") ?? 10000)
+        func positive(_ key: String, default value: Double) throws -> Float {
+            let v = file.float("\(arch).\(key)") ?? value
+            guard v > 0, v.isFinite, Float(v).isFinite else {
+                throw ModelError("\(file.path): metadata key '\(arch).\(key)' must be a positive finite number, got \(v)")
+            }
+            return Float(v)
+        }
+        rmsEpsilon = try positive("attention.layer_norm_rms_epsilon", default: 1e-5)
+        ropeBase = try positive("rope.freq_base", default: 10000)
         ropeLinearScale = 1
         switch file.string("\(arch).rope.scaling.type") {
         case nil, "none":
@@ -90,6 +97,9 @@ public struct LlamaConfiguration: Sendable, Equatable {
             vocabularySize = t.shape[1]
         } else {
             throw ModelError("\(file.path): cannot determine the vocabulary size")
+        }
+        guard blockCount <= file.tensors.count else {   // every block has tensors of its own
+            throw ModelError("\(file.path): metadata key '\(arch).block_count' is \(blockCount), but the file has only \(file.tensors.count) tensors")
         }
         layerWindows = Array(repeating: nil, count: blockCount)
         localRopeBase = nil

@@ -12,8 +12,12 @@ struct AnalyzeAttentionMapCommand: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Tokens to generate first (0: the prefill map).") var maxTokens: Int = 0
     @Option(name: .long, help: "Layer.") var layer: Int = 13
     @Option(name: .long, help: "Query head.") var head: Int = 0
-    @Option(name: .long, help: "Probability at which the colours saturate.") var clip: Double = 0.01
+    @Option(name: .long, parsing: .unconditional, help: "Probability at which the colours saturate.") var clip: Double = 0.01
     @Option(name: .long, help: "Output file (.png or .svg).") var out: String
+
+    func validate() throws {
+        guard clip > 0, clip <= 1 else { throw ValidationError("--clip must be a probability in (0, 1], got \(clip)") }   // NaN fails both
+    }
 
     func run() throws {
         do { try analyse() } catch let error as AnalysisError { throw ValidationError(error.description) }

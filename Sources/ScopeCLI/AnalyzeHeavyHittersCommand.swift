@@ -20,14 +20,17 @@ struct AnalyzeHeavyHittersCommand: ParsableCommand {
     @Option(name: .long, help: "Prompt text file (used verbatim; BOS added when the vocabulary has one).")
     var promptFile: String
     @Option(name: .long, parsing: .unconditional, help: "Tokens to generate.") var maxTokens: Int = 600
-    @Option(name: .long, help: "Layers, comma-separated.") var layers: String = "0,13,29"
-    @Option(name: .long, help: "Decoding steps (1-based), comma-separated.") var steps: String = "1,300,500"
+    @Option(name: .long, parsing: .unconditional, help: "Layers, comma-separated.") var layers: String = "0,13,29"
+    @Option(name: .long, parsing: .unconditional, help: "Decoding steps (1-based), comma-separated.") var steps: String = "1,300,500"
     @Option(name: .long, help: "Fraction of visible keys in the top-k set.") var topkFraction: Double = 0.15
     @Flag(name: .long, help: "Stop at end-of-generation tokens (default: keep decoding so every step exists).")
     var stopAtEos = false
     @Option(name: .long, help: "Output directory.") var out: String
 
     func validate() throws {
+        guard topkFraction > 0, topkFraction <= 1 else {   // NaN fails both
+            throw ValidationError("--topk-fraction must be in (0, 1], got \(topkFraction)")
+        }
         guard compression.prefill == .fullKV || compression.prefill == .snapKV else {
             throw ValidationError("--prefill \(compression.prefill.rawValue): the overlap statistic is defined for SnapKV (paper Figure 2b); use --prefill snapkv (the default here)")
         }

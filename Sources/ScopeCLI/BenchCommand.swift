@@ -20,7 +20,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("prompt-file"), help: "Text whose first N tokens form the prompt (repeated if short).")
     var promptFile: String?
 
-    @Option(name: .customLong("prompt-tokens"), help: "Comma-separated prompt lengths.")
+    @Option(name: .customLong("prompt-tokens"), parsing: .unconditional, help: "Comma-separated prompt lengths.")
     var promptTokens: String = "512,2048,4096"
 
     @Option(name: .customLong("gen-tokens"), parsing: .unconditional, help: "Tokens generated after each prompt (greedy unless --temperature is given).")
@@ -32,13 +32,13 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
-    @Option(name: .long, help: "Comma-separated numbers of sequences decoded together (batched decoding; one --prompt-tokens value).")
+    @Option(name: .long, parsing: .unconditional, help: "Comma-separated numbers of sequences decoded together (batched decoding; one --prompt-tokens value).")
     var parallel: String?
 
-    @Option(name: .customLong("kv-budget-mb"), help: "With --parallel: run requests through the batch scheduler under this KV budget (MiB).")
+    @Option(name: .customLong("kv-budget-mb"), parsing: .unconditional, help: "With --parallel: run requests through the batch scheduler under this KV budget (MiB).")
     var kvBudgetMB: Double?
 
-    @Option(help: "With --parallel: requests submitted to the batch scheduler per count (default: the count; implies the scheduler).")
+    @Option(parsing: .unconditional, help: "With --parallel: requests submitted to the batch scheduler per count (default: the count; implies the scheduler).")
     var requests: Int?
 
     @Option(help: ArgumentHelp("With --parallel: flip this timing switch every decoding step and compare the median step time with it on and off.",
@@ -57,15 +57,29 @@ struct BenchCommand: ParsableCommand {
             }
             guard genTokens >= 3 else { throw ValidationError("--interleave needs --gen-tokens ≥ 3 (a step on each side), got \(genTokens)") }
         }
+        let lengths = try promptLengths()
+        if let parallel {
+            _ = try BatchFlags.parallelList(parallel)
+            guard lengths.count == 1 else { throw ValidationError("--parallel needs exactly one --prompt-tokens value, got \(lengths.count)") }
+        } else if kvBudgetMB != nil || requests != nil {
+            throw ValidationError("--kv-budget-mb and --requests need --parallel (they configure the batch scheduler runs)")
+        }
+        _ = try BatchFlags.budgetBytes(kvBudgetMB)
+        if let requests, requests < 1 { throw ValidationError("--requests must be at least 1, got \(requests)") }
     }
 
-    func run() throws {
-        let lengths = try promptTokens.split(separator: ",").map { s -> Int in
+    /// `--prompt-tokens`: at least one positive length, separated by commas.
+    func promptLengths() throws -> [Int] {
+        try promptTokens.split(separator: ",", omittingEmptySubsequences: false).map { s -> Int in
             guard let v = Int(s.trimmingCharacters(in: .whitespaces)), v > 0 else {
-                throw ValidationError("--prompt-tokens: '\(s)' is not a positive length")
+                throw ValidationError("--prompt-tokens: '\(s)' is not a positive length (give lengths separated by commas, like 512,2048)")
             }
             return v
         }
+    }
+
+    func run() throws {
+        let lengths = try promptLengths()
         let t0 = Date()
         let (model, tokenizer) = try modelOptions.load()
         let loadSeconds = Date().timeIntervalSince(t0)
@@ -119,15 +133,15 @@ struct BenchCommand: ParsableCommand {
         }
         var parallelRuns: [[String: Any]] = []
         if let parallel {
-            guard lengths.count == 1 else { throw ValidationError("--parallel needs exactly one --prompt-tokens value") }
+            let counts = try BatchFlags.parallelList(parallel)
             let bench = ParallelBench(model: model, base: base, promptTokens: lengths[0], genTokens: genTokens,
                                       config: config, elementType: modelOptions.kvType,
                                       interleave: interleave.flatMap(TimingSwitch.named))
             if schedulerMode {
-                parallelRuns = try SchedulerBench(bench: bench, tokenizer: tokenizer, budgetMB: kvBudgetMB, requests: requests)
-                    .run(try ParallelBench.counts(parallel), quiet: json)
+                parallelRuns = try SchedulerBench(bench: bench, tokenizer: tokenizer, budgetBytes: BatchFlags.budgetBytes(kvBudgetMB),
+                                                  requests: requests).run(counts, quiet: json)
             } else {
-                parallelRuns = try bench.run(try ParallelBench.counts(parallel), quiet: json)
+                parallelRuns = try bench.run(counts, quiet: json)
             }
         }
         let rss = peakRSSBytes()

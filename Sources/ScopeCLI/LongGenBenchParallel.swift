@@ -8,17 +8,15 @@ import Tokenizer
 
 /// `longgenbench run --parallel N [--kv-budget-mb M]`.
 struct BatchingOptions: ParsableArguments {
-    @Option(help: "Examples generated at once by batched decoding (default 1: one after another). Results are the same, lines may come in another order.")
+    @Option(parsing: .unconditional, help: "Examples generated at once by batched decoding (default 1: one after another). Results are the same, lines may come in another order.")
     var parallel: Int = 1
 
-    @Option(name: .customLong("kv-budget-mb"), help: "With --parallel: start an example only while the worst-case KV bytes of the running ones fit in this many MiB.")
+    @Option(name: .customLong("kv-budget-mb"), parsing: .unconditional, help: "With --parallel: start an example only while the worst-case KV bytes of the running ones fit in this many MiB.")
     var kvBudgetMB: Double?
 
     func validate() throws {
-        guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1, got \(parallel)") }
-        if let kvBudgetMB, !(kvBudgetMB > 0 && kvBudgetMB.isFinite) {
-            throw ValidationError("--kv-budget-mb must be a positive number, got \(kvBudgetMB)")
-        }
+        _ = try BatchFlags.parallel(parallel)
+        _ = try BatchFlags.budgetBytes(kvBudgetMB)
     }
 
     /// Whether examples go through the batch scheduler.
@@ -32,7 +30,7 @@ struct BatchingOptions: ParsableArguments {
         return try SchedulerLongGenBenchGenerator(model: sequential.generator.model, tokenizer: sequential.generator.tokenizer,
                                                   config: config, kvType: sequential.modelOptions.kvType,
                                                   sampling: sequential.sampling, parallel: parallel,
-                                                  kvBudgetBytes: kvBudgetMB.map { Int($0 * 1_048_576) })
+                                                  kvBudgetBytes: try BatchFlags.budgetBytes(kvBudgetMB))
     }
 }
 

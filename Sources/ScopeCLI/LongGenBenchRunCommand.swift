@@ -43,7 +43,7 @@ struct LongGenBenchRunCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Run only the first N examples.")
     var limit: Int?
 
-    @Option(help: "Run the deterministic slice I of N (0 ≤ I < N).")
+    @Option(parsing: .unconditional, help: "Run the deterministic slice I of N (0 ≤ I < N).")
     var shard: String?
 
     @Flag(name: .customLong("all-mmlu-tasks"), help: "Keep the four MMLU tasks the paper drops to avoid running out of memory.")

@@ -7,7 +7,7 @@ struct PromptOptions: ParsableArguments {
     var prompt: String?
     @Option(name: .customLong("prompt-file"), help: "Read the raw prompt text from a file.")
     var promptFile: String?
-    @Option(name: .customLong("prompt-tokens"), help: "Comma-separated prompt token ids.")
+    @Option(name: .customLong("prompt-tokens"), parsing: .unconditional, help: "Comma-separated prompt token ids.")
     var promptTokens: String?
     @Option(name: .long, help: "A user message, wrapped in the model's chat template.")
     var chat: String?

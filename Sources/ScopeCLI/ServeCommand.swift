@@ -17,27 +17,32 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Address to listen on (loopback by default).")
     var host = "127.0.0.1"
-    @Option(name: .long, help: "Port to listen on (0: any free port, printed at start).")
+    @Option(name: .long, parsing: .unconditional, help: "Port to listen on (0: any free port, printed at start).")
     var port = 8080
-    @Option(name: .long, help: "Sequences decoded together at most.")
+    @Option(name: .long, parsing: .unconditional, help: "Sequences decoded together at most.")
     var parallel = 4
-    @Option(name: .customLong("kv-budget-mb"), help: "KV-cache budget in MiB over all running sequences (default: unbounded).")
-    var kvBudgetMB: Int?
-    @Option(name: .customLong("max-queue"), help: "Requests waiting for admission at most; beyond it: 429 with Retry-After.")
+    @Option(name: .customLong("kv-budget-mb"), parsing: .unconditional, help: "KV-cache budget in MiB over all running sequences (default: unbounded).")
+    var kvBudgetMB: Double?
+    @Option(name: .customLong("max-queue"), parsing: .unconditional, help: "Requests waiting for admission at most; beyond it: 429 with Retry-After.")
     var maxQueue = 64
     @Option(name: .customLong("api-key"), help: "Require 'Authorization: Bearer KEY' on /v1/... requests.")
     var apiKey: String?
-    @Option(name: .customLong("max-body-kb"), help: "Larger request bodies are answered 413.")
+    @Option(name: .customLong("max-body-kb"), parsing: .unconditional, help: "Larger request bodies are answered 413.")
     var maxBodyKB = 4096
-    @Option(name: .customLong("shutdown-grace"), help: "Seconds running requests may finish after SIGTERM/SIGINT before they are cancelled.")
+    @Option(name: .customLong("shutdown-grace"), parsing: .unconditional, help: "Seconds running requests may finish after SIGTERM/SIGINT before they are cancelled.")
     var shutdownGrace = 30
+
+    /// The largest `--max-body-kb`: a chat request that needs a gigabyte is a mistake, and KiB × 1,024 stays far from overflowing.
+    static let maxBodyKBLimit = 1 << 20
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
-        guard parallel >= 1 else { throw ValidationError("--parallel must be ≥ 1, got \(parallel)") }
-        if let kvBudgetMB, kvBudgetMB < 1 { throw ValidationError("--kv-budget-mb must be ≥ 1, got \(kvBudgetMB)") }
+        _ = try BatchFlags.parallel(parallel)
+        _ = try BatchFlags.budgetBytes(kvBudgetMB)
         guard maxQueue >= 1 else { throw ValidationError("--max-queue must be ≥ 1 (every request waits in the queue until admitted), got \(maxQueue)") }
-        guard maxBodyKB >= 1 else { throw ValidationError("--max-body-kb must be ≥ 1, got \(maxBodyKB)") }
+        guard (1...Self.maxBodyKBLimit).contains(maxBodyKB) else {
+            throw ValidationError("--max-body-kb must be in 1...\(Self.maxBodyKBLimit) (1 GiB), got \(maxBodyKB)")
+        }
         guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must be ≥ 0, got \(shutdownGrace)") }
         if let apiKey, apiKey.isEmpty { throw ValidationError("--api-key must not be empty") }
     }
@@ -47,7 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
         let (model, tokenizer) = try modelOptions.load()
         let logger = Logger(label: "scope.serve")
         let scheduler = try BatchScheduler(model: model, tokenizer: tokenizer, parallel: parallel,
-                                       kvBudgetBytes: kvBudgetMB.map { $0 << 20 }, maxQueue: maxQueue,
+                                       kvBudgetBytes: try BatchFlags.budgetBytes(kvBudgetMB), maxQueue: maxQueue,
                                        kvType: modelOptions.kvType)
         let modelID = URL(fileURLWithPath: modelOptions.resolvedPath).deletingPathExtension().lastPathComponent
         let configuration = ServerConfiguration(host: host, port: port, apiKey: apiKey, modelID: modelID,

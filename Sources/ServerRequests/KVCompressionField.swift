@@ -18,9 +18,8 @@ package struct KVCompressionField: Sendable, Equatable {
         ("delta", "--delta", false), ("semantics", "--semantics", true), ("group_reduce", "--group-reduce", true),
     ]
 
-    /// The largest integer a field takes: far above any context length, and small enough that the
-    /// scheduler's worst-case KV bytes (rows × layers × heads × row bytes) cannot overflow.
-    package static let maxInteger = 1 << 24
+    /// The largest integer a field takes (`CompressionConfig.maxInteger`, which `validate()` checks too).
+    package static let maxInteger = CompressionConfig.maxInteger
 
     package init() {}
 

@@ -63,12 +63,21 @@ extension TokenizerVocabulary {
             }
             merges = s
         }
+        /// A special token's id, which must name a token of the vocabulary when given.
+        func vocabularyID(_ key: String) throws -> Int32? {
+            guard let i = try id(key) else { return nil }
+            guard Int(i) < tokens.count else {
+                throw TokenizerError.invalidVocabulary(field: field("ggml." + key), reason: "token id \(i) is outside the vocabulary of \(tokens.count) tokens")
+            }
+            return i
+        }
         self.init(
             model: try string("ggml.model", required: true)!,
             preTokenizer: try string("ggml.pre"),
             tokens: tokens, tokenTypes: types, scores: scores, merges: merges,
-            bosID: try id("bos_token_id"), eosID: try id("eos_token_id"), eotID: try id("eot_token_id"),
-            eomID: try id("eom_token_id"), unknownID: try id("unknown_token_id"), paddingID: try id("padding_token_id"),
+            bosID: try vocabularyID("bos_token_id"), eosID: try vocabularyID("eos_token_id"), eotID: try vocabularyID("eot_token_id"),
+            eomID: try vocabularyID("eom_token_id"), unknownID: try vocabularyID("unknown_token_id"),
+            paddingID: try vocabularyID("padding_token_id"),
             addBOS: try flag("add_bos_token"), addEOS: try flag("add_eos_token"), addSpacePrefix: try flag("add_space_prefix"),
             chatTemplate: try string("chat_template"))
     }

@@ -56,4 +56,56 @@ struct MethodRegistryTests {
         config.parameters = [:]
         #expect(try config.intParameter(p) == 16)
     }
+
+    @Test("integer fields and numeric parameters past CompressionConfig.maxInteger are refused, naming the flag")
+    func integerLimit() throws {
+        let limit = CompressionConfig.maxInteger
+        func message(_ config: CompressionConfig) -> String? {
+            do { try config.validate(); return nil } catch { return "\(error)" }
+        }
+        var slide = CompressionConfig(prefill: .snapKV, decoding: .slide, prefillBudget: 64, decodingWindow: limit, recent: 8)
+        #expect(message(slide) == nil)
+        slide.decodingWindow = limit + 1
+        #expect(message(slide)?.contains("--decoding-window must be at most \(limit), got \(limit + 1)") == true)
+        slide.decodingWindow = 512
+        slide.prefillBudget = Int.max
+        #expect(message(slide)?.contains("--prefill-budget must be at most \(limit)") == true)
+        slide.prefillBudget = 64
+        slide.delta = Int.min
+        #expect(message(slide)?.contains("--delta must be at most \(limit)") == true)
+        var rkv = CompressionConfig(decoding: try #require(DecodingMethodKind(name: "rkv")))
+        for bad in ["\(limit + 1)", "\(Int.max)", "1e300", "nan", "-inf"] {
+            rkv.parameters = ["query-window": bad]
+            #expect(message(rkv)?.contains("--param query-window=\(bad): must be a finite number of magnitude at most \(limit)") == true, "\(bad)")
+        }
+        rkv.parameters = ["query-window": "\(limit)"]
+        #expect(message(rkv) == nil)
+    }
+
+    @Test("the query ring holds the last min(n, capacity) queries in order, growing only with the queries it gets")
+    func queryRing() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<50 {
+            let capacity = Int.random(in: 0...9, using: &rng), width = Int.random(in: 1...5, using: &rng)
+            var ring = QueryRing(capacity: capacity, width: width)
+            for round in 0..<2 {
+                let n = Int.random(in: 0...25, using: &rng)
+                for i in 0..<n {
+                    let q = (0..<width).map { Float(1000 * round + 10 * i + $0) }
+                    q.withUnsafeBufferPointer { ring.append($0.baseAddress!, position: Int32(i)) }
+                }
+                let held = min(n, capacity)
+                #expect(ring.held == held)
+                for j in 0..<held {
+                    let i = n - held + j   // the j-th held query is the (n − held + j)-th appended
+                    ring.query(j) { q, position in
+                        #expect(position == Int32(i))
+                        #expect((0..<width).allSatisfy { q[$0] == Float(1000 * round + 10 * i + $0) })
+                    }
+                }
+                ring.removeAll()
+                #expect(ring.held == 0)
+            }
+        }
+    }
 }

@@ -32,6 +32,17 @@ import Testing
         #expect(throws: LongGenBenchError("recall: --count must be at least 1 (got 0)")) { try RecallTask.build(k: 3, count: 0, seed: 1) }
     }
 
+    @Test("a file past ten million fact lines is refused before anything is built, naming the flags")
+    func buildRejectsHugeFiles() {
+        #expect(throws: LongGenBenchError("recall: --k × --count = 10000001 fact lines, more than the limit of 10000000; lower --k, --count")) {
+            try RecallTask.build(k: 10_000_001, count: 1, seed: 1)
+        }
+        #expect(throws: LongGenBenchError("repeats: --k × --copies × --count = more than \(Int.max) fact lines, more than the limit of 10000000; lower --k, --copies, --count")) {
+            try RepeatsTask.build(k: 4, copies: Int.max, count: 8, seed: 1)
+        }
+        #expect(throws: Never.self) { try RecallTask.build(k: 1_000, count: 2, seed: 1) }
+    }
+
     @Test("an item counts only when its own first label gives its value: wrong, missing, repeated and extra items")
     func scorerJudgesEachItemByItsLabel() {
         let answers = ["red", "blue", "green", "pink", "black", "white"]

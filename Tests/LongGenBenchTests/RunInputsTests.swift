@@ -37,4 +37,14 @@ struct RunInputsTests {
         }
         #expect(try String(contentsOfFile: p, encoding: .utf8) == "{\"pred\": \"x\", \"answers\": []}\n")
     }
+
+    @Test("a file where the results folder should be is named as such on the first append")
+    func storeNamesAFileInThePath() throws {
+        let t = TempFolder()
+        let file = t.write("out", "not a folder")
+        let store = try ResultsStore(path: file + "/gsm8k/ALLKV+None.jsonl")
+        #expect(throws: LongGenBenchError("\(file)/gsm8k: cannot create the results folder: \(file) is a file, not a folder")) {
+            try store.append(index: 0, jsonLine: "{\"index\": 0}")
+        }
+    }
 }

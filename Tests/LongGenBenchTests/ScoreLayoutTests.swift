@@ -49,6 +49,16 @@ struct ScoreLayoutTests {
         }
     }
 
+    @Test("result files without one finished example are an error naming them, not an empty table",
+          arguments: ["", "garbage"])   // empty; one torn line (dropped as the torn last line)
+    func nothingToScore(_ content: String) throws {
+        let t = TempFolder()
+        let p = t.write("gsm8k/A+none.jsonl", content)
+        #expect(throws: LongGenBenchError("no finished example to score in \(p) (the result files are empty)")) {
+            try ScoreReport.score(paths: [t.path], scorer: .paper)
+        }
+    }
+
     @Test("several runs in one folder give one row each, in the Markdown and CSV tables")
     func severalRunsGiveRows() throws {
         let t = TempFolder()

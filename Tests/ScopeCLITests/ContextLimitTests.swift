@@ -28,6 +28,13 @@ struct ContextLimitTests {
         #expect(message.contains("at most 8190 new tokens"))
     }
 
+    @Test("max new tokens of Int.max: refused in words, without overflowing n + T")
+    func overflowingSum() throws {
+        let message = try #require(refusal(3, Int.max))
+        #expect(message.contains("prompt (3 tokens) + max new tokens (\(Int.max)) = more than \(Int.max) exceeds"))
+        #expect(message.contains("at most 8189 new tokens"))
+    }
+
     @Test("LongGenBench's default 7,950 new tokens after a 4K prompt on SmolLM2 is refused")
     func longGenBenchDefault() throws {
         let message = try #require(refusal(4000, 7950))

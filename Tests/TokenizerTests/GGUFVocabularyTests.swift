@@ -37,6 +37,24 @@ import GGUF
         #expect(message.hasPrefix(reason), "\(message)")
     }
 
+    @Test("a special token id outside the vocabulary is an error naming the key", arguments: ["bos_token_id", "eos_token_id"])
+    func specialTokenOutsideTheVocabulary(_ key: String) throws {
+        func le<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+        func string(_ s: String) -> [UInt8] { le(UInt64(s.utf8.count)) + Array(s.utf8) }
+        let tokens = ["<unk>", "a", "b"]
+        var bytes = Array("GGUF".utf8) + le(UInt32(3)) + le(Int64(0)) + le(Int64(3))
+        bytes += string("tokenizer.ggml.model") + le(UInt32(8)) + string("llama")
+        bytes += string("tokenizer.ggml.tokens") + le(UInt32(9)) + le(UInt32(8)) + le(UInt64(tokens.count)) + tokens.flatMap(string)
+        bytes += string("tokenizer.ggml." + key) + le(UInt32(4)) + le(UInt32(3))   // ids are 0..<3
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("oob-\(UUID()).gguf").path
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(throws: TokenizerError.invalidVocabulary(field: "tokenizer.ggml.\(key) in \(path)",
+                                                         reason: "token id 3 is outside the vocabulary of 3 tokens")) {
+            try TokenizerVocabulary(gguf: GGUFFile(path: path))
+        }
+    }
+
     @Test func aFileThatIsNotGGUFIsAnError() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("not-a-gguf-\(UUID()).gguf").path
         _ = FileManager.default.createFile(atPath: path, contents: Data("hello".utf8))

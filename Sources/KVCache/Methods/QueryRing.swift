@@ -9,11 +9,13 @@ struct QueryRing {
     /// Queries recorded so far (the ring holds the last `min(count, capacity)`).
     private(set) var count = 0
 
+    /// The storage grows with the queries recorded, up to `capacity` of them: a window larger than
+    /// the sequence costs only the queries the sequence has.
     init(capacity: Int, width: Int) {
         self.capacity = capacity
         self.width = width
-        storage = Array(repeating: 0, count: capacity * width)
-        positions = Array(repeating: 0, count: capacity)
+        storage = []
+        positions = []
     }
 
     /// Queries held now.
@@ -21,9 +23,14 @@ struct QueryRing {
 
     mutating func append(_ q: UnsafePointer<Float>, position: Int32) {
         guard capacity > 0 else { return }
-        let slot = count % capacity
-        storage.withUnsafeMutableBufferPointer { ($0.baseAddress! + slot * width).update(from: q, count: width) }
-        positions[slot] = position
+        if count < capacity {
+            storage.append(contentsOf: UnsafeBufferPointer(start: q, count: width))
+            positions.append(position)
+        } else {
+            let slot = count % capacity
+            storage.withUnsafeMutableBufferPointer { ($0.baseAddress! + slot * width).update(from: q, count: width) }
+            positions[slot] = position
+        }
         count += 1
     }
 
@@ -33,5 +40,9 @@ struct QueryRing {
         storage.withUnsafeBufferPointer { body($0.baseAddress! + slot * width, positions[slot]) }
     }
 
-    mutating func removeAll() { count = 0 }
+    mutating func removeAll() {
+        count = 0
+        storage.removeAll(keepingCapacity: true)
+        positions.removeAll(keepingCapacity: true)
+    }
 }
