@@ -103,6 +103,9 @@ public struct LongGenBenchRunner {
             throw LongGenBenchError("label '\(options.label)' cannot name a results file")
         }
         let store = try ResultsStore(path: resultsPath(outDir: outDir), configuration: options.configuration)
+        if let stray = store.finished.filter({ !data.records.indices.contains($0) }).min() {
+            throw LongGenBenchError("\(store.path): has a result for example \(stray), but \(data.path) has \(data.records.count) examples (results of another data file?); use another --out")
+        }
         let mine = assigned
         let todo = mine.filter { !store.finished.contains($0) }
         for index in todo {

@@ -16,6 +16,20 @@ struct RunConfigurationTests {
                                                                      configuration: configuration))
     }
 
+    @Test("a results file with an example index the data does not have is refused before anything runs")
+    func strayIndexRefused() throws {
+        let t = TempFolder()
+        let runner = Self.runner(Self.config(budget: 1024))
+        let s = try runner.run(outDir: t.path, generator: FakeGenerator(), progress: RunnerTests.quiet)
+        let line = try #require(try String(contentsOfFile: s.resultsPath, encoding: .utf8).split(separator: "\n").first)
+        let stray = line.replacingOccurrences(of: #""index": 0"#, with: #""index": 7"#)
+        #expect(stray != String(line), "the index field is written as \"index\": 0")
+        try (stray + "\n").write(toFile: s.resultsPath, atomically: true, encoding: .utf8)
+        #expect(throws: LongGenBenchError("\(s.resultsPath): has a result for example 7, but \(RunnerTests.data(3).path) has 3 examples (results of another data file?); use another --out")) {
+            try runner.run(outDir: t.path, generator: FakeGenerator(), progress: RunnerTests.quiet)
+        }
+    }
+
     @Test("every line records the configuration under config")
     func recorded() throws {
         let t = TempFolder()
