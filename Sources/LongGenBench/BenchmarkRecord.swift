@@ -39,6 +39,9 @@ public struct BenchmarkRecord: Equatable, Sendable {
         guard questions.count == answers.count else {
             throw LongGenBenchError.at(file, line: line, "\(questions.count) questions but \(answers.count) answers (they must pair up)")
         }
+        if let task = object["task"], !(task is String) {
+            throw LongGenBenchError.at(file, line: line, "field 'task' is not a string")
+        }
         return BenchmarkRecord(task: object["task"] as? String, prompt: prompt, questions: questions, answers: answers)
     }
 }

@@ -28,6 +28,24 @@ struct RunInputsTests {
         }
     }
 
+    @Test("a data file mixing MMLU records (with 'task') and others, or with a non-string 'task', is an error at the line")
+    func mixedDatasetsRefused() throws {
+        let t = TempFolder()
+        let mmlu = BenchmarkRecord(task: "anatomy", prompt: "p", questions: ["q"], answers: ["A"]).jsonLine
+        let gsm8k = BenchmarkRecord(prompt: "p", questions: ["q"], answers: ["#### 1"]).jsonLine
+        let a = t.write("a.jsonl", mmlu + "\n" + mmlu + "\n" + gsm8k + "\n")
+        #expect(throws: LongGenBenchError.at(a, line: 3, "no field 'task', but the file's first record is MMLU (has 'task'); one dataset per file")) {
+            try LongGenBenchData.load(a)
+        }
+        let b = t.write("b.jsonl", gsm8k + "\n" + mmlu + "\n")
+        #expect(throws: LongGenBenchError.at(b, line: 2, "field 'task' (MMLU), but the file's first record has none; one dataset per file")) {
+            try LongGenBenchData.load(b)
+        }
+        let c = t.write("c.jsonl", #"{"task": 123, "prompt": "p", "questions": ["q"], "answers": ["A"]}"# + "\n")
+        #expect(throws: LongGenBenchError.at(c, line: 1, "field 'task' is not a string")) { try LongGenBenchData.load(c) }
+        #expect(try LongGenBenchData.load(t.write("d.jsonl", mmlu + "\n" + mmlu + "\n")).dataset == .mmlu)
+    }
+
     @Test("the results store refuses a file whose lines have no 'index' instead of overwriting it")
     func storeRefusesForeignFile() throws {
         let t = TempFolder()
