@@ -1,3 +1,4 @@
+import CPrefetch
 import CVNNI
 import Foundation
 import GGUF
@@ -110,6 +111,17 @@ public enum PackedMatrix {
 }
 
 extension PackedMatrix {
+    /// Bytes ahead of the block being read that the AVX2 kernels prefetch on their first pass over a
+    /// group (the VNNI kernels' distance): a task's rows are a few tens of kilobytes read once, and the
+    /// hardware prefetchers stop at 4 KiB pages.
+    static let prefetchBytes = 2048
+
+    /// Prefetches the `bytes`-byte block `prefetchBytes` after `p`, when `on`.
+    @inline(__always)
+    static func prefetchAhead(_ p: UnsafeRawPointer, bytes: Int, _ on: Bool) {
+        if on { scope_prefetch_range(p + prefetchBytes, bytes) }
+    }
+
     /// The token loop of both packed formats' AVX2 products: for each group g of eight rows in `rows`
     /// (whole groups), whose blocks start at `base = packed + g·nb·blockBytes`, `quad(base, t, out)`
     /// for each four tokens t from `firstToken`, then `pair(base, t, pair, out)` for the last one to

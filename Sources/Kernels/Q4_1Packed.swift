@@ -43,17 +43,18 @@ public enum Q4_1Packed {
                                    a.scales, a.sums, firstToken, tokens, y, yStride)
             return
         }
-        let aq = UnsafeRawPointer(a.qs)
+        let aq = UnsafeRawPointer(a.qs), prefetch = TimingSwitch.packedPrefetch.isOn
         PackedMatrix.eachGroup(packed, blockBytes: blockBytes, nb: nb, rows: rows, firstToken: firstToken, tokens: tokens, y,
                                yStride: yStride, quad: { base, t, out in
-            quad(base, nb: nb, a, token: t, out, yStride: yStride)
+            quad(base, nb: nb, a, token: t, out, yStride: yStride, prefetch: prefetch && t == firstToken)
         }, pair: { base, t0, pair, out in
-            let t1 = pair ? t0 + 1 : t0
+            let t1 = pair ? t0 + 1 : t0, ahead = prefetch && t0 == firstToken
             let q0 = aq + t0 * nb * 32, q1 = aq + t1 * nb * 32
             let sc0 = a.scales + t0 * nb, sc1 = a.scales + t1 * nb, su0 = a.sums + t0 * nb, su1 = a.sums + t1 * nb
             var acc0 = _mm256_setzero_ps(), min0 = _mm256_setzero_ps()
             var acc1 = _mm256_setzero_ps(), min1 = _mm256_setzero_ps()
             for b in 0..<nb {
+                PackedMatrix.prefetchAhead(base + b * blockBytes, bytes: blockBytes, ahead)
                 let w = PackedBlock(base + b * blockBytes)
                 acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(w.dot(q0 + 32 * b)), _mm256_mul_ps(w.d, _mm256_set1_ps(sc0[b])), acc0)
                 min0 = _mm256_fmadd_ps(w.m, _mm256_set1_ps(su0[b]), min0)
@@ -83,7 +84,8 @@ extension Q4_1Packed {
     /// CPU without VNNI, where these products are arithmetic-bound from four tokens on, batched
     /// steps at 4 and 8 sequences ran 1.08× faster than with pairs (Zen 1, BENCHMARKS.md).
     @inline(__always)
-    static func quad(_ base: UnsafeRawPointer, nb: Int, _ a: Q8View, token t: Int, _ y: UnsafeMutablePointer<Float>, yStride: Int) {
+    static func quad(_ base: UnsafeRawPointer, nb: Int, _ a: Q8View, token t: Int, _ y: UnsafeMutablePointer<Float>, yStride: Int,
+                     prefetch: Bool) {
         let mask = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1)
         let aq = UnsafeRawPointer(a.qs)
         let q0 = aq + t * nb * 32, q1 = q0 + nb * 32, q2 = q1 + nb * 32, q3 = q2 + nb * 32
@@ -102,6 +104,7 @@ extension Q4_1Packed {
         }
         for b in 0..<nb {
             let p = base + b * blockBytes
+            PackedMatrix.prefetchAhead(p, bytes: blockBytes, prefetch)
             let l0 = _mm256_and_si256(chunk(p, 0), mask), l1 = _mm256_and_si256(chunk(p, 1), mask)
             let l2 = _mm256_and_si256(chunk(p, 2), mask), l3 = _mm256_and_si256(chunk(p, 3), mask)
             let s0 = half(l0, l1, l2, l3, q0 + 32 * b, 0), s1 = half(l0, l1, l2, l3, q1 + 32 * b, 0)

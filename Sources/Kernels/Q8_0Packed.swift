@@ -35,7 +35,7 @@ public enum Q8_0Packed {
                                    a.scales, firstToken, tokens, y, yStride)
             return
         }
-        let aq = UnsafeRawPointer(a.qs), ones = _mm256_set1_epi16(1)
+        let aq = UnsafeRawPointer(a.qs), ones = _mm256_set1_epi16(1), prefetch = TimingSwitch.packedPrefetch.isOn
         @inline(__always) func dot(_ p: UnsafeRawPointer, _ q: UnsafeRawPointer) -> __m256i {
             var sum = _mm256_setzero_si256()
             for j in 0..<8 {
@@ -47,14 +47,15 @@ public enum Q8_0Packed {
         }
         PackedMatrix.eachGroup(packed, blockBytes: blockBytes, nb: nb, rows: rows, firstToken: firstToken, tokens: tokens, y,
                                yStride: yStride, quad: { base, t, out in
-            quad(base, nb: nb, a, token: t, out, yStride: yStride)
+            quad(base, nb: nb, a, token: t, out, yStride: yStride, prefetch: prefetch && t == firstToken)
         }, pair: { base, t0, pair, out in
-            let t1 = pair ? t0 + 1 : t0
+            let t1 = pair ? t0 + 1 : t0, ahead = prefetch && t0 == firstToken
             let q0 = aq + t0 * nb * 32, q1 = aq + t1 * nb * 32
             let sc0 = a.scales + t0 * nb, sc1 = a.scales + t1 * nb
             var acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps()
             for b in 0..<nb {
                 let p = base + b * blockBytes
+                PackedMatrix.prefetchAhead(p, bytes: blockBytes, ahead)
                 let d = _mm256_cvtph_ps(load16(p))
                 acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot(p, q0 + 32 * b)), _mm256_mul_ps(d, _mm256_set1_ps(sc0[b])), acc0)
                 if pair {
@@ -77,13 +78,15 @@ extension Q8_0Packed {
     /// (the pair kernel does both per token); every token's integer dot is the same exact sum and
     /// its float steps are the pair kernel's, block after block, so the bits are the same.
     @inline(__always)
-    static func quad(_ base: UnsafeRawPointer, nb: Int, _ a: Q8View, token t: Int, _ y: UnsafeMutablePointer<Float>, yStride: Int) {
+    static func quad(_ base: UnsafeRawPointer, nb: Int, _ a: Q8View, token t: Int, _ y: UnsafeMutablePointer<Float>, yStride: Int,
+                     prefetch: Bool) {
         let ones = _mm256_set1_epi16(1), zero = _mm256_setzero_si256()
         let q0 = UnsafeRawPointer(a.qs) + t * nb * 32, q1 = q0 + nb * 32, q2 = q1 + nb * 32, q3 = q2 + nb * 32
         let sc0 = a.scales + t * nb, sc1 = sc0 + nb, sc2 = sc1 + nb, sc3 = sc2 + nb
         var acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps()
         for b in 0..<nb {
             let p = base + b * blockBytes
+            PackedMatrix.prefetchAhead(p, bytes: blockBytes, prefetch)
             var s0 = zero, s1 = zero, s2 = zero, s3 = zero
             for j in 0..<8 {
                 let c = unsafeBitCast(p.loadUnaligned(fromByteOffset: 16 + 32 * j, as: SIMD32<Int8>.self), to: __m256i.self)

@@ -49,7 +49,13 @@ public final class TimingSwitch: Sendable {
         "grouped-attention", "streaming attention widens each stored key/value vector once for three query rows",
         environment: "SCOPE_GROUPED_ATTENTION")
 
-    public static let all = [attentionPrefetch, appendPrefetch, wholeHeadTasks, groupedAttention]
+    /// The AVX2 packed products (8-bit activations) prefetch the weight lines `PackedMatrix.prefetchBytes`
+    /// ahead of the block they read, on their first pass over a group of rows.
+    public static let packedPrefetch = TimingSwitch(
+        "packed-prefetch", "the AVX2 packed products prefetch the weights ahead of the block they read",
+        environment: "SCOPE_PREFETCH_PACKED")
+
+    public static let all = [attentionPrefetch, appendPrefetch, wholeHeadTasks, groupedAttention, packedPrefetch]
 
     /// The switch called `name`, or nil.
     public static func named(_ name: String) -> TimingSwitch? { all.first { $0.name == name } }

@@ -49,7 +49,7 @@ struct MessageTests {
     @Test("bench --interleave: an unknown switch names the valid ones; without --parallel it is rejected; with it each count reports both sides")
     func benchInterleave() throws {
         let unknown = try scopeStderr(["bench", "--parallel", "2", "--interleave", "nope"], status: 64)
-        #expect(unknown.contains("--interleave: no timing switch 'nope' (switches: attention-prefetch, append-prefetch, whole-head-tasks, grouped-attention)"))
+        #expect(unknown.contains("--interleave: no timing switch 'nope' (switches: attention-prefetch, append-prefetch, whole-head-tasks, grouped-attention, packed-prefetch)"))
         #expect(try scopeStderr(["bench", "--interleave", "attention-prefetch"], status: 64).contains("--interleave needs --parallel"))
         #expect(try scopeStderr(["bench", "--parallel", "2", "--interleave", "append-prefetch", "--gen-tokens", "2"], status: 64)
             .contains("--interleave needs --gen-tokens ≥ 3"))
