@@ -37,6 +37,8 @@ struct AnalyzeHeavyHittersCommand: ParsableCommand {
         guard compression.decoding == .none else {
             throw ValidationError("--decoding \(compression.decoding.rawValue) does not apply: the analysis generates with a full cache")
         }
+        _ = try parseIntList(layers, option: "--layers")
+        _ = try parseIntList(steps, option: "--steps")
     }
 
     func run() throws {

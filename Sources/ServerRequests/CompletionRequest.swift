@@ -71,6 +71,11 @@ package struct CompletionRequest: Sendable, Equatable {
             guard p > 0, p <= 1 else { throw .invalid("top_p must be in (0, 1], got \(p)", param: "top_p") }
             sampling.topP = Float(p)
         }
+        if let k = try f.integer("top_k") {
+            // llama.cpp's and vLLM's extension: keep the k most likely tokens (0 or −1: all of them).
+            guard k >= -1 else { throw .invalid("top_k must be at least -1 (-1 or 0: all tokens), got \(k)", param: "top_k") }
+            sampling.topK = max(0, k)
+        }
         if let s = try f.integer("seed") { sampling.seed = UInt64(bitPattern: Int64(s)) }
         self.sampling = sampling
 

@@ -35,6 +35,7 @@ struct OversizedValueTests {
          "recall: --k × --count = more than \(Int.max) fact lines"),
         (["longgenbench", "build", "--dataset", "recall", "--k", "-1", "--out", "o.jsonl"], "recall: --k must be at least 1 (got -1)"),
         (["analyze", "heavy-hitters", "--prompt-file", "p.txt", "--out", "o", "--topk-fraction", "nan"], "--topk-fraction must be in (0, 1], got nan"),
+        (["analyze", "heavy-hitters", "--prompt-file", "p.txt", "--out", "o", "--layers", "0,13,0"], "--layers: 0 is listed twice (item 3)"),
         (["analyze", "attention-map", "--prompt-file", "p.txt", "--out", "o.png", "--clip", "0"], "--clip must be a probability in (0, 1], got 0.0"),
     ]
 

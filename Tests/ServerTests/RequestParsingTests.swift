@@ -52,13 +52,15 @@ struct RequestParsingTests {
     @Test func chatFieldsAreRead() throws {
         let r = try Self.parse(.chat, """
             {"model": "m", "messages": [{"role": "system", "content": "S"}, {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}],
-             "max_tokens": 5, "max_completion_tokens": 7, "temperature": 0.5, "top_p": 0.9, "seed": -1, "stop": "x",
+             "max_tokens": 5, "max_completion_tokens": 7, "temperature": 0.5, "top_p": 0.9, "top_k": 40, "seed": -1, "stop": "x",
              "stream": true, "stream_options": {"include_usage": true}, "n": 1}
             """)
         #expect(r.prompt == .chat([.system("S"), .user("ab")]))
         #expect(r.maxTokens == 7)
-        #expect(r.sampling == SamplingOptions(temperature: 0.5, topP: 0.9, seed: UInt64.max))
+        #expect(r.sampling == SamplingOptions(temperature: 0.5, topK: 40, topP: 0.9, seed: UInt64.max))
         #expect(r.stop == ["x"] && r.stream && r.includeUsage)
+        // top_k −1 (vLLM) and 0 (llama.cpp) both mean every token.
+        #expect(try Self.parse(.completion, #"{"prompt": "p", "top_k": -1}"#).sampling.topK == 0)
     }
 
     @Test func completionPromptForms() throws {
@@ -80,6 +82,8 @@ struct RequestParsingTests {
             (#"{"messages": [{"role": "user", "content": "x"}], "logprobs": true}"#, "logprobs"),
             (#"{"messages": [{"role": "user", "content": [{"type": "image_url"}]}]}"#, "messages[0].content[0]"),
             (#"{"messages": [5]}"#, "messages[0]"),
+            (#"{"messages": [{"role": "user", "content": "x"}], "top_k": -2}"#, "top_k"),
+            (#"{"messages": [{"role": "user", "content": "x"}], "top_k": 2.5}"#, "top_k"),
         ]
         for (json, param) in cases {
             let e = Self.error(json)
