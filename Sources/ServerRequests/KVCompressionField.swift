@@ -6,9 +6,16 @@ import KVCache
 /// left out take the server's defaults (its command-line flags). Method names are parsed by the
 /// KVCache name parsers the CLI uses and the result is checked by `CompressionConfig.validate()`,
 /// so names, aliases and checks are the CLI's.
+///
+/// `params` holds the method parameters without a field of their own (the CLI's `--param NAME=VALUE`:
+/// `{"params": {"interval": 64, "lambda": 0.2}}`, `_` or `-` in names). When a request names a prefill or
+/// decoding method, the server's default parameters that its methods do not take are dropped (they
+/// belong to the server's default methods); the request's own are checked like `--param`.
 package struct KVCompressionField: Sendable, Equatable {
     package var names: [String: String] = [:]
     package var integers: [String: Int] = [:]
+    /// `params`, by the CLI's parameter names (`query-window`), values as the CLI would read them.
+    package var parameters: [String: String] = [:]
 
     /// Field names, the CLI flag each corresponds to, and whether the value is a name (else an integer).
     package static let fields: [(name: String, flag: String, isName: Bool)] = [
@@ -26,10 +33,27 @@ package struct KVCompressionField: Sendable, Equatable {
     /// Reads the object, rejecting unknown fields and values of the wrong JSON type.
     package init(_ value: JSONValue) throws(APIError) {
         let object = try JSONFields(value, name: "kv_compression", prefix: "kv_compression.")
-        let known = Set(Self.fields.map(\.name))
+        let known = Self.fields.map(\.name) + ["params"]
         for key in object.values.keys.sorted() where !known.contains(key) {
-            throw .invalid("kv_compression: unknown field '\(key)'; known fields: \(Self.fields.map(\.name).joined(separator: ", "))",
+            throw .invalid("kv_compression: unknown field '\(key)'; known fields: \(known.joined(separator: ", "))",
                            param: "kv_compression.\(key)", code: "invalid_kv_compression")
+        }
+        if let value = object.value("params") {
+            let params = try JSONFields(value, name: "kv_compression.params", prefix: "kv_compression.params.")
+            for key in params.values.keys.sorted() {
+                guard let v = params.value(key) else { continue }
+                let name = key.replacingOccurrences(of: "_", with: "-")
+                guard parameters[name] == nil else {
+                    throw .invalid("kv_compression.params: '\(key)' is given twice (as \(name) and with underscores)",
+                                   param: "kv_compression.params.\(key)", code: "invalid_kv_compression")
+                }
+                switch v {
+                case .integer(let i): parameters[name] = String(i)
+                case .number(let d): parameters[name] = String(d)
+                case .string(let text): parameters[name] = text
+                default: throw params.wrongType(key, expected: "a number or a string", got: v)
+                }
+            }
         }
         for field in Self.fields {
             if field.isName {
@@ -82,6 +106,11 @@ package struct KVCompressionField: Sendable, Equatable {
         if let v = integers["decoding_window"] { config.decodingWindow = v }
         if let v = integers["recent"] { config.recent = v }
         if let v = integers["delta"] { config.delta = v }
+        if names["prefill"] != nil || names["decoding"] != nil {
+            let declared = Set((config.prefill.info.parameters + config.decoding.info.parameters).map(\.name))
+            config.parameters = config.parameters.filter { declared.contains($0.key) }
+        }
+        config.parameters.merge(parameters) { _, request in request }
         do {
             try config.validate()
         } catch {
@@ -97,6 +126,7 @@ package struct KVCompressionField: Sendable, Equatable {
         for field in fields.sorted(by: { $0.flag.count > $1.flag.count }) {
             text = text.replacingOccurrences(of: field.flag, with: "kv_compression.\(field.name)")
         }
-        return text
+        return text.replacingOccurrences(of: "--param ", with: "kv_compression.params.")
+            .replacingOccurrences(of: "--interval", with: "kv_compression.params.interval")
     }
 }

@@ -130,6 +130,35 @@ struct KVCompressionFieldTests {
                     == "kv_compression.decoding_window (4) must be larger than kv_compression.recent (8)")
     }
 
+    @Test func methodParametersWithoutFieldsGoThroughParams() throws {
+        let c = try Self.resolve(#"{"decoding": "rkv", "decoding_window": 64, "params": {"query_window": 4, "lambda": 0.25, "interval": "16"}}"#)
+        #expect(c.parameters == ["query-window": "4", "lambda": "0.25", "interval": "16"])
+        // The server's default parameters belong to its default methods: a request naming another method drops
+        // those it does not take, and keeps them when it names none.
+        let defaults = CompressionConfig(decoding: DecodingMethodKind(name: "rkv")!, decodingWindow: 64, parameters: ["lambda": "0.5"])
+        #expect(try Self.resolve(#"{"decoding": "slide", "recent": 8}"#, over: defaults).parameters.isEmpty)
+        #expect(try Self.resolve(#"{"decoding": "snapkv-d"}"#, over: defaults).parameters.isEmpty)
+        #expect(try Self.resolve(#"{"params": {"interval": 32}}"#, over: defaults).parameters == ["lambda": "0.5", "interval": "32"])
+        let bad: [(String, String)] = [
+            (#"{"decoding": "slide", "decoding_window": 64, "recent": 8, "params": {"lambda": 0.1}}"#, "kv_compression.params.lambda"),
+            (#"{"decoding": "rkv", "decoding_window": 64, "params": {"interval": 0}}"#, "kv_compression.params.interval"),
+            (#"{"decoding": "rkv", "decoding_window": 64, "params": {"lambda": "x"}}"#, "kv_compression.params.lambda"),
+            (#"{"decoding": "rkv", "decoding_window": 64, "params": {"lambda": [1]}}"#, "kv_compression.params.lambda"),
+            (#"{"decoding": "rkv", "decoding_window": 64, "params": {"query_window": 4, "query-window": 5}}"#, "kv_compression.params.query_window"),
+            (#"{"decoding": "rkv", "params": 3}"#, "kv_compression.params"),
+        ]
+        for (json, name) in bad {
+            do {
+                let c = try Self.resolve(json)
+                Issue.record("\(json) was accepted: \(c)")
+            } catch {
+                #expect(error.status == 400, "\(json)")
+                #expect(error.message.contains(name) || error.param == name, "\(json): \(error.message) (\(String(describing: error.param)))")
+                #expect(!error.message.contains("--"), "\(json): \(error.message)")
+            }
+        }
+    }
+
     /// Integers past `maxInteger` would let the admission bound (rows × layers × heads × row bytes) overflow.
     @Test func hugeIntegersAreRefused() {
         for field in ["prefill_budget", "window", "decoding_window", "recent", "kernel", "beta", "delta"] {
