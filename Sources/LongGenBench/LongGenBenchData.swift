@@ -6,7 +6,7 @@ public struct LongGenBenchData: Sendable {
     public var dataset: LongGenBenchDataset
     public var records: [BenchmarkRecord]
 
-    /// Questions per prompt (K) of the first record.
+    /// Questions per prompt (K), the same for every record (`load` checks it).
     public var k: Int { records.first?.questions.count ?? 0 }
 
     /// Loads `path`; the dataset is `dataset` if given, else taken from the file name (`gsm8k_30.jsonl`),
@@ -21,6 +21,11 @@ public struct LongGenBenchData: Sendable {
             throw LongGenBenchError.at(path, line: lines[j].number, records[0].task != nil
                 ? "no field 'task', but the file's first record is MMLU (has 'task'); one dataset per file"
                 : "field 'task' (MMLU), but the file's first record has none; one dataset per file")
+        }
+        // One K per file: the default --max-new-tokens and the accuracy by position are the first record's K's.
+        if let j = records.indices.first(where: { records[$0].questions.count != records[0].questions.count }) {
+            throw LongGenBenchError.at(path, line: lines[j].number,
+                "\(records[j].questions.count) questions, but the file's first record has \(records[0].questions.count); one K per file")
         }
         let name = (path as NSString).lastPathComponent
         let folder = ((path as NSString).deletingLastPathComponent as NSString).lastPathComponent

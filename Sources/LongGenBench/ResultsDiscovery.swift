@@ -44,6 +44,34 @@ public enum ResultsDiscovery {
         return String(stem[..<r.lowerBound])
     }
 
+    /// One warning per run and dataset whose files are shards of our runner (`.shard-I-of-N`) with some
+    /// of the N missing, or of different N: its score covers only the shards present.
+    public static func incompleteShards(_ files: [ResultFile]) -> [String] {
+        struct Run: Hashable { var dataset: LongGenBenchDataset; var key: RunKey }
+        var shards: [Run: [(index: Int, count: Int)]] = [:]
+        for f in files {
+            let stem = ((f.path as NSString).lastPathComponent as NSString).deletingPathExtension
+            guard let r = stem.range(of: #"\.shard-\d+-of-\d+$"#, options: .regularExpression) else { continue }
+            let numbers = stem[r].split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+            guard numbers.count == 2 else { continue }
+            shards[Run(dataset: f.dataset, key: f.key), default: []].append((numbers[0], numbers[1]))
+        }
+        var warnings: [String] = []
+        for (run, present) in shards.sorted(by: { ($0.key.dataset.rawValue, $0.key.key) < ($1.key.dataset.rawValue, $1.key.key) }) {
+            let counts = Set(present.map(\.count))
+            let where_ = "\(run.dataset.rawValue) \(run.key.label) (\(run.key.group))"
+            guard counts.count == 1, let n = counts.first else {
+                warnings.append("\(where_): shard files of different splits (of \(counts.sorted().map(String.init).joined(separator: ", "))) are merged")
+                continue
+            }
+            let missing = Set(0..<n).subtracting(present.map(\.index)).sorted()
+            if !missing.isEmpty {
+                warnings.append("\(where_): \(n - missing.count) of \(n) shard files; missing \(missing.map { "shard-\($0)-of-\(n)" }.joined(separator: ", ")): the score covers only the shards present")
+            }
+        }
+        return warnings
+    }
+
     /// All result files under the given paths (files or folders), grouped into runs.
     public static func discover(_ paths: [String]) throws -> [ResultFile] {
         var files: [ResultFile] = []

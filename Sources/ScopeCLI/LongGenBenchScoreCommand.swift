@@ -38,6 +38,9 @@ struct LongGenBenchScoreCommand: ParsableCommand {
 
     func run() throws {
         let runs = try ScoreReport.score(paths: paths, scorer: scorer)
+        for warning in ResultsDiscovery.incompleteShards(try ResultsDiscovery.discover(paths)) {
+            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+        }
         guard !runs.isEmpty else {
             throw CLIError("no result files under \(paths.joined(separator: ", ")) (expected DIR/<dataset>/<Prefill>+<decoding>.jsonl or the reference layout)")
         }

@@ -46,6 +46,18 @@ struct RunInputsTests {
         #expect(try LongGenBenchData.load(t.write("d.jsonl", mmlu + "\n" + mmlu + "\n")).dataset == .mmlu)
     }
 
+    @Test("a data file whose records have different numbers of questions (K) is an error at the first differing line")
+    func mixedKRefused() throws {
+        let t = TempFolder()
+        let two = BenchmarkRecord(prompt: "p", questions: ["q1", "q2"], answers: ["#### 1", "#### 2"]).jsonLine
+        let three = BenchmarkRecord(prompt: "p", questions: ["q1", "q2", "q3"], answers: ["#### 1", "#### 2", "#### 3"]).jsonLine
+        let p = t.write("gsm8k_2.jsonl", two + "\n" + two + "\n\n" + three + "\n")
+        #expect(throws: LongGenBenchError.at(p, line: 4, "3 questions, but the file's first record has 2; one K per file")) {
+            try LongGenBenchData.load(p)
+        }
+        #expect(try LongGenBenchData.load(t.write("gsm8k_3.jsonl", three + "\n" + three + "\n")).k == 3)
+    }
+
     @Test("the results store refuses a file whose lines have no 'index' instead of overwriting it")
     func storeRefusesForeignFile() throws {
         let t = TempFolder()

@@ -40,6 +40,22 @@ struct ScoreLayoutTests {
         #expect(runs[0].scores[.gsm8k] == -1)
     }
 
+    @Test("a run with shard files missing, or of different splits, gets a warning naming them; complete shards none")
+    func incompleteShardsAreNamed() throws {
+        let t = TempFolder()
+        let line = Self.line(0, pred: "Answer_6: The answer is (A).", answers: ["A"])
+        t.write("mmlu/ALLKV+None.shard-0-of-2.jsonl", line)
+        t.write("mmlu/ALLKV+None.shard-1-of-2.jsonl", line)
+        t.write("mmlu/H2O+slide.shard-1-of-3.jsonl", line)
+        t.write("csqa/H2O+slide.shard-0-of-2.jsonl", line)
+        t.write("csqa/H2O+slide.shard-1-of-3.jsonl", line)
+        let warnings = ResultsDiscovery.incompleteShards(try ResultsDiscovery.discover([t.path]))
+        #expect(warnings.count == 2, "\(warnings)")
+        #expect(warnings.contains { $0.hasPrefix("csqa H2O+slide") && $0.contains("different splits (of 2, 3)") }, "\(warnings)")
+        #expect(warnings.contains { $0.hasPrefix("mmlu H2O+slide") && $0.contains("1 of 3 shard files; missing shard-0-of-3, shard-2-of-3") },
+                "\(warnings)")
+    }
+
     @Test("a malformed line that is not the torn last line is an error naming file and line")
     func malformedLineIsAnError() throws {
         let t = TempFolder()
