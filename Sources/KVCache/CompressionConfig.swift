@@ -84,6 +84,11 @@ public struct CompressionConfig: Sendable, Equatable {
     public static let fieldParameters: Set<String> = ["prefill-budget", "window", "kernel", "pooling", "beta", "decoding-window",
                                                "recent", "delta", "group-reduce"]
 
+    /// Names of the parameters the prefill and decoding methods take (`fieldParameters` included).
+    public var declaredParameters: Set<String> {
+        Set((prefill.method.info.parameters + decoding.method.info.parameters).map(\.name))
+    }
+
     /// The integer value of a method parameter (`parameters`, else its default).
     public func intParameter(_ p: MethodParameter) throws -> Int {
         let text = parameters[p.name] ?? p.defaultValue
@@ -155,7 +160,7 @@ public struct CompressionConfig: Sendable, Equatable {
             try decoding.method.validate(self)
             if let delta, delta < 1 { throw bad("--delta must be at least 1, got \(delta)") }
         }
-        let declared = Set((prefill.method.info.parameters + decoding.method.info.parameters).map(\.name))
+        let declared = declaredParameters
         for name in parameters.keys.sorted() where !declared.contains(name) || CompressionConfig.fieldParameters.contains(name) {
             let accepted = declared.subtracting(CompressionConfig.fieldParameters).sorted()
             throw bad("--param \(name): not a parameter of prefill \(prefill.rawValue) or decoding \(decoding.rawValue)" +

@@ -38,11 +38,16 @@ public enum ResultsDiscovery {
     static let referenceFolder = try! NSRegularExpression(pattern: "^(.+\\+.+)_decoding_window_(\\d+)_recent_window_(\\d+)$")
     static let budgetFolder = try! NSRegularExpression(pattern: "_(\\d+)$")
 
-    /// The shard suffix our runner adds: `<label>.shard-I-of-N`.
-    public static func stripShardSuffix(_ stem: String) -> String {
-        guard let r = stem.range(of: #"\.shard-\d+-of-\d+$"#, options: .regularExpression) else { return stem }
-        return String(stem[..<r.lowerBound])
+    /// The shard suffix our runner adds, `<label>.shard-I-of-N`: the label, I and N (nil without one).
+    static func shard(of stem: String) -> (label: String, index: Int, count: Int)? {
+        guard let r = stem.range(of: #"\.shard-\d+-of-\d+$"#, options: .regularExpression) else { return nil }
+        let numbers = stem[r].split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        guard numbers.count == 2 else { return nil }
+        return (String(stem[..<r.lowerBound]), numbers[0], numbers[1])
     }
+
+    /// `stem` without our runner's shard suffix.
+    public static func stripShardSuffix(_ stem: String) -> String { shard(of: stem)?.label ?? stem }
 
     /// One warning per run and dataset whose files are shards of our runner (`.shard-I-of-N`) with some
     /// of the N missing, or of different N: its score covers only the shards present.
@@ -51,10 +56,8 @@ public enum ResultsDiscovery {
         var shards: [Run: [(index: Int, count: Int)]] = [:]
         for f in files {
             let stem = ((f.path as NSString).lastPathComponent as NSString).deletingPathExtension
-            guard let r = stem.range(of: #"\.shard-\d+-of-\d+$"#, options: .regularExpression) else { continue }
-            let numbers = stem[r].split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
-            guard numbers.count == 2 else { continue }
-            shards[Run(dataset: f.dataset, key: f.key), default: []].append((numbers[0], numbers[1]))
+            guard let s = shard(of: stem) else { continue }
+            shards[Run(dataset: f.dataset, key: f.key), default: []].append((s.index, s.count))
         }
         var warnings: [String] = []
         for (run, present) in shards.sorted(by: { ($0.key.dataset.rawValue, $0.key.key) < ($1.key.dataset.rawValue, $1.key.key) }) {

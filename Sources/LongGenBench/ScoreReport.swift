@@ -15,7 +15,11 @@ public struct RunScores: Sendable {
 public enum ScoreReport {
     /// Scores every run found under `paths`.
     public static func score(paths: [String], scorer: ScorerKind) throws -> [RunScores] {
-        let files = try ResultsDiscovery.discover(paths)
+        try score(files: ResultsDiscovery.discover(paths), scorer: scorer)
+    }
+
+    /// Scores every run among `files` (`ResultsDiscovery.discover`).
+    public static func score(files: [ResultFile], scorer: ScorerKind) throws -> [RunScores] {
         let runs = Dictionary(grouping: files) { $0.key }
         let scored: [RunScores] = try runs.keys.sorted().map { key in
             var run = RunScores(key: key, scores: [:], byPosition: [:], examples: [:])

@@ -37,8 +37,9 @@ struct LongGenBenchScoreCommand: ParsableCommand {
     var paperFormat = false
 
     func run() throws {
-        let runs = try ScoreReport.score(paths: paths, scorer: scorer)
-        for warning in ResultsDiscovery.incompleteShards(try ResultsDiscovery.discover(paths)) {
+        let files = try ResultsDiscovery.discover(paths)
+        let runs = try ScoreReport.score(files: files, scorer: scorer)
+        for warning in ResultsDiscovery.incompleteShards(files) {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }
         guard !runs.isEmpty else {

@@ -107,7 +107,7 @@ package struct KVCompressionField: Sendable, Equatable {
         if let v = integers["recent"] { config.recent = v }
         if let v = integers["delta"] { config.delta = v }
         if names["prefill"] != nil || names["decoding"] != nil {
-            let declared = Set((config.prefill.info.parameters + config.decoding.info.parameters).map(\.name))
+            let declared = config.declaredParameters
             config.parameters = config.parameters.filter { declared.contains($0.key) }
         }
         config.parameters.merge(parameters) { _, request in request }
