@@ -2,7 +2,7 @@ import Foundation
 
 /// A parsed JSON value. Requests are read through it so every field's type is checked by hand and a
 /// wrong type is answered with a message naming the field, the expected type and the type sent.
-package enum JSONValue: Sendable, Equatable, Decodable {
+package enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case integer(Int)
@@ -11,23 +11,22 @@ package enum JSONValue: Sendable, Equatable, Decodable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    package init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null; return }
-        if let b = try? c.decode(Bool.self) { self = .bool(b); return }
-        if let i = try? c.decode(Int.self) { self = .integer(i); return }
-        if let d = try? c.decode(Double.self) { self = .number(d); return }
-        if let s = try? c.decode(String.self) { self = .string(s); return }
-        if let a = try? c.decode([JSONValue].self) { self = .array(a); return }
-        self = .object(try c.decode([String: JSONValue].self))
-    }
-
-    /// Parses a request body; malformed JSON is a 400.
+    /// Parses a request body (`JSONParser`): malformed JSON is a 400 naming the problem and its line
+    /// and column, a key given twice in one object a 400 naming the key.
     package static func parse(_ data: Data) throws(APIError) -> JSONValue {
+        let bytes = [UInt8](data)
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
+            return try JSONParser.parse(bytes)
         } catch {
-            throw .invalid("We could not parse the JSON body of your request: it is not valid JSON.", code: "invalid_json")
+            switch error {
+            case .duplicateKey(let path):
+                throw .invalid("The JSON body of your request gives '\(path)' twice; give each field once.", param: path,
+                               code: "duplicate_key")
+            case .syntax(let what, let offset):
+                let (line, column) = JSONParser.lineAndColumn(of: offset, in: bytes)
+                throw .invalid("We could not parse the JSON body of your request: \(what) (line \(line), column \(column)).",
+                               code: "invalid_json")
+            }
         }
     }
 

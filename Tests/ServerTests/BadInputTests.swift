@@ -36,6 +36,8 @@ struct BadInputTests {
         try await TestServer.with(maxBodyBytes: 64 << 10) { s in
             Self.expectError(try await s.send(.POST, Self.chat, json: #"{"messages": [{"role": "user", "content": "Hi"}"#),
                              status: 400, code: "invalid_json")
+            Self.expectError(try await s.send(.POST, Self.chat, json: #"{"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 2, "max_tokens": 4000}"#),
+                             status: 400, param: "max_tokens", code: "duplicate_key")
             Self.expectError(try await s.send(.POST, Self.chat, json: "[1, 2, 3]"), status: 400)
             Self.expectError(try await s.send(.POST, Self.chat, json: Self.body(["messages": Self.messages, "max_tokens": "ten"])),
                              status: 400, param: "max_tokens", messageContains: ["integer", "string"])
