@@ -6,7 +6,7 @@ import UnixSignals
 /// Runs an `OpenAIServer` as a service with graceful shutdown: on the trigger (SIGTERM/SIGINT in
 /// `scope serve`, `ServiceGroup.triggerGracefulShutdown()` in tests) the listener stops accepting,
 /// the scheduler stops admitting, running requests may finish for `shutdownGrace`, then the rest
-/// are cancelled and `run()` returns.
+/// are cancelled and `run()` returns. An address that cannot be listened on throws `ListenError`.
 public struct ServerRunner: Service {
     let server: OpenAIServer
     let onListening: @Sendable (Int) async -> Void
@@ -26,7 +26,13 @@ public struct ServerRunner: Service {
             logger: server.logger)
         let scheduler = server.scheduler
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
+            group.addTask {
+                do {
+                    try await app.run()
+                } catch {
+                    throw ListenError(error, host: configuration.host, port: configuration.port) ?? error
+                }
+            }
             group.addTask {
                 // Returns when graceful shutdown is triggered (throws if cancelled first).
                 try await gracefulShutdown()

@@ -1,6 +1,10 @@
 import Foundation
-import ScopeTestSupport
+import Generation
+import Logging
 import NIOCore
+import ScopeTestSupport
+import Server
+import ServiceLifecycle
 import Testing
 
 /// Disconnects, metrics and graceful shutdown.
@@ -104,5 +108,34 @@ struct LifecycleTests {
         // The stream ends with an error event instead of [DONE].
         #expect(events.last?.contains("shutting_down") == true, "\(events.suffix(2))")
         #expect(!events.contains("[DONE]"))
+    }
+
+    /// A second server on a port the first holds fails with an error naming the address, not NIO's
+    /// `bind(descriptor:ptr:bytes:)`; so does a host name that does not resolve.
+    @Test func anAddressThatCannotBeListenedOnIsNamed() async throws {
+        try await TestServer.with { s in
+            let (model, tokenizer) = try TestModel.loaded()
+            var logger = Logger(label: "scope.serve.test.second")
+            logger.logLevel = .critical
+            for (host, port, words) in [("127.0.0.1", s.port, "already in use"), ("nonexistent.invalid", 0, "does not resolve")] {
+                let scheduler = try BatchScheduler(model: model, tokenizer: tokenizer, parallel: 1, kvBudgetBytes: nil, maxQueue: 4)
+                let configuration = ServerConfiguration(host: host, port: port, apiKey: nil, modelID: "second", maxBodyBytes: 1 << 20,
+                                                        shutdownGrace: .seconds(1))
+                let server = OpenAIServer(scheduler: scheduler, model: model, tokenizer: tokenizer, configuration: configuration,
+                                          logger: logger)
+                let group = ServiceGroup(configuration: .init(services: [ServerRunner(server: server)], logger: logger))
+                do {
+                    try await group.run()
+                    Issue.record("a second server listened on \(host):\(port)")
+                } catch let error as ListenError {
+                    #expect(error.description.contains("\(host):\(port)") && error.description.contains(words), "\(error)")
+                } catch {
+                    Issue.record("not a ListenError: \(error)")
+                }
+                await scheduler.shutdown(grace: .zero)
+            }
+            // The first server still answers.
+            #expect(try await s.send(.GET, "/health").status == 200)
+        }
     }
 }
