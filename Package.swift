@@ -62,7 +62,9 @@ let package = Package(
         // Sampling, stop conditions, streaming, stats.
         .target(name: "Generation", dependencies: ["Model", "Kernels", "Tokenizer", "KVCache", "SplitMix"], swiftSettings: nativeFlags),
         // LongGenBench datasets, results store and scorers (no engine dependency).
-        .target(name: "LongGenBench", dependencies: ["SplitMix"]),
+        // A strict JSON parser: duplicate keys refused, errors with line and column (requests, data files).
+        .target(name: "JSONStrict"),
+        .target(name: "LongGenBench", dependencies: ["SplitMix", "JSONStrict"]),
         // Plots: axes, legends, colour maps, PNG/SVG output.
         .target(name: "Plot", dependencies: ["CZlib"]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
@@ -70,12 +72,12 @@ let package = Package(
         .target(name: "Analysis", dependencies: ["Generation", "Plot"]),
         // The server's request bodies: JSON decoding, field checks, `kv_compression`, prompt preparation
         // (no HTTP; fuzzed by Fuzz/FuzzServerRequest).
-        .target(name: "ServerRequests", dependencies: ["Generation", "Tokenizer", "KVCache"], swiftSettings: nativeFlags),
+        .target(name: "ServerRequests", dependencies: ["Generation", "Tokenizer", "KVCache", "JSONStrict"], swiftSettings: nativeFlags),
         // The OpenAI-compatible HTTP server of `scope serve`, over the batched scheduler.
         .target(
             name: "Server",
             dependencies: [
-                "ServerRequests", "Generation", "Tokenizer", "KVCache", "Model",
+                "ServerRequests", "JSONStrict", "Generation", "Tokenizer", "KVCache", "Model",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -109,7 +111,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "ServerRequests", "Generation", "Model", "Tokenizer", "KVCache", "GGUF", "SplitMix", "ScopeTestSupport",
+                "Server", "ServerRequests", "JSONStrict", "Generation", "Model", "Tokenizer", "KVCache", "GGUF", "SplitMix", "ScopeTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -145,7 +147,7 @@ if Context.environment["SCOPE_FUZZ"] == "1" {
         ("FuzzTokenizer", ["Tokenizer"]),
         ("FuzzChatTemplate", ["Tokenizer"]),
         ("FuzzLongGenBench", ["LongGenBench"]),
-        ("FuzzServerRequest", ["ServerRequests", "Generation", "KVCache", "Tokenizer"]),
+        ("FuzzServerRequest", ["ServerRequests", "JSONStrict", "Generation", "KVCache", "Tokenizer"]),
     ]
     for target in fuzzTargets {
         package.targets.append(

@@ -1,6 +1,7 @@
 import Foundation
 import FuzzSupport
 import Generation
+import JSONStrict
 import KVCache
 import ServerRequests
 import Tokenizer

@@ -1,4 +1,5 @@
 import Foundation
+import JSONStrict
 
 /// Reading UTF-8 text and JSON-lines files with errors that name the file and line.
 public enum JSONLines {
@@ -65,8 +66,20 @@ public enum JSONLines {
         return out
     }
 
-    /// Parses one line's bytes as a JSON object.
+    /// Parses one line's bytes as a JSON object. The strict parser checks it first (`JSONParser`: a key
+    /// given twice, which Foundation resolves silently, and the column of a syntax error); Foundation's
+    /// then gives the values, in the types the readers cast to.
     public static func parseObject(_ bytes: Data, file: String, line: Int) throws -> [String: Any] {
+        do {
+            _ = try JSONParser.parse([UInt8](bytes))
+        } catch {
+            switch error {
+            case .duplicateKey(let path):
+                throw LongGenBenchError.at(file, line: line, "the key '\(path)' is given twice")
+            case .syntax(let what, let offset):
+                throw LongGenBenchError.at(file, line: line, "malformed JSON line: \(what) (column \(offset + 1))")
+            }
+        }
         let value: Any
         do {
             value = try JSONSerialization.jsonObject(with: bytes, options: [.fragmentsAllowed])

@@ -1,6 +1,7 @@
 import Foundation
 import Generation
 import Hummingbird
+import JSONStrict
 import Logging
 import Model
 import ServerRequests

@@ -1,4 +1,5 @@
 import Generation
+import JSONStrict
 import Tokenizer
 
 /// The two generating endpoints.

@@ -1,16 +1,7 @@
 import Foundation
+import JSONStrict
 
-/// A parsed JSON value. Requests are read through it so every field's type is checked by hand and a
-/// wrong type is answered with a message naming the field, the expected type and the type sent.
-package enum JSONValue: Sendable, Equatable {
-    case null
-    case bool(Bool)
-    case integer(Int)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
-
+extension JSONValue {
     /// Parses a request body (`JSONParser`): malformed JSON is a 400 naming the problem and its line
     /// and column, a key given twice in one object a 400 naming the key.
     package static func parse(_ data: Data) throws(APIError) -> JSONValue {
@@ -27,19 +18,6 @@ package enum JSONValue: Sendable, Equatable {
                 throw .invalid("We could not parse the JSON body of your request: \(what) (line \(line), column \(column)).",
                                code: "invalid_json")
             }
-        }
-    }
-
-    /// The JSON type's name, for error messages.
-    package var typeName: String {
-        switch self {
-        case .null: return "null"
-        case .bool: return "boolean"
-        case .integer: return "integer"
-        case .number: return "number"
-        case .string: return "string"
-        case .array: return "array"
-        case .object: return "object"
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JSONStrict
 import KVCache
 
 /// The `kv_compression` extension object of a request: the CLI's compression options under their

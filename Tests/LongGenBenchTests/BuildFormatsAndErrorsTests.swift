@@ -96,7 +96,7 @@ struct BuildFormatsAndErrorsTests {
         }
     }
 
-    @Test("errors name the file and line: missing file, malformed JSON line, K too large, CSV row missing a column")
+    @Test("errors name the file and line: missing file, malformed JSON line, a key given twice, K too large, CSV row missing a column")
     func errorsNameFileAndLine() throws {
         let t = TempFolder()
         let demos = t.write("d.txt", Self.gsmDemos)
@@ -104,8 +104,13 @@ struct BuildFormatsAndErrorsTests {
             try LongGenBenchBuilder.build(dataset: .gsm8k, k: 2, source: t.file("nope.jsonl"), demos: demos)
         }
         let bad = t.write("bad.jsonl", Self.gsmLines(2) + "{\"question\": \"x\", \n" + Self.gsmLines(1))
-        #expect(throws: LongGenBenchError.at(bad, line: 3, "malformed JSON line")) {
+        #expect(throws: LongGenBenchError.at(bad, line: 3, "malformed JSON line: expected a key (a string) but found the end of the input (column 19)")) {
             try LongGenBenchBuilder.build(dataset: .gsm8k, k: 2, source: bad, demos: demos)
+        }
+        // A key given twice (Foundation's parser keeps one of them silently).
+        let twice = t.write("twice.jsonl", Self.gsmLines(1) + "{\"question\": \"x\", \"answer\": \"#### 1\", \"answer\": \"#### 2\"}\n")
+        #expect(throws: LongGenBenchError.at(twice, line: 2, "the key 'answer' is given twice")) {
+            try LongGenBenchBuilder.build(dataset: .gsm8k, k: 2, source: twice, demos: demos)
         }
         let missing = t.write("missing.jsonl", Self.gsmLines(1) + "{\"question\": \"x\"}\n")
         #expect(throws: LongGenBenchError.at(missing, line: 2, "field 'answer' is missing or not a string")) {

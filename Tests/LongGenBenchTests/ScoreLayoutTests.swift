@@ -60,7 +60,7 @@ struct ScoreLayoutTests {
     func malformedLineIsAnError() throws {
         let t = TempFolder()
         let p = t.write("gsm8k/X+None.jsonl", "{not json}\n" + Self.line(0, pred: "", answers: ["#### 1"]))
-        #expect(throws: LongGenBenchError.at(p, line: 1, "malformed JSON line")) {
+        #expect(throws: LongGenBenchError.at(p, line: 1, "malformed JSON line: expected a key (a string) but found 'n' (column 2)")) {
             try ScoreReport.score(paths: [t.path], scorer: .paper)
         }
     }

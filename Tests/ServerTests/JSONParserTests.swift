@@ -1,4 +1,5 @@
 import Foundation
+import JSONStrict
 import ScopeTestSupport
 import ServerRequests
 import SplitMix

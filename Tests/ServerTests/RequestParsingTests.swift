@@ -1,5 +1,6 @@
 import Foundation
 import Generation
+import JSONStrict
 import SplitMix
 import KVCache
 @testable import Server

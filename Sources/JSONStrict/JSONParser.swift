@@ -1,7 +1,8 @@
-/// A strict JSON parser (RFC 8259) for request bodies. It exists for what Foundation's decoder does
-/// not say: a key given twice in one object (`{"max_tokens": 5, "max_tokens": 5000}`) is refused,
-/// naming the key's path, where the decoder keeps one of the two silently; a syntax error names its
-/// line and column; nesting deeper than `maxDepth` is refused instead of recursing on.
+/// A strict JSON parser (RFC 8259) for the server's request bodies and the JSON-lines files. It exists
+/// for what Foundation's parsers do not say: a key given twice in one object (`{"max_tokens": 5,
+/// "max_tokens": 5000}`) is refused, naming the key's path, where they keep one of the two silently; a
+/// syntax error names its line and column; nesting deeper than `maxDepth` is refused instead of
+/// recursing on.
 ///
 /// A leading UTF-8 byte-order mark is skipped; trailing commas are refused (Foundation takes them).
 /// Numbers written without a fraction or exponent that fit in `Int` are `.integer`, all others
@@ -47,7 +48,7 @@ package struct JSONParser {
     // MARK: Values
 
     private mutating func value(path: String, depth: Int) throws(Failure) -> JSONValue {
-        guard i < bytes.count else { throw failure("the body ends where a value was expected") }
+        guard i < bytes.count else { throw failure("the input ends where a value was expected") }
         switch bytes[i] {
         case UInt8(ascii: "{"): return try object(path: path, depth: depth + 1)
         case UInt8(ascii: "["): return try array(path: path, depth: depth + 1)
@@ -249,7 +250,7 @@ package struct JSONParser {
     }
 
     private func describeNext() -> String {
-        i < bytes.count ? "'\(describe(bytes[i]))'" : "the end of the body"
+        i < bytes.count ? "'\(describe(bytes[i]))'" : "the end of the input"
     }
 
     private func describe(_ b: UInt8) -> String {
