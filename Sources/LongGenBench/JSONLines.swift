@@ -70,14 +70,16 @@ public enum JSONLines {
     /// given twice, which Foundation resolves silently, and the column of a syntax error); Foundation's
     /// then gives the values, in the types the readers cast to.
     public static func parseObject(_ bytes: Data, file: String, line: Int) throws -> [String: Any] {
+        let strict = [UInt8](bytes)
         do {
-            _ = try JSONParser.parse([UInt8](bytes))
+            _ = try JSONParser.parse(strict)
         } catch {
             switch error {
             case .duplicateKey(let path):
                 throw LongGenBenchError.at(file, line: line, "the key '\(path)' is given twice")
             case .syntax(let what, let offset):
-                throw LongGenBenchError.at(file, line: line, "malformed JSON line: \(what) (column \(offset + 1))")
+                let column = JSONParser.lineAndColumn(of: offset, in: strict).column
+                throw LongGenBenchError.at(file, line: line, "malformed JSON line: \(what) (column \(column))")
             }
         }
         let value: Any
