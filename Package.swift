@@ -61,9 +61,9 @@ let package = Package(
         .target(name: "SplitMix"),
         // Sampling, stop conditions, streaming, stats.
         .target(name: "Generation", dependencies: ["Model", "Kernels", "Tokenizer", "KVCache", "SplitMix"], swiftSettings: nativeFlags),
-        // LongGenBench datasets, results store and scorers (no engine dependency).
         // A strict JSON parser: duplicate keys refused, errors with line and column (requests, data files).
         .target(name: "JSONStrict"),
+        // LongGenBench datasets, results store and scorers (no engine dependency).
         .target(name: "LongGenBench", dependencies: ["SplitMix", "JSONStrict"]),
         // Plots: axes, legends, colour maps, PNG/SVG output.
         .target(name: "Plot", dependencies: ["CZlib"]),
@@ -102,6 +102,7 @@ let package = Package(
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "GGUF", "ScopeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KVCacheTests", dependencies: ["KVCache", "ScopeTestSupport"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Generation", "Tokenizer", "GGUF", "KVCache", "ScopeTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "JSONStrictTests", dependencies: ["JSONStrict", "SplitMix", "ScopeTestSupport"]),
         .testTarget(name: "LongGenBenchTests", dependencies: ["LongGenBench", "ScopeTestSupport"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot", "ScopeTestSupport"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Plot", "Model", "GGUF", "KVCache", "Tokenizer", "ScopeTestSupport"]),

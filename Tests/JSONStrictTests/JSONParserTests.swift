@@ -1,13 +1,12 @@
 import Foundation
 import JSONStrict
 import ScopeTestSupport
-import ServerRequests
 import SplitMix
 import Testing
 
-/// The request bodies' JSON parser: random documents against the trees they were written from, the
-/// rejections Foundation's own parser agrees on, and what Foundation's decoder did not do (duplicate
-/// keys, positions, nesting depth).
+/// The strict JSON parser of request bodies and data files: random documents against the trees they
+/// were written from, the rejections Foundation's own parser agrees on, and what Foundation's decoder
+/// did not do (duplicate keys, positions, nesting depth).
 struct JSONParserTests {
     // MARK: Random documents
 
@@ -133,38 +132,36 @@ struct JSONParserTests {
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array("1e999".utf8)) }
     }
 
-    // MARK: What the request parser adds
+    // MARK: Keys and positions
 
     @Test func aKeyGivenTwiceIsRefusedWithItsPath() {
-        let cases: [(String, String)] = [
-            (#"{"max_tokens": 5, "max_tokens": 5000}"#, "max_tokens"),
-            (#"{"kv_compression": {"window": 8, "budget": 64, "window": 16}}"#, "kv_compression.window"),
-            (#"{"messages": [{"role": "user"}, {"role": "user", "content": "x", "role": "system"}]}"#, "messages[1].role"),
-            (#"{"a\u0062": 1, "ab": 2}"#, "ab"),
-        ]
-        for (text, path) in cases {
+        for (text, path) in Self.duplicateKeys {
             #expect(throws: JSONParser.Failure.duplicateKey(path: path), "\(text)") { try JSONParser.parse(Array(text.utf8)) }
-            do {
-                _ = try JSONValue.parse(Data(text.utf8))
-                Issue.record("accepted \(text)")
-            } catch {
-                #expect(error.status == 400 && error.code == "duplicate_key" && error.param == path, "\(error)")
-                #expect(error.message.contains("'\(path)' twice"), "\(error.message)")
-            }
         }
         // The same key in different objects is fine.
         #expect(throws: Never.self) { try JSONParser.parse(Array(#"{"a": {"a": 1}, "b": [{"a": 1}, {"a": 2}]}"#.utf8)) }
     }
 
-    @Test func syntaxErrorsNameTheirLineAndColumn() {
+    /// Documents with a key given twice in one object, and the key's path.
+    static let duplicateKeys: [(String, String)] = [
+        (#"{"max_tokens": 5, "max_tokens": 5000}"#, "max_tokens"),
+        (#"{"kv_compression": {"window": 8, "budget": 64, "window": 16}}"#, "kv_compression.window"),
+        (#"{"messages": [{"role": "user"}, {"role": "user", "content": "x", "role": "system"}]}"#, "messages[1].role"),
+        (#"{"a\u0062": 1, "ab": 2}"#, "ab"),
+    ]
+
+    @Test func syntaxErrorsCarryTheOffsetOfTheirLineAndColumn() {
         let text = "{\n  \"messages\": [1, 2,\n    ]\n}"
+        let bytes = Array(text.utf8)
         do {
-            _ = try JSONValue.parse(Data(text.utf8))
+            _ = try JSONParser.parse(bytes)
             Issue.record("accepted")
+        } catch .syntax(let what, let offset) {
+            #expect(what.contains("']'"), "\(what)")
+            let position = JSONParser.lineAndColumn(of: offset, in: bytes)
+            #expect(position.line == 3 && position.column == 5, "\(position)")
         } catch {
-            #expect(error.code == "invalid_json")
-            #expect(error.message.contains("line 3, column 5"), "\(error.message)")
-            #expect(error.message.contains("']'"), "\(error.message)")
+            Issue.record("\(error)")
         }
     }
 
