@@ -38,3 +38,20 @@ enum BatchFlags {
         return Swift.max(1, Int(mb * 1_048_576))
     }
 }
+
+/// `--kv-budget-mb M`, declared once for `bench`, `longgenbench run` and `serve` (same flag, same help,
+/// same check): the batch scheduler starts a sequence only while the worst-case KV bytes of the
+/// running ones, its own included, fit in M MiB.
+struct KVBudgetOption: ParsableArguments {
+    @Option(name: .customLong("kv-budget-mb"), parsing: .unconditional,
+            help: "KV-cache budget in MiB over the sequences decoded together: one starts only while the worst-case KV bytes of the running ones fit (default: unbounded).")
+    var megabytes: Double?
+
+    func validate() throws { _ = try bytes }
+
+    /// Whether the flag was given.
+    var isGiven: Bool { megabytes != nil }
+
+    /// The budget in bytes, nil when not given (`BatchFlags.budgetBytes`).
+    var bytes: Int? { get throws { try BatchFlags.budgetBytes(megabytes) } }
+}

@@ -35,8 +35,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Comma-separated numbers of sequences decoded together (batched decoding; one --prompt-tokens value).")
     var parallel: String?
 
-    @Option(name: .customLong("kv-budget-mb"), parsing: .unconditional, help: "With --parallel: run requests through the batch scheduler under this KV budget (MiB).")
-    var kvBudgetMB: Double?
+    @OptionGroup var kvBudget: KVBudgetOption
 
     @Option(parsing: .unconditional, help: "With --parallel: requests submitted to the batch scheduler per count (default: the count; implies the scheduler).")
     var requests: Int?
@@ -52,7 +51,7 @@ struct BenchCommand: ParsableCommand {
             guard TimingSwitch.named(interleave) != nil else {
                 throw ValidationError("--interleave: no timing switch '\(interleave)' (switches: \(TimingSwitch.all.map(\.name).joined(separator: ", ")))")
             }
-            guard parallel != nil, kvBudgetMB == nil, requests == nil else {
+            guard parallel != nil, !kvBudget.isGiven, requests == nil else {
                 throw ValidationError("--interleave needs --parallel (batched steps), without --kv-budget-mb or --requests")
             }
             guard genTokens >= 3 else { throw ValidationError("--interleave needs --gen-tokens ≥ 3 (a step on each side), got \(genTokens)") }
@@ -61,10 +60,9 @@ struct BenchCommand: ParsableCommand {
         if let parallel {
             _ = try BatchFlags.parallelList(parallel)
             guard lengths.count == 1 else { throw ValidationError("--parallel needs exactly one --prompt-tokens value, got \(lengths.count)") }
-        } else if kvBudgetMB != nil || requests != nil {
+        } else if kvBudget.isGiven || requests != nil {
             throw ValidationError("--kv-budget-mb and --requests need --parallel (they configure the batch scheduler runs)")
         }
-        _ = try BatchFlags.budgetBytes(kvBudgetMB)
         if let requests, requests < 1 { throw ValidationError("--requests must be at least 1, got \(requests)") }
     }
 
@@ -101,7 +99,7 @@ struct BenchCommand: ParsableCommand {
         var prefill: [[String: Any]] = [], decode: [[String: Any]] = []
         var kvPeak = 0
         // The scheduler runs (--kv-budget-mb/--requests) measure their own prefill and decoding.
-        let schedulerMode = parallel != nil && (kvBudgetMB != nil || requests != nil)
+        let schedulerMode = parallel != nil && (kvBudget.isGiven || requests != nil)
         for n in schedulerMode ? [] : lengths {
             var prompt: [Int32] = []
             while prompt.count < n { prompt += base }
@@ -138,7 +136,7 @@ struct BenchCommand: ParsableCommand {
                                       config: config, elementType: modelOptions.kvType,
                                       interleave: interleave.flatMap(TimingSwitch.named))
             if schedulerMode {
-                parallelRuns = try SchedulerBench(bench: bench, tokenizer: tokenizer, budgetBytes: BatchFlags.budgetBytes(kvBudgetMB),
+                parallelRuns = try SchedulerBench(bench: bench, tokenizer: tokenizer, budgetBytes: kvBudget.bytes,
                                                   requests: requests).run(counts, quiet: json)
             } else {
                 parallelRuns = try bench.run(counts, quiet: json)

@@ -11,16 +11,14 @@ struct BatchingOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Examples generated at once by batched decoding (default 1: one after another). Results are the same, lines may come in another order.")
     var parallel: Int = 1
 
-    @Option(name: .customLong("kv-budget-mb"), parsing: .unconditional, help: "With --parallel: start an example only while the worst-case KV bytes of the running ones fit in this many MiB.")
-    var kvBudgetMB: Double?
+    @OptionGroup var kvBudget: KVBudgetOption
 
     func validate() throws {
         _ = try BatchFlags.parallel(parallel)
-        _ = try BatchFlags.budgetBytes(kvBudgetMB)
     }
 
     /// Whether examples go through the batch scheduler.
-    var isBatched: Bool { parallel > 1 || kvBudgetMB != nil }
+    var isBatched: Bool { parallel > 1 || kvBudget.isGiven }
 
     /// The scheduler-backed generator, on the model the sequential engine loaded.
     func generator(for engine: LongGenBenchEngine, config: CompressionConfig) throws -> SchedulerLongGenBenchGenerator {
@@ -30,7 +28,7 @@ struct BatchingOptions: ParsableArguments {
         return try SchedulerLongGenBenchGenerator(model: sequential.generator.model, tokenizer: sequential.generator.tokenizer,
                                                   config: config, kvType: sequential.modelOptions.kvType,
                                                   sampling: sequential.sampling, parallel: parallel,
-                                                  kvBudgetBytes: try BatchFlags.budgetBytes(kvBudgetMB))
+                                                  kvBudgetBytes: try kvBudget.bytes)
     }
 }
 

@@ -5,6 +5,7 @@ struct Scope: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scope",
         abstract: "Long-output LLM generation under a bounded KV cache (SCOPE, arXiv 2412.13649).",
+        version: ScopeVersion.current,
         subcommands: [
             InspectCommand.self,
             TokenizeCommand.self,

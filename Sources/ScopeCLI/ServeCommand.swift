@@ -21,8 +21,7 @@ struct ServeCommand: AsyncParsableCommand {
     var port = 8080
     @Option(name: .long, parsing: .unconditional, help: "Sequences decoded together at most.")
     var parallel = 4
-    @Option(name: .customLong("kv-budget-mb"), parsing: .unconditional, help: "KV-cache budget in MiB over all running sequences (default: unbounded).")
-    var kvBudgetMB: Double?
+    @OptionGroup var kvBudget: KVBudgetOption
     @Option(name: .customLong("max-queue"), parsing: .unconditional, help: "Requests waiting for admission at most; beyond it: 429 with Retry-After.")
     var maxQueue = 64
     @Option(name: .customLong("api-key"), help: "Require 'Authorization: Bearer KEY' on /v1/... requests.")
@@ -38,7 +37,6 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
         _ = try BatchFlags.parallel(parallel)
-        _ = try BatchFlags.budgetBytes(kvBudgetMB)
         guard maxQueue >= 1 else { throw ValidationError("--max-queue must be ≥ 1 (every request waits in the queue until admitted), got \(maxQueue)") }
         guard (1...Self.maxBodyKBLimit).contains(maxBodyKB) else {
             throw ValidationError("--max-body-kb must be in 1...\(Self.maxBodyKBLimit) (1 GiB), got \(maxBodyKB)")
@@ -52,7 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
         let (model, tokenizer) = try modelOptions.load()
         let logger = Logger(label: "scope.serve")
         let scheduler = try BatchScheduler(model: model, tokenizer: tokenizer, parallel: parallel,
-                                       kvBudgetBytes: try BatchFlags.budgetBytes(kvBudgetMB), maxQueue: maxQueue,
+                                       kvBudgetBytes: try kvBudget.bytes, maxQueue: maxQueue,
                                        kvType: modelOptions.kvType)
         let modelID = URL(fileURLWithPath: modelOptions.resolvedPath).deletingPathExtension().lastPathComponent
         let configuration = ServerConfiguration(host: host, port: port, apiKey: apiKey, modelID: modelID,

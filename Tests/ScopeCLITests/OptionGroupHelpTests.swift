@@ -58,4 +58,32 @@ struct OptionGroupHelpTests {
             }
         }
     }
+
+    @Test("--kv-budget-mb has one help text on bench, longgenbench run and serve", .needsScopeExecutable)
+    func budgetFlagIsDeclaredOnce() throws {
+        var texts: [String] = []
+        for command in [["bench"], ["longgenbench", "run"], ["serve"]] {
+            let run = try #require(try ScopeExecutable.run(command + ["--help"]))
+            #expect(run.status == 0, "\(command) --help exited \(run.status)")
+            // The option's entry: its line and the continuation lines under it, up to the next option.
+            let lines = run.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+            let first = try #require(lines.firstIndex { $0.contains("--kv-budget-mb") }, "\(command) --help lacks --kv-budget-mb")
+            var entry = [lines[first]]
+            for line in lines[(first + 1)...] {
+                guard !line.trimmingCharacters(in: .whitespaces).isEmpty, !line.trimmingCharacters(in: .whitespaces).hasPrefix("-") else { break }
+                entry.append(line)
+            }
+            texts.append(entry.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " "))
+        }
+        #expect(texts[0].contains("worst-case KV bytes"), "\(texts[0])")
+        #expect(Set(texts).count == 1, "\(texts)")
+    }
+
+    @Test("scope --version prints major.minor.patch", .needsScopeExecutable)
+    func version() throws {
+        let run = try #require(try ScopeExecutable.run(["--version"]))
+        #expect(run.status == 0, "exit \(run.status): \(run.stderr)")
+        let parts = run.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".", omittingEmptySubsequences: false)
+        #expect(parts.count == 3 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }, "\(run.stdout)")
+    }
 }
