@@ -8,7 +8,8 @@ or starting one on a free loopback port and stopping it with SIGTERM at the end 
 
 Checks: models, chat, streaming chat (equal to the non-streaming greedy answer, usage chunk),
 completions (text and token list), stop strings, kv_compression through extra_body (the response's
-`kv` object; a bounded cache holds fewer rows than the full one), and OpenAI errors for bad input.
+`kv` object; a bounded cache holds fewer rows than the full one), logprobs (chat and completions, read
+through the client's types), and OpenAI errors for bad input.
 Prints one line per check and a summary; exits non-zero on any failure.
 """
 import argparse
@@ -101,6 +102,25 @@ def kv_compression(client, model):
     assert small_kv["tokens_per_layer_final"] <= 16 + 24, small_kv
     assert small_kv["bytes_peak"] < full_kv["bytes_peak"], (small_kv, full_kv)
     return f"kv_compression: full {full_kv} vs h2o+slide {small_kv}"
+
+
+@check
+def logprobs(client, model):
+    import math
+    r = client.chat.completions.create(model=model, messages=[{"role": "user", "content": "Name a colour."}],
+                                       max_tokens=8, temperature=0, logprobs=True, top_logprobs=3)
+    content = r.choices[0].logprobs.content
+    assert content and len(content) <= r.usage.completion_tokens, (len(content or []), r.usage.completion_tokens)
+    for t in content:
+        assert t.logprob <= 0 and len(t.top_logprobs) == 3, t
+        assert t.top_logprobs[0].token == t.token, "greedy: the sampled token is the most likely"
+        assert bytes(t.bytes).decode("utf-8", "replace") == t.token, t
+        assert sum(math.exp(a.logprob) for a in t.top_logprobs) <= 1 + 1e-6
+    c = client.completions.create(model=model, prompt="The capital of France is", max_tokens=6, temperature=0, logprobs=2)
+    lp = c.choices[0].logprobs
+    assert len(lp.tokens) == len(lp.token_logprobs) == len(lp.top_logprobs) == len(lp.text_offset) > 0, lp
+    assert all(len(top) <= 2 and max(top.values()) == v for top, v in zip(lp.top_logprobs, lp.token_logprobs)), lp
+    return f"logprobs: chat {[(t.token, round(t.logprob, 3)) for t in content[:3]]}…, completions {lp.tokens[:3]}…"
 
 
 @check

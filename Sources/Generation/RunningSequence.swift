@@ -43,7 +43,8 @@ final class RunningSequence {
         let next = sampler.sample(logits)
         if let stride = request.kvTraceStride, tokens.count % max(1, stride) == 0 { kvBytesTrace.append(cache.bytesCurrent) }
         tokens.append(next)
-        continuation.yield(.token(id: next, text: decoder.append(next)))
+        let logprobs = request.topLogprobs.map { TokenLogprobs(logits: logits, chosen: next, top: $0) }
+        continuation.yield(.token(id: next, text: decoder.append(next), logprobs: logprobs))
         if !request.ignoreEndOfGeneration && endOfGeneration.contains(next) { return .endOfGeneration }
         if tokens.count >= request.maxTokens { return .length }
         return nil

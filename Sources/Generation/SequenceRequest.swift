@@ -17,9 +17,13 @@ public struct SequenceRequest: Sendable {
     /// Record the cache's bytes after the prompt and then every this many generated tokens
     /// (`SequenceOutcome.kvBytesTrace`); nil records nothing.
     public var kvTraceStride: Int?
+    /// Report each generated token's log-probability and this many most likely alternatives
+    /// (`SequenceEvent.token`'s `logprobs`, 0...`TokenLogprobs.maxTop`); nil reports none.
+    public var topLogprobs: Int?
 
     public init(prompt: [Int32], maxTokens: Int, sampling: SamplingOptions = .greedy, compression: CompressionConfig = .fullKV,
-                ignoreEndOfGeneration: Bool = false, skipSpecialInText: Bool = false, kvTraceStride: Int? = nil) {
+                ignoreEndOfGeneration: Bool = false, skipSpecialInText: Bool = false, kvTraceStride: Int? = nil,
+                topLogprobs: Int? = nil) {
         self.prompt = prompt
         self.maxTokens = maxTokens
         self.sampling = sampling
@@ -27,6 +31,7 @@ public struct SequenceRequest: Sendable {
         self.ignoreEndOfGeneration = ignoreEndOfGeneration
         self.skipSpecialInText = skipSpecialInText
         self.kvTraceStride = kvTraceStride
+        self.topLogprobs = topLogprobs
     }
 }
 
@@ -38,8 +43,9 @@ public enum FinishReason: String, Sendable {
 /// What a submitted sequence reports, in order: zero or more `.token`, then exactly one `.finished`
 /// (or the stream throws, e.g. when the model failed for this sequence).
 public enum SequenceEvent: Sendable {
-    /// A generated token and its newly completed UTF-8-safe text (possibly empty).
-    case token(id: Int32, text: String)
+    /// A generated token, its newly completed UTF-8-safe text (possibly empty) and, when the request
+    /// asked for them (`topLogprobs`), its log-probabilities.
+    case token(id: Int32, text: String, logprobs: TokenLogprobs?)
     case finished(SequenceOutcome)
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Generation
 import Kernels
 import KVCache
 import Model
@@ -42,10 +43,10 @@ struct LogitsCommand: ParsableCommand {
                 MatMul.matmul(model.weights.output, h.baseAddress! + start * dim, n: n, logits, pool: model.pool)
                 for r in 0..<n {
                     let row = UnsafeBufferPointer(start: logits + r * vocab, count: vocab)
-                    let (topIDs, topValues) = topK(row, k: min(top, vocab))
-                    let lse = logSumExp(row)
+                    let topIDs = TokenLogprobs.largest(row, min(top, vocab)), topValues = topIDs.map { row[Int($0)] }
+                    let lse = TokenLogprobs.logSumExp(row)
                     if json {
-                        positions.append(["pos": start + r, "top_ids": topIDs, "top_logits": topValues.map { Double($0) }, "logsumexp": Double(lse)])
+                        positions.append(["pos": start + r, "top_ids": topIDs.map { Int($0) }, "top_logits": topValues.map { Double($0) }, "logsumexp": lse])
                     } else {
                         let pairs = zip(topIDs, topValues).map { "\($0):\(String(format: "%.4f", $1))" }.joined(separator: " ")
                         print("pos \(start + r): lse \(String(format: "%.4f", lse))  \(pairs)")
@@ -58,24 +59,3 @@ struct LogitsCommand: ParsableCommand {
     }
 }
 
-/// The `k` largest values (descending; lower id first on ties) and their ids.
-func topK(_ row: UnsafeBufferPointer<Float>, k: Int) -> ([Int], [Float]) {
-    var best: [(Int, Float)] = []
-    best.reserveCapacity(k + 1)
-    for (i, v) in row.enumerated() {
-        if best.count == k, let last = best.last, v <= last.1 { continue }
-        var j = best.count
-        while j > 0 && best[j - 1].1 < v { j -= 1 }
-        best.insert((i, v), at: j)
-        if best.count > k { best.removeLast() }
-    }
-    return (best.map(\.0), best.map(\.1))
-}
-
-/// log Σ exp(row), computed stably in double precision.
-func logSumExp(_ row: UnsafeBufferPointer<Float>) -> Float {
-    let m = row.max() ?? 0
-    var s = 0.0
-    for v in row { s += exp(Double(v - m)) }
-    return m + Float(log(s))
-}

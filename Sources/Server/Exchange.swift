@@ -1,4 +1,5 @@
 import Foundation
+import Generation
 import Hummingbird
 import ServerRequests
 
@@ -14,22 +15,24 @@ struct Exchange: Sendable {
     let request: Request
 
     func completeResponse() async throws -> Response {
-        let result: (String, RunSummary)
+        let result: (String, [TokenLogprobs], RunSummary)
         do {
             result = try await request.body.consumeWithCancellationOnInboundClose { _ in
-                var text = ""
-                let summary = try await run.run { text += $0 }
-                return (text, summary)
+                var text = "", entries: [TokenLogprobs] = []
+                let summary = try await run.run { text += $0; entries += $1 }
+                return (text, entries, summary)
             }
         } catch {
             server.abandoned(bodies, error)
             throw error
         }
-        let (text, summary) = result
+        let (text, entries, summary) = result
         server.finished(bodies, summary)
         switch summary.end {
         case .finished(let reason):
-            var response = OpenAIServer.json(bodies.complete(text: text, finish: reason, usage: summary.usage))
+            var offset = 0
+            var response = OpenAIServer.json(bodies.complete(text: text, logprobs: bodies.logprobsValue(entries, offset: &offset),
+                                                             finish: reason, usage: summary.usage))
             response.headers[.connection] = "close"
             return response
         case .cancelledByServer:
@@ -44,7 +47,10 @@ struct Exchange: Sendable {
             do {
                 let summary = try await request.body.consumeWithCancellationOnInboundClose { _ in
                     if bodies.endpoint == .chat { try await Self.send(&writer, Self.event(bodies.chunk(text: "", first: true))) }
-                    return try await run.run { text in try await Self.send(&writer, Self.event(bodies.chunk(text: text))) }
+                    var offset = 0
+                    return try await run.run { text, entries in
+                        try await Self.send(&writer, Self.event(bodies.chunk(text: text, logprobs: bodies.logprobsValue(entries, offset: &offset))))
+                    }
                 }
                 server.finished(bodies, summary)
                 switch summary.end {

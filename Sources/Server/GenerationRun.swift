@@ -21,7 +21,10 @@ struct RunSummary: Sendable {
 
 /// Consumes one sequence's events: hides the text of end-of-generation tokens (OpenAI does not
 /// show them, also for completions), applies the stop strings
-/// (cancelling the sequence when one appears), and hands the released text to `onText`.
+/// (cancelling the sequence when one appears), and hands the released text to `onText` with the
+/// log-probabilities of the tokens generated since the last call (when the request asked for them;
+/// those of end-of-generation tokens are left out like their text; with a stop string, the tokens
+/// up to the one that completed it are listed, as `completion_tokens` counts them).
 /// A cancelled task (client gone) cancels the sequence, which frees its cache.
 struct GenerationRun: Sendable {
     let handle: SequenceHandle
@@ -30,7 +33,7 @@ struct GenerationRun: Sendable {
     let endOfGeneration: Set<Int32>
     let arrival: ContinuousClock.Instant
 
-    func run(onText: (String) async throws -> Void) async throws -> RunSummary {
+    func run(onText: (String, [TokenLogprobs]) async throws -> Void) async throws -> RunSummary {
         try await withTaskCancellationHandler {
             try await consume(onText: onText)
         } onCancel: { [handle] in
@@ -38,17 +41,23 @@ struct GenerationRun: Sendable {
         }
     }
 
-    private func consume(onText: (String) async throws -> Void) async throws -> RunSummary {
+    private func consume(onText: (String, [TokenLogprobs]) async throws -> Void) async throws -> RunSummary {
         let clock = ContinuousClock()
         var matcher = StopStringMatcher(stop)
         var counted = 0
         var first: ContinuousClock.Instant?
         var last: ContinuousClock.Instant?
         var outcome: SequenceOutcome?
+        var pending: [TokenLogprobs] = []
+        func release(_ text: String, always: Bool = false) async throws {
+            guard !text.isEmpty || (always && !pending.isEmpty) else { return }
+            try await onText(text, pending)
+            pending.removeAll()
+        }
         do {
             for try await event in handle.events {
                 switch event {
-                case .token(let id, let text):
+                case .token(let id, let text, let logprobs):
                     if matcher.stopped { continue }
                     if id >= 0 {
                         counted += 1
@@ -56,13 +65,13 @@ struct GenerationRun: Sendable {
                         if first == nil { first = now }
                         last = now
                     }
-                    let released = matcher.append(endOfGeneration.contains(id) ? "" : text)
-                    if !released.isEmpty { try await onText(released) }
+                    let hidden = endOfGeneration.contains(id)
+                    if let logprobs, !hidden { pending.append(logprobs) }
+                    try await release(matcher.append(hidden ? "" : text))
                     if matcher.stopped { handle.cancel() }
                 case .finished(let o):
                     outcome = o
-                    let released = matcher.append(o.trailingText)
-                    if !released.isEmpty { try await onText(released) }
+                    try await release(matcher.append(o.trailingText))
                 }
             }
         } catch {
@@ -71,8 +80,7 @@ struct GenerationRun: Sendable {
         }
         try Task.checkCancellation()
         guard let outcome else { throw APIError(status: 500, message: "the sequence ended without an outcome", type: "server_error") }
-        let tail = matcher.flush()
-        if !tail.isEmpty { try await onText(tail) }
+        try await release(matcher.flush(), always: true)
 
         let end: RunEnd
         if matcher.stopped {

@@ -70,7 +70,8 @@ public final class OpenAIServer: Sendable {
         }
         let prefix = endpoint == .chat ? "chatcmpl-" : "cmpl-"
         let bodies = ResponseBodies(id: prefix + String(handle.id), created: Int(Date().timeIntervalSince1970),
-                                    model: configuration.modelID, endpoint: endpoint)
+                                    model: configuration.modelID, endpoint: endpoint,
+                                    logprobs: parsed.logprobs == nil ? nil : LogprobsJSON(tokenizer: preparer.tokenizer))
         let run = GenerationRun(handle: handle, promptTokens: sequence.prompt.count, stop: parsed.stop,
                                 endOfGeneration: endOfGeneration, arrival: arrival)
         let exchange = Exchange(server: self, bodies: bodies, run: run, request: request)

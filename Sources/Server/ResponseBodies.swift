@@ -29,6 +29,18 @@ struct ResponseBodies: Sendable {
     let created: Int
     let model: String
     let endpoint: Endpoint
+    /// How to show log-probabilities; nil when the request did not ask for them.
+    let logprobs: LogprobsJSON?
+
+    /// The `logprobs` value of a choice holding `entries`: null when the request did not ask for
+    /// them. `offset` (completions' `text_offset`) advances past the entries' text.
+    func logprobsValue(_ entries: [TokenLogprobs], offset: inout Int) -> Any {
+        guard let logprobs else { return NSNull() }
+        switch endpoint {
+        case .chat: return logprobs.chat(entries)
+        case .completion: return logprobs.completion(entries, offset: &offset)
+        }
+    }
 
     private func envelope(object: String, choices: [[String: Any]]) -> [String: Any] {
         ["id": id, "object": object, "created": created, "model": model, "choices": choices,
@@ -36,8 +48,8 @@ struct ResponseBodies: Sendable {
     }
 
     /// The whole (non-streaming) response.
-    func complete(text: String, finish: OpenAIFinishReason, usage: CompletionUsage) -> Data {
-        var choice: [String: Any] = ["index": 0, "finish_reason": finish.rawValue, "logprobs": NSNull()]
+    func complete(text: String, logprobs: Any = NSNull(), finish: OpenAIFinishReason, usage: CompletionUsage) -> Data {
+        var choice: [String: Any] = ["index": 0, "finish_reason": finish.rawValue, "logprobs": logprobs]
         switch endpoint {
         case .chat: choice["message"] = ["role": "assistant", "content": text, "refusal": NSNull()]
         case .completion: choice["text"] = text
@@ -48,11 +60,11 @@ struct ResponseBodies: Sendable {
         return Self.serialize(body)
     }
 
-    /// One stream chunk: `text` (the chat's first chunk also carries the role), or the final
-    /// chunk with a finish reason.
-    func chunk(text: String?, first: Bool = false, finish: OpenAIFinishReason? = nil) -> Data {
+    /// One stream chunk: `text` and its tokens' `logprobs` (the chat's first chunk also carries the
+    /// role), or the final chunk with a finish reason.
+    func chunk(text: String?, logprobs: Any = NSNull(), first: Bool = false, finish: OpenAIFinishReason? = nil) -> Data {
         var choice: [String: Any] = ["index": 0, "finish_reason": finish.map { $0.rawValue as Any } ?? NSNull(),
-                                     "logprobs": NSNull()]
+                                     "logprobs": logprobs]
         switch endpoint {
         case .chat:
             var delta: [String: Any] = [:]

@@ -29,6 +29,9 @@ package struct CompletionRequest: Sendable, Equatable {
     package var compression: KVCompressionField
     /// `ignore_eos` (llama.cpp's extension, used by load benchmarks): generate exactly the max tokens.
     package var ignoreEndOfGeneration: Bool
+    /// Log-probabilities asked for: each generated token's and this many alternatives' (chat:
+    /// `logprobs: true` with `top_logprobs`, 0...20; completions: `logprobs`, 0...5); nil: none.
+    package var logprobs: Int?
 
     /// At most this many stop strings (OpenAI's limit).
     package static let maxStopStrings = 4
@@ -53,12 +56,7 @@ package struct CompletionRequest: Sendable, Equatable {
         if let n = try f.integer("n"), n != 1 {
             throw .invalid("only n = 1 is supported, got \(n)", param: "n", code: "unsupported_value")
         }
-        if endpoint == .chat, try f.bool("logprobs") == true {
-            throw .invalid("logprobs are not supported", param: "logprobs", code: "unsupported_value")
-        }
-        if endpoint == .completion, try f.integer("logprobs") != nil {
-            throw .invalid("logprobs are not supported", param: "logprobs", code: "unsupported_value")
-        }
+        logprobs = try Self.logprobs(f, endpoint: endpoint)
         if endpoint == .completion, try f.bool("echo") == true {
             throw .invalid("echo is not supported", param: "echo", code: "unsupported_value")
         }
@@ -90,6 +88,32 @@ package struct CompletionRequest: Sendable, Equatable {
         }
         ignoreEndOfGeneration = try f.bool("ignore_eos") ?? false
         compression = try f.value("kv_compression").map { v throws(APIError) in try KVCompressionField(v) } ?? KVCompressionField()
+    }
+
+    /// The most alternatives `/v1/completions` lists per token (OpenAI's limit).
+    package static let maxCompletionLogprobs = 5
+
+    /// Chat: `logprobs` (a boolean) and `top_logprobs` (0...20, only with `logprobs: true`);
+    /// completions: `logprobs` (0...5 alternatives, or null).
+    package static func logprobs(_ f: JSONFields, endpoint: Endpoint) throws(APIError) -> Int? {
+        switch endpoint {
+        case .chat:
+            let on = try f.bool("logprobs") ?? false
+            let top = try f.integer("top_logprobs")
+            if let top {
+                guard on else { throw .invalid("top_logprobs needs logprobs to be true", param: "top_logprobs") }
+                guard (0...TokenLogprobs.maxTop).contains(top) else {
+                    throw .invalid("top_logprobs must be in 0...\(TokenLogprobs.maxTop), got \(top)", param: "top_logprobs")
+                }
+            }
+            return on ? (top ?? 0) : nil
+        case .completion:
+            guard let k = try f.integer("logprobs") else { return nil }
+            guard (0...maxCompletionLogprobs).contains(k) else {
+                throw .invalid("logprobs must be in 0...\(maxCompletionLogprobs), got \(k)", param: "logprobs")
+            }
+            return k
+        }
     }
 
     /// `messages`: a non-empty array of `{role, content}`; content is a string or an array of text parts.

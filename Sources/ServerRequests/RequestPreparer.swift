@@ -36,7 +36,7 @@ package struct RequestPreparer: Sendable {
         let compression = try request.compression.resolve(over: defaultCompression)
         return SequenceRequest(prompt: prompt, maxTokens: maxTokens, sampling: request.sampling, compression: compression,
                                ignoreEndOfGeneration: request.ignoreEndOfGeneration,
-                               skipSpecialInText: request.endpoint == .chat)
+                               skipSpecialInText: request.endpoint == .chat, topLogprobs: request.logprobs)
     }
 
     private func promptParam(_ request: CompletionRequest) -> String { request.endpoint == .chat ? "messages" : "prompt" }

@@ -242,7 +242,7 @@ struct BatchedDecodingTests {
         let running = try scheduler.submit(long)
         var events = running.events.makeAsyncIterator()
         var first: [Int32] = []
-        while first.count < 3, case .token(let id, _)? = try await events.next() { first.append(id) }
+        while first.count < 3, case .token(let id, _, _)? = try await events.next() { first.append(id) }
         #expect(first.count == 3)
         // One sequence runs (parallel 1), so the next waits and the one after exceeds the queue limit.
         let queued = try scheduler.submit(long)

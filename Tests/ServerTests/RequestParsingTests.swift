@@ -73,6 +73,21 @@ struct RequestParsingTests {
         #expect(Self.error(#"{"prompt": 5}"#, endpoint: .completion)?.param == "prompt")
     }
 
+    /// Chat: `logprobs: true` with `top_logprobs` (0 without it); completions: `logprobs` k; absent
+    /// or null: none.
+    @Test func logprobsAreReadPerEndpoint() throws {
+        let chat = #"{"messages": [{"role": "user", "content": "x"}]"#
+        #expect(try Self.parse(.chat, chat + "}").logprobs == nil)
+        #expect(try Self.parse(.chat, chat + #", "logprobs": false}"#).logprobs == nil)
+        #expect(try Self.parse(.chat, chat + #", "logprobs": true}"#).logprobs == 0)
+        #expect(try Self.parse(.chat, chat + #", "logprobs": true, "top_logprobs": 20}"#).logprobs == 20)
+        #expect(try Self.parse(.chat, chat + #", "logprobs": null, "top_logprobs": null}"#).logprobs == nil)
+        #expect(try Self.parse(.completion, #"{"prompt": "x"}"#).logprobs == nil)
+        #expect(try Self.parse(.completion, #"{"prompt": "x", "logprobs": null}"#).logprobs == nil)
+        #expect(try Self.parse(.completion, #"{"prompt": "x", "logprobs": 0}"#).logprobs == 0)
+        #expect(try Self.parse(.completion, #"{"prompt": "x", "logprobs": 5, "echo": false}"#).logprobs == 5)
+    }
+
     @Test func badFieldsNameTheField() {
         let cases: [(String, String?)] = [
             (#"{"messages": [{"role": "user", "content": "x"}], "max_tokens": 1.5}"#, "max_tokens"),
@@ -80,7 +95,11 @@ struct RequestParsingTests {
             (#"{"messages": [{"role": "user", "content": "x"}], "stop": ["", "a"]}"#, "stop"),
             (#"{"messages": [{"role": "user", "content": "x"}], "stop": ["a", "b", "c", "d", "e"]}"#, "stop"),
             (#"{"messages": [{"role": "user", "content": "x"}], "stream_options": {"include_usage": true}}"#, "stream_options"),
-            (#"{"messages": [{"role": "user", "content": "x"}], "logprobs": true}"#, "logprobs"),
+            (#"{"messages": [{"role": "user", "content": "x"}], "logprobs": 1}"#, "logprobs"),
+            (#"{"messages": [{"role": "user", "content": "x"}], "top_logprobs": 2}"#, "top_logprobs"),
+            (#"{"messages": [{"role": "user", "content": "x"}], "logprobs": false, "top_logprobs": 2}"#, "top_logprobs"),
+            (#"{"messages": [{"role": "user", "content": "x"}], "logprobs": true, "top_logprobs": 21}"#, "top_logprobs"),
+            (#"{"messages": [{"role": "user", "content": "x"}], "logprobs": true, "top_logprobs": -1}"#, "top_logprobs"),
             (#"{"messages": [{"role": "user", "content": [{"type": "image_url"}]}]}"#, "messages[0].content[0]"),
             (#"{"messages": [5]}"#, "messages[0]"),
             (#"{"messages": [{"role": "user", "content": "x"}], "top_k": -2}"#, "top_k"),
@@ -90,6 +109,11 @@ struct RequestParsingTests {
             let e = Self.error(json)
             #expect(e?.status == 400, "\(json)")
             #expect(e?.param == param, "\(json): \(String(describing: e))")
+        }
+        for (json, param) in [(#"{"prompt": "x", "logprobs": 6}"#, "logprobs"), (#"{"prompt": "x", "logprobs": true}"#, "logprobs"),
+                              (#"{"prompt": "x", "logprobs": -1}"#, "logprobs"), (#"{"prompt": "x", "echo": true}"#, "echo")] {
+            let e = Self.error(json, endpoint: .completion)
+            #expect(e?.status == 400 && e?.param == param, "\(json): \(String(describing: e))")
         }
         #expect(Self.error("not json")?.code == "invalid_json")
         #expect(Self.error("")?.code == "invalid_json")

@@ -1,0 +1,47 @@
+import Foundation
+import Generation
+import Tokenizer
+
+/// OpenAI's `logprobs` objects from the scheduler's `TokenLogprobs`. A token is shown as its
+/// bytes decoded as UTF-8 (a piece of a multi-byte character shows U+FFFD; `bytes` has the exact
+/// bytes, in the chat form); a log-probability that is not finite is shown as −9999, as OpenAI does
+/// for tokens with no weight (JSON has no −∞).
+struct LogprobsJSON: Sendable {
+    let tokenizer: Tokenizer
+
+    private func token(_ id: Int32) -> String { String(decoding: tokenizer.piece(id), as: UTF8.self) }
+
+    private static func value(_ logprob: Double) -> Double { logprob.isFinite ? logprob : -9999 }
+
+    /// Chat: `{"content": [{"token", "logprob", "bytes", "top_logprobs": [{"token", "logprob", "bytes"}]}], "refusal": null}`.
+    func chat(_ entries: [TokenLogprobs]) -> [String: Any] {
+        func entry(_ e: TokenLogprobs.Entry) -> [String: Any] {
+            ["token": token(e.id), "logprob": Self.value(e.logprob), "bytes": tokenizer.piece(e.id).map { Int($0) }]
+        }
+        let content: [[String: Any]] = entries.map { t in
+            var item = entry(t.chosen)
+            item["top_logprobs"] = t.top.map(entry)
+            return item
+        }
+        return ["content": content, "refusal": NSNull()]
+    }
+
+    /// Completions: `{"tokens", "token_logprobs", "top_logprobs": [{token: logprob}], "text_offset"}`;
+    /// `offset` is the completion text's length (in Unicode scalars) before the first of `entries`
+    /// and advances past them (streamed chunks continue where the last one ended).
+    func completion(_ entries: [TokenLogprobs], offset: inout Int) -> [String: Any] {
+        var tokens: [String] = [], logprobs: [Double] = [], tops: [[String: Double]] = [], offsets: [Int] = []
+        for t in entries {
+            let text = token(t.chosen.id)
+            tokens.append(text)
+            logprobs.append(Self.value(t.chosen.logprob))
+            // Two ids with the same text keep the more likely one's value (it comes first).
+            var top: [String: Double] = [:]
+            for e in t.top where top[token(e.id)] == nil { top[token(e.id)] = Self.value(e.logprob) }
+            tops.append(top)
+            offsets.append(offset)
+            offset += text.unicodeScalars.count
+        }
+        return ["tokens": tokens, "token_logprobs": logprobs, "top_logprobs": tops, "text_offset": offsets]
+    }
+}
