@@ -8,8 +8,8 @@ or starting one on a free loopback port and stopping it with SIGTERM at the end 
 
 Checks: models, chat, streaming chat (equal to the non-streaming greedy answer, usage chunk),
 completions (text and token list), stop strings, kv_compression through extra_body (the response's
-`kv` object; a bounded cache holds fewer rows than the full one), logprobs (chat and completions, read
-through the client's types), and OpenAI errors for bad input.
+`kv` object; a bounded cache holds fewer rows than the full one), logprobs (chat, completions and echo's
+prompt scores, read through the client's types), and OpenAI errors for bad input.
 Prints one line per check and a summary; exits non-zero on any failure.
 """
 import argparse
@@ -120,7 +120,14 @@ def logprobs(client, model):
     lp = c.choices[0].logprobs
     assert len(lp.tokens) == len(lp.token_logprobs) == len(lp.top_logprobs) == len(lp.text_offset) > 0, lp
     assert all(len(top) <= 2 and max(top.values()) == v for top, v in zip(lp.top_logprobs, lp.token_logprobs)), lp
-    return f"logprobs: chat {[(t.token, round(t.logprob, 3)) for t in content[:3]]}…, completions {lp.tokens[:3]}…"
+    prompt = "The capital of France is Paris"
+    e = client.completions.create(model=model, prompt=prompt, max_tokens=1, temperature=0, logprobs=1, echo=True)
+    elp = e.choices[0].logprobs
+    assert e.choices[0].text.startswith(prompt) and elp.token_logprobs[0] is None and elp.top_logprobs[0] is None, elp
+    assert "".join(elp.tokens).startswith(prompt) and all(v <= 0 for v in elp.token_logprobs[1:]), elp
+    score = sum(elp.token_logprobs[1:-1])
+    return (f"logprobs: chat {[(t.token, round(t.logprob, 3)) for t in content[:3]]}…, completions {lp.tokens[:3]}…, "
+            f"echo: log P({prompt!r}) = {score:.3f}")
 
 
 @check

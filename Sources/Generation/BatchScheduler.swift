@@ -82,7 +82,7 @@ public final class BatchScheduler: Sendable {
 
     private func validate(_ r: SequenceRequest) throws {
         if let stride = r.kvTraceStride, stride < 1 { throw SchedulerError.invalidRequest("the KV trace stride must be ≥ 1, got \(stride)") }
-        if let k = r.topLogprobs, !(0...TokenLogprobs.maxTop).contains(k) {
+        for k in [r.topLogprobs, r.promptLogprobs].compactMap({ $0 }) where !(0...TokenLogprobs.maxTop).contains(k) {
             throw SchedulerError.invalidRequest("top logprobs must be in 0...\(TokenLogprobs.maxTop), got \(k)")
         }
         guard r.maxTokens > 0 else { throw SchedulerError.invalidRequest("max tokens must be > 0, got \(r.maxTokens)") }

@@ -96,6 +96,7 @@ final class SchedulerEngine: @unchecked Sendable {
         guard pass.isComplete else { return }
         let hidden = pass.hidden()
         let dim = model.config.embeddingLength, vocab = model.config.vocabularySize
+        if let k = s.request.promptLogprobs { s.continuation.yield(.prompt(logprobs: promptLogprobs(hidden, s.request.prompt, top: k))) }
         ensureLogits(vocab)
         logits.withUnsafeMutableBufferPointer { o in
             hidden.withUnsafeBufferPointer { h in
@@ -110,6 +111,32 @@ final class SchedulerEngine: @unchecked Sendable {
             s.accept(logits: UnsafeBufferPointer(rebasing: $0[0..<vocab]), endOfGeneration: tokenizer.endOfGeneration)
         }
         if let reason { end(s, reason) }
+    }
+
+    /// Prompt tokens 1..<n under the hidden states of the positions before them, 64 rows of logits
+    /// at a time (the output matrix is streamed once per batch).
+    private func promptLogprobs(_ hidden: [Float], _ prompt: [Int32], top k: Int) -> [TokenLogprobs] {
+        let dim = model.config.embeddingLength, vocab = model.config.vocabularySize, batch = 64
+        var out: [TokenLogprobs] = []
+        out.reserveCapacity(prompt.count - 1)
+        var start = 0
+        while start < prompt.count - 1 {
+            let n = min(batch, prompt.count - 1 - start)
+            ensureLogits(n * vocab)
+            logits.withUnsafeMutableBufferPointer { o in
+                hidden.withUnsafeBufferPointer { h in
+                    model.logits(hiddenRows: h.baseAddress! + start * dim, count: n, into: o.baseAddress!)
+                }
+            }
+            logits.withUnsafeBufferPointer { all in
+                for r in 0..<n {
+                    let row = UnsafeBufferPointer(rebasing: all[(r * vocab)..<((r + 1) * vocab)])
+                    out.append(TokenLogprobs(logits: row, chosen: prompt[start + r + 1], top: k))
+                }
+            }
+            start += n
+        }
+        return out
     }
 
     /// One batched decoding step of `sequences`; returns those that finished.

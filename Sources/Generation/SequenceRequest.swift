@@ -20,10 +20,14 @@ public struct SequenceRequest: Sendable {
     /// Report each generated token's log-probability and this many most likely alternatives
     /// (`SequenceEvent.token`'s `logprobs`, 0...`TokenLogprobs.maxTop`); nil reports none.
     public var topLogprobs: Int?
+    /// Report the log-probability of every prompt token after the first (each under the tokens
+    /// before it) and this many alternatives (`SequenceEvent.prompt`, 0...`TokenLogprobs.maxTop`);
+    /// nil reports none.
+    public var promptLogprobs: Int?
 
     public init(prompt: [Int32], maxTokens: Int, sampling: SamplingOptions = .greedy, compression: CompressionConfig = .fullKV,
                 ignoreEndOfGeneration: Bool = false, skipSpecialInText: Bool = false, kvTraceStride: Int? = nil,
-                topLogprobs: Int? = nil) {
+                topLogprobs: Int? = nil, promptLogprobs: Int? = nil) {
         self.prompt = prompt
         self.maxTokens = maxTokens
         self.sampling = sampling
@@ -32,6 +36,7 @@ public struct SequenceRequest: Sendable {
         self.skipSpecialInText = skipSpecialInText
         self.kvTraceStride = kvTraceStride
         self.topLogprobs = topLogprobs
+        self.promptLogprobs = promptLogprobs
     }
 }
 
@@ -40,9 +45,13 @@ public enum FinishReason: String, Sendable {
     case endOfGeneration, length, cancelled
 }
 
-/// What a submitted sequence reports, in order: zero or more `.token`, then exactly one `.finished`
-/// (or the stream throws, e.g. when the model failed for this sequence).
+/// What a submitted sequence reports, in order: `.prompt` when the request asked for it, zero or
+/// more `.token`, then exactly one `.finished` (or the stream throws, e.g. when the model failed for
+/// this sequence).
 public enum SequenceEvent: Sendable {
+    /// Prompt tokens 1..<n: each one's log-probability under the tokens before it (full attention:
+    /// the compression acts after the prompt) and the alternatives the request asked for.
+    case prompt(logprobs: [TokenLogprobs])
     /// A generated token, its newly completed UTF-8-safe text (possibly empty) and, when the request
     /// asked for them (`topLogprobs`), its log-probabilities.
     case token(id: Int32, text: String, logprobs: TokenLogprobs?)

@@ -15,10 +15,10 @@ struct Exchange: Sendable {
     let request: Request
 
     func completeResponse() async throws -> Response {
-        let result: (String, [TokenLogprobs], RunSummary)
+        let result: (String, [LoggedToken], RunSummary)
         do {
             result = try await request.body.consumeWithCancellationOnInboundClose { _ in
-                var text = "", entries: [TokenLogprobs] = []
+                var text = "", entries: [LoggedToken] = []
                 let summary = try await run.run { text += $0; entries += $1 }
                 return (text, entries, summary)
             }

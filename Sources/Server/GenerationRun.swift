@@ -25,15 +25,25 @@ struct RunSummary: Sendable {
 /// log-probabilities of the tokens generated since the last call (when the request asked for them;
 /// those of end-of-generation tokens are left out like their text; with a stop string, the tokens
 /// up to the one that completed it are listed, as `completion_tokens` counts them).
-/// A cancelled task (client gone) cancels the sequence, which frees its cache.
+/// With `echo` the prompt's text (and its tokens' log-probabilities, when asked) comes first, past
+/// the stop strings. A cancelled task (client gone) cancels the sequence, which frees its cache.
 struct GenerationRun: Sendable {
+    /// What completions' `echo` sends before the answer: the prompt's text and ids, and whether its
+    /// log-probabilities come (a `.prompt` event) or the text goes alone.
+    struct Echo: Sendable {
+        var text: String
+        var prompt: [Int32]
+        var logprobs: Bool
+    }
+
     let handle: SequenceHandle
     let promptTokens: Int
     let stop: [String]
     let endOfGeneration: Set<Int32>
     let arrival: ContinuousClock.Instant
+    var echo: Echo? = nil
 
-    func run(onText: (String, [TokenLogprobs]) async throws -> Void) async throws -> RunSummary {
+    func run(onText: (String, [LoggedToken]) async throws -> Void) async throws -> RunSummary {
         try await withTaskCancellationHandler {
             try await consume(onText: onText)
         } onCancel: { [handle] in
@@ -41,22 +51,27 @@ struct GenerationRun: Sendable {
         }
     }
 
-    private func consume(onText: (String, [TokenLogprobs]) async throws -> Void) async throws -> RunSummary {
+    private func consume(onText: (String, [LoggedToken]) async throws -> Void) async throws -> RunSummary {
         let clock = ContinuousClock()
         var matcher = StopStringMatcher(stop)
         var counted = 0
         var first: ContinuousClock.Instant?
         var last: ContinuousClock.Instant?
         var outcome: SequenceOutcome?
-        var pending: [TokenLogprobs] = []
+        var pending: [LoggedToken] = []
         func release(_ text: String, always: Bool = false) async throws {
             guard !text.isEmpty || (always && !pending.isEmpty) else { return }
             try await onText(text, pending)
             pending.removeAll()
         }
         do {
+            if let echo, !echo.logprobs { try await onText(echo.text, []) }
             for try await event in handle.events {
                 switch event {
+                case .prompt(let logprobs):
+                    // The first prompt token has no log-probability (nothing comes before it).
+                    guard let echo, echo.logprobs, let head = echo.prompt.first else { continue }
+                    try await onText(echo.text, [LoggedToken(id: head, logprobs: nil)] + logprobs.map(LoggedToken.init))
                 case .token(let id, let text, let logprobs):
                     if matcher.stopped { continue }
                     if id >= 0 {
@@ -66,7 +81,7 @@ struct GenerationRun: Sendable {
                         last = now
                     }
                     let hidden = endOfGeneration.contains(id)
-                    if let logprobs, !hidden { pending.append(logprobs) }
+                    if let logprobs, !hidden { pending.append(LoggedToken(logprobs)) }
                     try await release(matcher.append(hidden ? "" : text))
                     if matcher.stopped { handle.cancel() }
                 case .finished(let o):

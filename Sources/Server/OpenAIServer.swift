@@ -72,8 +72,12 @@ public final class OpenAIServer: Sendable {
         let bodies = ResponseBodies(id: prefix + String(handle.id), created: Int(Date().timeIntervalSince1970),
                                     model: configuration.modelID, endpoint: endpoint,
                                     logprobs: parsed.logprobs == nil ? nil : LogprobsJSON(tokenizer: preparer.tokenizer))
-        let run = GenerationRun(handle: handle, promptTokens: sequence.prompt.count, stop: parsed.stop,
+        var run = GenerationRun(handle: handle, promptTokens: sequence.prompt.count, stop: parsed.stop,
                                 endOfGeneration: endOfGeneration, arrival: arrival)
+        if parsed.echo {
+            run.echo = GenerationRun.Echo(text: preparer.echoText(parsed.prompt), prompt: sequence.prompt,
+                                          logprobs: parsed.logprobs != nil)
+        }
         let exchange = Exchange(server: self, bodies: bodies, run: run, request: request)
         if parsed.stream { return exchange.streamingResponse(includeUsage: parsed.includeUsage) }
         return try await exchange.completeResponse()

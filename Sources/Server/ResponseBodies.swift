@@ -34,7 +34,7 @@ struct ResponseBodies: Sendable {
 
     /// The `logprobs` value of a choice holding `entries`: null when the request did not ask for
     /// them. `offset` (completions' `text_offset`) advances past the entries' text.
-    func logprobsValue(_ entries: [TokenLogprobs], offset: inout Int) -> Any {
+    func logprobsValue(_ entries: [LoggedToken], offset: inout Int) -> Any {
         guard let logprobs else { return NSNull() }
         switch endpoint {
         case .chat: return logprobs.chat(entries)

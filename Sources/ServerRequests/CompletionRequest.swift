@@ -32,6 +32,9 @@ package struct CompletionRequest: Sendable, Equatable {
     /// Log-probabilities asked for: each generated token's and this many alternatives' (chat:
     /// `logprobs: true` with `top_logprobs`, 0...20; completions: `logprobs`, 0...5); nil: none.
     package var logprobs: Int?
+    /// Completions' `echo`: the answer starts with the prompt's text (and, with `logprobs`, its
+    /// tokens' log-probabilities).
+    package var echo: Bool
 
     /// At most this many stop strings (OpenAI's limit).
     package static let maxStopStrings = 4
@@ -57,9 +60,7 @@ package struct CompletionRequest: Sendable, Equatable {
             throw .invalid("only n = 1 is supported, got \(n)", param: "n", code: "unsupported_value")
         }
         logprobs = try Self.logprobs(f, endpoint: endpoint)
-        if endpoint == .completion, try f.bool("echo") == true {
-            throw .invalid("echo is not supported", param: "echo", code: "unsupported_value")
-        }
+        echo = endpoint == .completion ? try f.bool("echo") ?? false : false
 
         var sampling = SamplingOptions.greedy
         if let t = try f.number("temperature") {

@@ -36,7 +36,17 @@ package struct RequestPreparer: Sendable {
         let compression = try request.compression.resolve(over: defaultCompression)
         return SequenceRequest(prompt: prompt, maxTokens: maxTokens, sampling: request.sampling, compression: compression,
                                ignoreEndOfGeneration: request.ignoreEndOfGeneration,
-                               skipSpecialInText: request.endpoint == .chat, topLogprobs: request.logprobs)
+                               skipSpecialInText: request.endpoint == .chat, topLogprobs: request.logprobs,
+                               promptLogprobs: request.echo ? request.logprobs : nil)
+    }
+
+    /// The text `echo` repeats: a text prompt as sent, a token list decoded (special tokens kept).
+    package func echoText(_ prompt: CompletionRequest.Prompt) -> String {
+        switch prompt {
+        case .text(let text): return text
+        case .tokens(let ids): return tokenizer.decode(ids, skipSpecial: false)
+        case .chat: return ""
+        }
     }
 
     private func promptParam(_ request: CompletionRequest) -> String { request.endpoint == .chat ? "messages" : "prompt" }

@@ -64,6 +64,7 @@ struct BatchedDecodingTests {
         var count = 0
         for try await event in handle.events {
             switch event {
+            case .prompt: break
             case .token: count += 1; onToken(count)
             case .finished(let outcome): return outcome
             }

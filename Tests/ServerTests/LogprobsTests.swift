@@ -13,13 +13,17 @@ struct LogprobsTests {
 
     /// Row i: the log-probabilities of every token at generated position i.
     static func referenceRows(prompt: [Int32], generated: [Int32]) throws -> [[Double]] {
+        try logSoftmaxRows(prompt + generated.dropLast(), positions: (prompt.count - 1)..<(prompt.count + generated.count - 1))
+    }
+
+    /// The log-probabilities of every token after each of `positions` of `tokens`.
+    static func logSoftmaxRows(_ tokens: [Int32], positions: Range<Int>) throws -> [[Double]] {
         let (model, _) = try TestModel.loaded()
-        let tokens = prompt + generated.dropLast()
-        let cache = try KVCache(shape: model.cacheShape, config: .fullKV, maxNewTokens: generated.count)
+        let cache = try KVCache(shape: model.cacheShape, config: .fullKV, maxNewTokens: 1)
         let hidden = try model.forward(tokens: tokens, startPosition: 0, cache: cache)
         let vocab = model.config.vocabularySize
-        let logits = model.logits(hidden: hidden, rows: (prompt.count - 1)..<tokens.count)
-        return (0..<generated.count).map { i in
+        let logits = model.logits(hidden: hidden, rows: positions)
+        return (0..<positions.count).map { i in
             let row = logits[(i * vocab)..<((i + 1) * vocab)].map(Double.init)
             let m = row.max()!
             let lse = m + log(row.reduce(0) { $0 + exp($1 - m) })
@@ -124,6 +128,50 @@ struct LogprobsTests {
             let chunks = s.events.dropLast().compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
             let streamed = chunks.compactMap { $0[path: "choices.0.logprobs.content"] as? [[String: Any]] }.flatMap { $0 }
             #expect(streamed.compactMap { $0["token"] as? String } == content.compactMap { $0["token"] as? String })
+        }
+    }
+
+    /// `echo` (what evaluation harnesses use to score a text): the prompt's text first, then its
+    /// tokens with a null first entry and each later one's log-probability under the tokens before it.
+    @Test func echoListsThePromptTokensFirst() async throws {
+        let (_, tokenizer) = try TestModel.loaded()
+        let text = "The capital of France is"
+        let prompt = tokenizer.encode(text, addSpecial: true, parseSpecial: true)
+        let reference = try TestModel.reference(prompt: prompt, maxTokens: 3)
+        let promptRows = try Self.logSoftmaxRows(prompt, positions: 0..<(prompt.count - 1))
+        try await TestServer.with { server in
+            let r = try await server.post("/v1/completions", ["prompt": text, "max_tokens": 3, "echo": true, "logprobs": 2])
+            #expect(r.status == 200)
+            #expect(r.json[path: "choices.0.text"] as? String == text + reference.text)
+            let logprobs = try #require(r.json[path: "choices.0.logprobs"] as? [String: Any])
+            let tokens = try #require(logprobs["tokens"] as? [String])
+            let values = try #require(logprobs["token_logprobs"] as? [Any])
+            let tops = try #require(logprobs["top_logprobs"] as? [Any])
+            let offsets = try #require(logprobs["text_offset"] as? [Int])
+            #expect(tokens.count == prompt.count + reference.tokens.count)
+            #expect(try Array(tokens.prefix(prompt.count)) == prompt.map(Self.piece))
+            #expect(values.first is NSNull && tops.first is NSNull)
+            for i in 1..<min(prompt.count, values.count) {
+                let value = try #require(values[i] as? Double, "position \(i)")
+                #expect(abs(value - promptRows[i - 1][Int(prompt[i])]) <= Self.tolerance, "prompt position \(i)")
+                #expect((tops[i] as? [String: Double])?.count == 2)
+            }
+            var offset = 0
+            for (i, token) in tokens.enumerated() where i < offsets.count {
+                #expect(offsets[i] == offset)
+                offset += token.unicodeScalars.count
+            }
+
+            // Without logprobs: the text alone; streamed: the same text.
+            let plain = try await server.post("/v1/completions", ["prompt": text, "max_tokens": 3, "echo": true])
+            #expect(plain.json[path: "choices.0.text"] as? String == text + reference.text)
+            #expect((plain.json["choices"] as? [[String: Any]])?.first?["logprobs"] is NSNull)
+            let s = try await server.stream("/v1/completions", ["prompt": text, "max_tokens": 3, "echo": true, "logprobs": 1,
+                                                                "stream": true])
+            let chunks = s.events.dropLast().compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
+            #expect(chunks.compactMap { $0[path: "choices.0.text"] as? String }.joined() == text + reference.text)
+            let streamedTokens = chunks.compactMap { $0[path: "choices.0.logprobs.tokens"] as? [String] }.flatMap { $0 }
+            #expect(streamedTokens == tokens)
         }
     }
 

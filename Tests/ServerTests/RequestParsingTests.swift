@@ -86,6 +86,8 @@ struct RequestParsingTests {
         #expect(try Self.parse(.completion, #"{"prompt": "x", "logprobs": null}"#).logprobs == nil)
         #expect(try Self.parse(.completion, #"{"prompt": "x", "logprobs": 0}"#).logprobs == 0)
         #expect(try Self.parse(.completion, #"{"prompt": "x", "logprobs": 5, "echo": false}"#).logprobs == 5)
+        #expect(try Self.parse(.completion, #"{"prompt": "x", "echo": true}"#).echo)
+        #expect(try !Self.parse(.completion, #"{"prompt": "x"}"#).echo)
     }
 
     @Test func badFieldsNameTheField() {
@@ -111,7 +113,7 @@ struct RequestParsingTests {
             #expect(e?.param == param, "\(json): \(String(describing: e))")
         }
         for (json, param) in [(#"{"prompt": "x", "logprobs": 6}"#, "logprobs"), (#"{"prompt": "x", "logprobs": true}"#, "logprobs"),
-                              (#"{"prompt": "x", "logprobs": -1}"#, "logprobs"), (#"{"prompt": "x", "echo": true}"#, "echo")] {
+                              (#"{"prompt": "x", "logprobs": -1}"#, "logprobs"), (#"{"prompt": "x", "echo": 1}"#, "echo")] {
             let e = Self.error(json, endpoint: .completion)
             #expect(e?.status == 400 && e?.param == param, "\(json): \(String(describing: e))")
         }
