@@ -126,6 +126,11 @@ def logprobs(client, model):
     assert e.choices[0].text.startswith(prompt) and elp.token_logprobs[0] is None and elp.top_logprobs[0] is None, elp
     assert "".join(elp.tokens).startswith(prompt) and all(v <= 0 for v in elp.token_logprobs[1:]), elp
     score = sum(elp.token_logprobs[1:-1])
+    # Several prompts in one request (as evaluation harnesses batch them): one choice each, in order.
+    several = client.completions.create(model=model, prompt=[prompt, "Two plus two is"], max_tokens=1, temperature=0,
+                                        logprobs=1, echo=True)
+    assert [c.index for c in several.choices] == [0, 1], several.choices
+    assert several.choices[0].logprobs.token_logprobs[:-1] == elp.token_logprobs[:-1], "a prompt scores as it does alone"
     return (f"logprobs: chat {[(t.token, round(t.logprob, 3)) for t in content[:3]]}…, completions {lp.tokens[:3]}…, "
             f"echo: log P({prompt!r}) = {score:.3f}")
 

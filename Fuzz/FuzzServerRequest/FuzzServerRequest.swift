@@ -38,7 +38,7 @@ func fuzzServerRequest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     for endpoint in [Endpoint.chat, .completion] {
         do throws(APIError) {
             let request = try CompletionRequest(endpoint: endpoint, body: JSONValue.parse(body))
-            check(try preparer.prepare(request), endpoint: endpoint, body: body)
+            for prepared in try preparer.prepare(request) { check(prepared, endpoint: endpoint, body: body) }
         } catch {
             check(error, endpoint: endpoint, body: body)
         }

@@ -3,45 +3,66 @@ import Generation
 import Hummingbird
 import ServerRequests
 
-/// One admitted generation request and how it is answered: a whole JSON response, or
-/// server-sent events (`data: {chunk}` lines and a final `data: [DONE]`). Either way the run is
+/// One admitted generation request and how it is answered: a whole JSON response (one choice per
+/// run: several prompts run at once), or server-sent events (`data: {chunk}` lines and a final
+/// `data: [DONE]`; one run). Either way the run is
 /// watched for the client closing its connection, which cancels the sequence. Watching consumes the
 /// connection's inbound stream, so the server closes the connection after the answer: the answer
 /// says so (`Connection: close`) and clients do not reuse it.
 struct Exchange: Sendable {
     let server: OpenAIServer
     let bodies: ResponseBodies
-    let run: GenerationRun
+    let runs: [GenerationRun]
     let request: Request
 
+    /// A run's answer: its text, its tokens' log-probabilities and its figures.
+    private struct Answer: Sendable {
+        var text = ""
+        var entries: [LoggedToken] = []
+        var summary: RunSummary?
+    }
+
     func completeResponse() async throws -> Response {
-        let result: (String, [LoggedToken], RunSummary)
+        let answers: [Answer]
         do {
-            result = try await request.body.consumeWithCancellationOnInboundClose { _ in
-                var text = "", entries: [LoggedToken] = []
-                let summary = try await run.run { text += $0; entries += $1 }
-                return (text, entries, summary)
+            answers = try await request.body.consumeWithCancellationOnInboundClose { [runs] _ in
+                // One task per run; a failed or cancelled one cancels the others (and so their sequences).
+                try await withThrowingTaskGroup(of: (Int, Answer).self) { group in
+                    for (i, run) in runs.enumerated() {
+                        group.addTask {
+                            var answer = Answer()
+                            answer.summary = try await run.run { answer.text += $0; answer.entries += $1 }
+                            return (i, answer)
+                        }
+                    }
+                    var answers = [Answer](repeating: Answer(), count: runs.count)
+                    for try await (i, answer) in group { answers[i] = answer }
+                    return answers
+                }
             }
         } catch {
             server.abandoned(bodies, error)
             throw error
         }
-        let (text, entries, summary) = result
-        server.finished(bodies, summary)
-        switch summary.end {
-        case .finished(let reason):
+        let summaries = answers.compactMap(\.summary)
+        for summary in summaries { server.finished(bodies, summary) }
+        var choices: [ResponseBodies.Choice] = []
+        for (answer, summary) in zip(answers, summaries) {
+            guard case .finished(let reason) = summary.end else {
+                throw APIError(status: 503, message: "the server shut down before this request finished", type: "server_error",
+                               code: "shutting_down")
+            }
             var offset = 0
-            var response = OpenAIServer.json(bodies.complete(text: text, logprobs: bodies.logprobsValue(entries, offset: &offset),
-                                                             finish: reason, usage: summary.usage))
-            response.headers[.connection] = "close"
-            return response
-        case .cancelledByServer:
-            throw APIError(status: 503, message: "the server shut down before this request finished", type: "server_error",
-                           code: "shutting_down")
+            choices.append(.init(text: answer.text, logprobs: bodies.logprobsValue(answer.entries, offset: &offset), finish: reason))
         }
+        var response = OpenAIServer.json(bodies.complete(choices, usage: CompletionUsage(adding: summaries.map(\.usage))))
+        response.headers[.connection] = "close"
+        return response
     }
 
     func streamingResponse(includeUsage: Bool) -> Response {
+        precondition(runs.count == 1, "a stream answers one prompt")
+        let run = runs[0]
         let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache", .connection: "close"]
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             do {

@@ -61,24 +61,36 @@ public final class OpenAIServer: Sendable {
                            code: "request_too_large")
         }
         let parsed = try CompletionRequest(endpoint: endpoint, body: JSONValue.parse(Data(buffer.readableBytesView)))
-        let sequence = try preparer.prepare(parsed)
-        let handle: SequenceHandle
+        let prompts = RequestPreparer.prompts(parsed)
+        if prompts.count > 1, parsed.stream {
+            throw APIError.invalid("stream is not supported with several prompts", param: "stream", code: "unsupported_value")
+        }
+        let sequences = try preparer.prepare(parsed)
+        // Several prompts are submitted together (the scheduler batches them); if one is refused,
+        // those already queued are cancelled.
+        var handles: [SequenceHandle] = []
         do {
-            handle = try scheduler.submit(sequence)
-        } catch let error as SchedulerError {
-            throw APIError(error, retryAfterSeconds: configuration.retryAfterSeconds)
+            for sequence in sequences { handles.append(try scheduler.submit(sequence)) }
+        } catch {
+            for handle in handles { handle.cancel() }
+            if let error = error as? SchedulerError { throw APIError(error, retryAfterSeconds: configuration.retryAfterSeconds) }
+            throw error
         }
         let prefix = endpoint == .chat ? "chatcmpl-" : "cmpl-"
-        let bodies = ResponseBodies(id: prefix + String(handle.id), created: Int(Date().timeIntervalSince1970),
+        let bodies = ResponseBodies(id: prefix + String(handles[0].id), created: Int(Date().timeIntervalSince1970),
                                     model: configuration.modelID, endpoint: endpoint,
                                     logprobs: parsed.logprobs == nil ? nil : LogprobsJSON(tokenizer: preparer.tokenizer))
-        var run = GenerationRun(handle: handle, promptTokens: sequence.prompt.count, stop: parsed.stop,
-                                endOfGeneration: endOfGeneration, arrival: arrival)
-        if parsed.echo {
-            run.echo = GenerationRun.Echo(text: preparer.echoText(parsed.prompt), prompt: sequence.prompt,
-                                          logprobs: parsed.logprobs != nil)
+        let runs = zip(zip(handles, sequences), prompts).map { pair, prompt in
+            let (handle, sequence) = pair
+            var run = GenerationRun(handle: handle, promptTokens: sequence.prompt.count, stop: parsed.stop,
+                                    endOfGeneration: endOfGeneration, arrival: arrival)
+            if parsed.echo {
+                run.echo = GenerationRun.Echo(text: preparer.echoText(prompt), prompt: sequence.prompt,
+                                              logprobs: parsed.logprobs != nil)
+            }
+            return run
         }
-        let exchange = Exchange(server: self, bodies: bodies, run: run, request: request)
+        let exchange = Exchange(server: self, bodies: bodies, runs: runs, request: request)
         if parsed.stream { return exchange.streamingResponse(includeUsage: parsed.includeUsage) }
         return try await exchange.completeResponse()
     }

@@ -23,6 +23,15 @@ struct CompletionUsage: Sendable, Equatable {
     var kvJSON: [String: Any] { ["bytes_peak": kvBytesPeak, "tokens_per_layer_final": kvTokensPerLayerFinal] }
 }
 
+extension CompletionUsage {
+    /// Several prompts' usage: token counts and KV peaks add up (the sequences may run at once), the
+    /// final rows per layer are the largest.
+    init(adding parts: [CompletionUsage]) {
+        self.init(promptTokens: parts.reduce(0) { $0 + $1.promptTokens }, completionTokens: parts.reduce(0) { $0 + $1.completionTokens },
+                  kvBytesPeak: parts.reduce(0) { $0 + $1.kvBytesPeak }, kvTokensPerLayerFinal: parts.map(\.kvTokensPerLayerFinal).max() ?? 0)
+    }
+}
+
 /// Builds the JSON bodies of responses and stream chunks.
 struct ResponseBodies: Sendable {
     let id: String
@@ -47,14 +56,24 @@ struct ResponseBodies: Sendable {
          "system_fingerprint": NSNull()]
     }
 
-    /// The whole (non-streaming) response.
-    func complete(text: String, logprobs: Any = NSNull(), finish: OpenAIFinishReason, usage: CompletionUsage) -> Data {
-        var choice: [String: Any] = ["index": 0, "finish_reason": finish.rawValue, "logprobs": logprobs]
-        switch endpoint {
-        case .chat: choice["message"] = ["role": "assistant", "content": text, "refusal": NSNull()]
-        case .completion: choice["text"] = text
+    /// One choice of a whole response: its text, its `logprobs` value (`logprobsValue`) and why it ended.
+    struct Choice {
+        var text: String
+        var logprobs: Any
+        var finish: OpenAIFinishReason
+    }
+
+    /// The whole (non-streaming) response, choice i at index i.
+    func complete(_ choices: [Choice], usage: CompletionUsage) -> Data {
+        let items: [[String: Any]] = choices.enumerated().map { i, c in
+            var choice: [String: Any] = ["index": i, "finish_reason": c.finish.rawValue, "logprobs": c.logprobs]
+            switch endpoint {
+            case .chat: choice["message"] = ["role": "assistant", "content": c.text, "refusal": NSNull()]
+            case .completion: choice["text"] = c.text
+            }
+            return choice
         }
-        var body = envelope(object: endpoint.rawValue, choices: [choice])
+        var body = envelope(object: endpoint.rawValue, choices: items)
         body["usage"] = usage.usageJSON
         body["kv"] = usage.kvJSON
         return Self.serialize(body)

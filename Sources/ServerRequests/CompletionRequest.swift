@@ -15,7 +15,12 @@ package struct CompletionRequest: Sendable, Equatable {
         case chat([ChatMessage])
         case text(String)
         case tokens([Int32])
+        /// Completions with several prompts (strings or token lists): one choice each, in order.
+        indirect case several([Prompt])
     }
+
+    /// The most prompts one completions request may hold.
+    package static let maxPrompts = 64
 
     package var endpoint: Endpoint
     package var model: String?
@@ -166,7 +171,8 @@ package struct CompletionRequest: Sendable, Equatable {
         }
     }
 
-    /// `prompt`: a string, a list of token ids, or a list holding one string.
+    /// `prompt`: a string, a list of token ids, or a list of prompts (strings or token-id lists; one
+    /// alone is that prompt, several give one choice each).
     package static func completionPrompt(_ f: JSONFields) throws(APIError) -> Prompt {
         guard let value = f.value("prompt") else {
             throw .invalid("you must provide a 'prompt' parameter", param: "prompt", code: "missing_required_parameter")
@@ -177,22 +183,40 @@ package struct CompletionRequest: Sendable, Equatable {
             return .text(s)
         case .array(let items):
             guard !items.isEmpty else { throw .invalid("'prompt' must not be empty", param: "prompt", code: "empty_array") }
-            if items.count == 1, case .string(let s) = items[0] {
-                guard !s.isEmpty else { throw .invalid("'prompt' must not be empty", param: "prompt") }
-                return .text(s)
+            if case .integer = items[0] { return .tokens(try tokenList(items, path: "prompt")) }
+            guard items.count <= maxPrompts else {
+                throw .invalid("at most \(maxPrompts) prompts are allowed in one request, got \(items.count)", param: "prompt")
             }
-            var ids: [Int32] = []
+            var prompts: [Prompt] = []
             for (i, item) in items.enumerated() {
-                guard case .integer(let id) = item, id >= 0, id <= Int(Int32.max) else {
-                    throw .invalid("prompt[\(i)]: a prompt list must be token ids (non-negative integers) or one string; got \(item.typeName)",
+                switch item {
+                case .string(let s):
+                    guard !s.isEmpty else { throw .invalid("prompt[\(i)] must not be empty", param: "prompt") }
+                    prompts.append(.text(s))
+                case .array(let ids) where !ids.isEmpty:
+                    prompts.append(.tokens(try tokenList(ids, path: "prompt[\(i)]")))
+                default:
+                    throw .invalid("prompt[\(i)]: a list of prompts holds strings or non-empty token-id lists; got \(item.typeName)",
                                    param: "prompt", code: "invalid_type")
                 }
-                ids.append(Int32(id))
             }
-            return .tokens(ids)
+            return prompts.count == 1 ? prompts[0] : .several(prompts)
         default:
-            throw f.wrongType("prompt", expected: "a string or an array of token ids", got: value)
+            throw f.wrongType("prompt", expected: "a string, an array of token ids or an array of prompts", got: value)
         }
+    }
+
+    /// Token ids: non-negative integers that fit `Int32`.
+    static func tokenList(_ items: [JSONValue], path: String) throws(APIError) -> [Int32] {
+        var ids: [Int32] = []
+        for (i, item) in items.enumerated() {
+            guard case .integer(let id) = item, id >= 0, id <= Int(Int32.max) else {
+                throw .invalid("\(path)[\(i)]: a token list holds token ids (non-negative integers); got \(item.typeName)",
+                               param: "prompt", code: "invalid_type")
+            }
+            ids.append(Int32(id))
+        }
+        return ids
     }
 
     /// `stop`: a string or a list of up to four non-empty strings.

@@ -18,7 +18,32 @@ package struct RequestPreparer: Sendable {
         self.defaultCompression = defaultCompression
     }
 
-    package func prepare(_ request: CompletionRequest) throws(APIError) -> SequenceRequest {
+    /// One scheduler request per prompt: completions with several prompts give one each, in order,
+    /// and an error in one names it (`prompt[2]: …`).
+    package func prepare(_ request: CompletionRequest) throws(APIError) -> [SequenceRequest] {
+        guard case .several(let prompts) = request.prompt else { return [try prepareOne(request)] }
+        var prepared: [SequenceRequest] = []
+        for (i, prompt) in prompts.enumerated() {
+            var one = request
+            one.prompt = prompt
+            do throws(APIError) {
+                prepared.append(try prepareOne(one))
+            } catch {
+                var named = error
+                named.message = "prompt[\(i)]: " + error.message
+                throw named
+            }
+        }
+        return prepared
+    }
+
+    /// The prompts of a request, one per choice.
+    package static func prompts(_ request: CompletionRequest) -> [CompletionRequest.Prompt] {
+        if case .several(let prompts) = request.prompt { return prompts }
+        return [request.prompt]
+    }
+
+    private func prepareOne(_ request: CompletionRequest) throws(APIError) -> SequenceRequest {
         let prompt = try promptTokens(request.prompt)
         guard !prompt.isEmpty else { throw .invalid("the prompt encodes to no tokens", param: promptParam(request)) }
         if prompt.count >= contextLength {
@@ -45,7 +70,7 @@ package struct RequestPreparer: Sendable {
         switch prompt {
         case .text(let text): return text
         case .tokens(let ids): return tokenizer.decode(ids, skipSpecial: false)
-        case .chat: return ""
+        case .chat, .several: return ""   // chat has no echo; several prompts echo one by one
         }
     }
 
@@ -67,6 +92,8 @@ package struct RequestPreparer: Sendable {
             return tokenizer.encode(text, addSpecial: !hasBOS, parseSpecial: true)
         case .text(let text):
             return tokenizer.encode(text, addSpecial: true, parseSpecial: true)
+        case .several:
+            throw .invalid("several prompts are prepared one by one (RequestPreparer.prepare)", param: "prompt")
         case .tokens(let ids):
             if let bad = ids.firstIndex(where: { Int($0) >= vocabularySize }) {
                 throw .invalid("prompt[\(bad)]: token id \(ids[bad]) is outside the vocabulary (size \(vocabularySize))",

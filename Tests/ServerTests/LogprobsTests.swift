@@ -175,6 +175,54 @@ struct LogprobsTests {
         }
     }
 
+    /// lm-evaluation-harness's `local-completions` scoring request, as it sends it: token-id lists,
+    /// several at once, `max_tokens` 1, `echo`, `logprobs` 1. One choice per prompt, in order, each
+    /// scored as that prompt alone.
+    @Test func severalPromptsGiveOneChoiceEach() async throws {
+        let (_, tokenizer) = try TestModel.loaded()
+        let texts = ["The capital of France is Paris", "Two plus two is four", "Water boils at one hundred degrees"]
+        let prompts = texts.map { tokenizer.encode($0, addSpecial: false, parseSpecial: true) }
+        try await TestServer.with { server in
+            let r = try await server.post("/v1/completions", [
+                "model": "x", "prompt": prompts.map { $0.map { Int($0) } }, "temperature": 0, "max_tokens": 1, "logprobs": 1,
+                "seed": 1234, "echo": true,
+            ])
+            #expect(r.status == 200)
+            let choices = try #require(r.json["choices"] as? [[String: Any]])
+            #expect(choices.count == prompts.count)
+            #expect(choices.compactMap { $0["index"] as? Int } == Array(prompts.indices))
+            for (i, prompt) in prompts.enumerated() where i < choices.count {
+                let reference = try TestModel.reference(prompt: prompt, maxTokens: 1)
+                let rows = try Self.logSoftmaxRows(prompt, positions: 0..<(prompt.count - 1))
+                #expect(choices[i]["text"] as? String == tokenizer.decode(prompt, skipSpecial: false) + reference.text)
+                let values = try #require((choices[i]["logprobs"] as? [String: Any])?["token_logprobs"] as? [Any])
+                #expect(values.count == prompt.count + 1)
+                // The harness's sum over the continuation: every prompt token after the first.
+                let score = values.dropFirst().dropLast().compactMap { $0 as? Double }.reduce(0, +)
+                let expected = (1..<prompt.count).map { rows[$0 - 1][Int(prompt[$0])] }.reduce(0, +)
+                #expect(abs(score - expected) <= Self.tolerance * Double(prompt.count), "prompt \(i): \(score) vs \(expected)")
+            }
+            #expect(r.json[path: "usage.prompt_tokens"] as? Int == prompts.map(\.count).reduce(0, +))
+            #expect(r.json[path: "usage.completion_tokens"] as? Int == prompts.count)
+
+            let stream = try await server.post("/v1/completions", ["prompt": texts, "max_tokens": 1, "stream": true])
+            #expect(stream.status == 400 && stream.json[path: "error.param"] as? String == "stream")
+            let bad = try await server.post("/v1/completions", ["prompt": [[1, 2], [3, 999_999]], "max_tokens": 1])
+            #expect(bad.status == 400)
+            #expect((bad.json[path: "error.message"] as? String)?.hasPrefix("prompt[1]: ") == true, "\(bad.json)")
+            #expect(try await server.waitForMetrics { $0["scope_running_sequences"] == 0 && $0["scope_queue_depth"] == 0 })
+        }
+        // One sequence at a time and one waiting: the third prompt is refused (429), and the two
+        // submitted before it are cancelled, not left running for nobody.
+        try await TestServer.with(parallel: 1, maxQueue: 1) { server in
+            let r = try await server.post("/v1/completions", ["prompt": texts, "max_tokens": 64, "ignore_eos": true])
+            #expect(r.status == 429, "\(r.json)")
+            #expect(try await server.waitForMetrics {
+                $0["scope_running_sequences"] == 0 && $0["scope_queue_depth"] == 0 && $0["scope_kv_bytes_in_use"] == 0
+            })
+        }
+    }
+
     @Test func withoutTheFieldLogprobsAreNull() async throws {
         try await TestServer.with { server in
             let r = try await server.post("/v1/completions", ["prompt": "Hello", "max_tokens": 2])

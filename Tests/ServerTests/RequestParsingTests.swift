@@ -68,7 +68,14 @@ struct RequestParsingTests {
         #expect(try Self.parse(.completion, #"{"prompt": "hi"}"#).prompt == .text("hi"))
         #expect(try Self.parse(.completion, #"{"prompt": ["hi"]}"#).prompt == .text("hi"))
         #expect(try Self.parse(.completion, #"{"prompt": [1, 2, 3]}"#).prompt == .tokens([1, 2, 3]))
-        #expect(Self.error(#"{"prompt": ["a", "b"]}"#, endpoint: .completion)?.param == "prompt")
+        #expect(try Self.parse(.completion, #"{"prompt": ["a", "b"]}"#).prompt == .several([.text("a"), .text("b")]))
+        #expect(try Self.parse(.completion, #"{"prompt": [[1, 2], "c", [3]]}"#).prompt == .several([.tokens([1, 2]), .text("c"), .tokens([3])]))
+        #expect(try Self.parse(.completion, #"{"prompt": [[1, 2]]}"#).prompt == .tokens([1, 2]))
+        #expect(try Self.parse(.completion, #"{"prompt": ["a"]}"#).prompt == .text("a"))
+        for bad in [#"{"prompt": [["a"]]}"#, #"{"prompt": [[]]}"#, #"{"prompt": ["a", ""]}"#, #"{"prompt": [[1], 2]}"#, #"{"prompt": [1, [2]]}"#,
+                    #"{"prompt": [\#((0...CompletionRequest.maxPrompts).map { _ in "\"x\"" }.joined(separator: ", "))]}"#] {
+            #expect(Self.error(bad, endpoint: .completion)?.param == "prompt", "\(bad)")
+        }
         #expect(Self.error(#"{"prompt": [-1]}"#, endpoint: .completion)?.param == "prompt")
         #expect(Self.error(#"{"prompt": 5}"#, endpoint: .completion)?.param == "prompt")
     }
