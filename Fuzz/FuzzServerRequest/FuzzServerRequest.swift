@@ -43,6 +43,17 @@ func fuzzServerRequest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
             check(error, endpoint: endpoint, body: body)
         }
     }
+    // The tokenizer endpoints' bodies: a result or a 400.
+    do throws(APIError) {
+        _ = try preparer.tokens(TokenizeRequest(body: JSONValue.parse(body)))
+    } catch {
+        check(error, endpoint: .completion, body: body)
+    }
+    do throws(APIError) {
+        _ = try preparer.text(DetokenizeRequest(body: JSONValue.parse(body)))
+    } catch {
+        check(error, endpoint: .completion, body: body)
+    }
     return 0
 }
 

@@ -37,6 +37,7 @@ public final class OpenAIServer: Sendable {
         router.get("/v1/models") { _, _ in
             Self.json(ResponseBodies.models(id: self.configuration.modelID, created: self.startedAt))
         }
+        addTokenizerRoutes(router)
         router.get("/health") { _, _ in Self.json(Data(#"{"status":"ok"}"#.utf8)) }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
@@ -49,10 +50,8 @@ public final class OpenAIServer: Sendable {
         Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    /// `POST /v1/chat/completions` and `POST /v1/completions`.
-    func generate(_ endpoint: Endpoint, _ request: Request) async throws -> Response {
-        let arrival = ContinuousClock.now
-        var request = request
+    /// The request's body as JSON: larger than `maxBodyBytes` is a 413, malformed JSON a 400.
+    func jsonBody(_ request: inout Request) async throws -> JSONValue {
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: configuration.maxBodyBytes)
@@ -60,7 +59,14 @@ public final class OpenAIServer: Sendable {
             throw APIError(status: 413, message: "the request body is larger than the server's limit of \(configuration.maxBodyBytes) bytes",
                            code: "request_too_large")
         }
-        let parsed = try CompletionRequest(endpoint: endpoint, body: JSONValue.parse(Data(buffer.readableBytesView)))
+        return try JSONValue.parse(Data(buffer.readableBytesView))
+    }
+
+    /// `POST /v1/chat/completions` and `POST /v1/completions`.
+    func generate(_ endpoint: Endpoint, _ request: Request) async throws -> Response {
+        let arrival = ContinuousClock.now
+        var request = request
+        let parsed = try CompletionRequest(endpoint: endpoint, body: try await jsonBody(&request))
         let prompts = RequestPreparer.prompts(parsed)
         if prompts.count > 1, parsed.stream {
             throw APIError.invalid("stream is not supported with several prompts", param: "stream", code: "unsupported_value")

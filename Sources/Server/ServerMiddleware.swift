@@ -3,7 +3,7 @@ import Hummingbird
 import Logging
 import ServerRequests
 
-/// Runs around every request: checks the API key on `/v1/...`, answers unknown routes and other
+/// Runs around every request: checks the API key on `/v1/...` and the tokenizer endpoints, answers unknown routes and other
 /// framework errors in OpenAI's error shape, counts requests by route and status, and writes the
 /// log line of requests that end in an error (successful generations log their own line).
 struct ServerMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -18,6 +18,7 @@ struct ServerMiddleware<Context: RequestContext>: RouterMiddleware {
         case "/v1/models": return "models"
         case "/health": return "health"
         case "/metrics": return "metrics"
+        case "/tokenize", "/detokenize", "/tokenizer_info": return String(path.dropFirst())
         default: return "other"
         }
     }
@@ -25,7 +26,7 @@ struct ServerMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let route = Self.routeLabel(request.uri.path)
         do {
-            if let apiKey, request.uri.path.hasPrefix("/v1/") {
+            if let apiKey, request.uri.path.hasPrefix("/v1/") || OpenAIServer.tokenizerPaths.contains(request.uri.path) {
                 let expected = "Bearer \(apiKey)"
                 guard request.headers[.authorization] == expected else {
                     throw APIError(status: 401, message: "Incorrect API key provided: send it as 'Authorization: Bearer <key>'.",

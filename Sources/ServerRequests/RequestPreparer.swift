@@ -74,6 +74,19 @@ package struct RequestPreparer: Sendable {
         }
     }
 
+    /// A chat through the model's chat template, with BOS when the vocabulary asks for it and the
+    /// rendered text does not already begin with it.
+    package func chatTokens(_ messages: [ChatMessage], addGenerationPrompt: Bool) throws(APIError) -> [Int32] {
+        let text: String
+        do {
+            text = try tokenizer.chatTemplate().render(messages, addGenerationPrompt: addGenerationPrompt)
+        } catch {
+            throw .invalid("cannot apply the model's chat template: \(error)", param: "messages")
+        }
+        let hasBOS = tokenizer.bosID.flatMap { tokenizer.tokenText($0) }.map { text.hasPrefix($0) } ?? false
+        return tokenizer.encode(text, addSpecial: !hasBOS, parseSpecial: true)
+    }
+
     private func promptParam(_ request: CompletionRequest) -> String { request.endpoint == .chat ? "messages" : "prompt" }
 
     /// The prompt's ids: a chat goes through the model's chat template (with BOS when the
@@ -82,14 +95,7 @@ package struct RequestPreparer: Sendable {
     package func promptTokens(_ prompt: CompletionRequest.Prompt) throws(APIError) -> [Int32] {
         switch prompt {
         case .chat(let messages):
-            let text: String
-            do {
-                text = try tokenizer.chatTemplate().render(messages, addGenerationPrompt: true)
-            } catch {
-                throw .invalid("cannot apply the model's chat template: \(error)", param: "messages")
-            }
-            let hasBOS = tokenizer.bosID.flatMap { tokenizer.tokenText($0) }.map { text.hasPrefix($0) } ?? false
-            return tokenizer.encode(text, addSpecial: !hasBOS, parseSpecial: true)
+            return try chatTokens(messages, addGenerationPrompt: true)
         case .text(let text):
             return tokenizer.encode(text, addSpecial: true, parseSpecial: true)
         case .several:
