@@ -17,9 +17,9 @@ struct Exchange: Sendable {
 
     /// A run's answer: its text, its tokens' log-probabilities and its figures.
     private struct Answer: Sendable {
-        var text = ""
-        var entries: [LoggedToken] = []
-        var summary: RunSummary?
+        var text: String
+        var entries: [LoggedToken]
+        var summary: RunSummary
     }
 
     func completeResponse() async throws -> Response {
@@ -30,32 +30,29 @@ struct Exchange: Sendable {
                 try await withThrowingTaskGroup(of: (Int, Answer).self) { group in
                     for (i, run) in runs.enumerated() {
                         group.addTask {
-                            var answer = Answer()
-                            answer.summary = try await run.run { answer.text += $0; answer.entries += $1 }
-                            return (i, answer)
+                            var text = "", entries: [LoggedToken] = []
+                            let summary = try await run.run { text += $0; entries += $1 }
+                            return (i, Answer(text: text, entries: entries, summary: summary))
                         }
                     }
-                    var answers = [Answer](repeating: Answer(), count: runs.count)
-                    for try await (i, answer) in group { answers[i] = answer }
-                    return answers
+                    return try await group.reduce(into: []) { $0.append($1) }.sorted { $0.0 < $1.0 }.map(\.1)
                 }
             }
         } catch {
             server.abandoned(bodies, error)
             throw error
         }
-        let summaries = answers.compactMap(\.summary)
-        for summary in summaries { server.finished(bodies, summary) }
+        for answer in answers { server.finished(bodies, answer.summary) }
         var choices: [ResponseBodies.Choice] = []
-        for (answer, summary) in zip(answers, summaries) {
-            guard case .finished(let reason) = summary.end else {
+        for answer in answers {
+            guard case .finished(let reason) = answer.summary.end else {
                 throw APIError(status: 503, message: "the server shut down before this request finished", type: "server_error",
                                code: "shutting_down")
             }
             var offset = 0
             choices.append(.init(text: answer.text, logprobs: bodies.logprobsValue(answer.entries, offset: &offset), finish: reason))
         }
-        var response = OpenAIServer.json(bodies.complete(choices, usage: CompletionUsage(adding: summaries.map(\.usage))))
+        var response = OpenAIServer.json(bodies.complete(choices, usage: CompletionUsage(adding: answers.map(\.summary.usage))))
         response.headers[.connection] = "close"
         return response
     }

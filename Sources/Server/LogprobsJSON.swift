@@ -30,7 +30,8 @@ struct LogprobsJSON: Sendable {
     /// Chat: `{"content": [{"token", "logprob", "bytes", "top_logprobs": [{"token", "logprob", "bytes"}]}], "refusal": null}`.
     func chat(_ entries: [LoggedToken]) -> [String: Any] {
         func entry(_ e: TokenLogprobs.Entry) -> [String: Any] {
-            ["token": token(e.id), "logprob": Self.value(e.logprob), "bytes": tokenizer.piece(e.id).map { Int($0) }]
+            let bytes = tokenizer.piece(e.id)
+            return ["token": String(decoding: bytes, as: UTF8.self), "logprob": Self.value(e.logprob), "bytes": bytes.map { Int($0) }]
         }
         // Chat has no echo: every entry is a generated token's.
         let content: [[String: Any]] = entries.compactMap(\.logprobs).map { t in
@@ -60,7 +61,10 @@ struct LogprobsJSON: Sendable {
             logprobs.append(Self.value(l.chosen.logprob))
             // Two ids with the same text keep the more likely one's value (it comes first).
             var top: [String: Double] = [:]
-            for e in l.top where top[token(e.id)] == nil { top[token(e.id)] = Self.value(e.logprob) }
+            for e in l.top {
+                let text = token(e.id)
+                if top[text] == nil { top[text] = Self.value(e.logprob) }
+            }
             tops.append(top)
         }
         return ["tokens": tokens, "token_logprobs": logprobs, "top_logprobs": tops, "text_offset": offsets]

@@ -3,9 +3,10 @@ import Hummingbird
 import Logging
 import ServerRequests
 
-/// Runs around every request: checks the API key on `/v1/...` and the tokenizer endpoints, answers unknown routes and other
-/// framework errors in OpenAI's error shape, counts requests by route and status, and writes the
-/// log line of requests that end in an error (successful generations log their own line).
+/// Runs around every request: checks the API key on `/v1/...` and the tokenizer endpoints,
+/// answers unknown routes and other framework errors in OpenAI's error shape, counts requests by
+/// route and status, and writes the log line of requests that end in an error (successful
+/// generations log their own line).
 struct ServerMiddleware<Context: RequestContext>: RouterMiddleware {
     let apiKey: String?
     let metrics: ServerMetrics
@@ -18,8 +19,7 @@ struct ServerMiddleware<Context: RequestContext>: RouterMiddleware {
         case "/v1/models": return "models"
         case "/health": return "health"
         case "/metrics": return "metrics"
-        case "/tokenize", "/detokenize", "/tokenizer_info": return String(path.dropFirst())
-        default: return "other"
+        default: return OpenAIServer.tokenizerPaths.contains(path) ? String(path.dropFirst()) : "other"
         }
     }
 

@@ -183,7 +183,7 @@ package struct CompletionRequest: Sendable, Equatable {
             return .text(s)
         case .array(let items):
             guard !items.isEmpty else { throw .invalid("'prompt' must not be empty", param: "prompt", code: "empty_array") }
-            if case .integer = items[0] { return .tokens(try tokenList(items, path: "prompt")) }
+            if case .integer = items[0] { return .tokens(try tokenList(items, path: "prompt", param: "prompt")) }
             guard items.count <= maxPrompts else {
                 throw .invalid("at most \(maxPrompts) prompts are allowed in one request, got \(items.count)", param: "prompt")
             }
@@ -194,7 +194,7 @@ package struct CompletionRequest: Sendable, Equatable {
                     guard !s.isEmpty else { throw .invalid("prompt[\(i)] must not be empty", param: "prompt") }
                     prompts.append(.text(s))
                 case .array(let ids) where !ids.isEmpty:
-                    prompts.append(.tokens(try tokenList(ids, path: "prompt[\(i)]")))
+                    prompts.append(.tokens(try tokenList(ids, path: "prompt[\(i)]", param: "prompt")))
                 default:
                     throw .invalid("prompt[\(i)]: a list of prompts holds strings or non-empty token-id lists; got \(item.typeName)",
                                    param: "prompt", code: "invalid_type")
@@ -206,13 +206,13 @@ package struct CompletionRequest: Sendable, Equatable {
         }
     }
 
-    /// Token ids: non-negative integers that fit `Int32`.
-    static func tokenList(_ items: [JSONValue], path: String) throws(APIError) -> [Int32] {
+    /// Token ids: non-negative integers that fit `Int32` (an error names `path[i]` and `param`).
+    package static func tokenList(_ items: [JSONValue], path: String, param: String) throws(APIError) -> [Int32] {
         var ids: [Int32] = []
         for (i, item) in items.enumerated() {
             guard case .integer(let id) = item, id >= 0, id <= Int(Int32.max) else {
                 throw .invalid("\(path)[\(i)]: a token list holds token ids (non-negative integers); got \(item.typeName)",
-                               param: "prompt", code: "invalid_type")
+                               param: param, code: "invalid_type")
             }
             ids.append(Int32(id))
         }

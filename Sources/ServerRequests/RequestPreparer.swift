@@ -21,7 +21,8 @@ package struct RequestPreparer: Sendable {
     /// One scheduler request per prompt: completions with several prompts give one each, in order,
     /// and an error in one names it (`prompt[2]: …`).
     package func prepare(_ request: CompletionRequest) throws(APIError) -> [SequenceRequest] {
-        guard case .several(let prompts) = request.prompt else { return [try prepareOne(request)] }
+        let prompts = Self.prompts(request)
+        guard prompts.count > 1 else { return [try prepareOne(request)] }
         var prepared: [SequenceRequest] = []
         for (i, prompt) in prompts.enumerated() {
             var one = request
@@ -87,6 +88,13 @@ package struct RequestPreparer: Sendable {
         return tokenizer.encode(text, addSpecial: !hasBOS, parseSpecial: true)
     }
 
+    /// Throws a 400 naming `name[i]` (and `name` as the parameter) for the first id outside the vocabulary.
+    package func checkVocabulary(_ ids: [Int32], name: String) throws(APIError) {
+        if let bad = ids.firstIndex(where: { Int($0) >= vocabularySize }) {
+            throw .invalid("\(name)[\(bad)]: token id \(ids[bad]) is outside the vocabulary (size \(vocabularySize))", param: name)
+        }
+    }
+
     private func promptParam(_ request: CompletionRequest) -> String { request.endpoint == .chat ? "messages" : "prompt" }
 
     /// The prompt's ids: a chat goes through the model's chat template (with BOS when the
@@ -101,10 +109,7 @@ package struct RequestPreparer: Sendable {
         case .several:
             throw .invalid("several prompts are prepared one by one (RequestPreparer.prepare)", param: "prompt")
         case .tokens(let ids):
-            if let bad = ids.firstIndex(where: { Int($0) >= vocabularySize }) {
-                throw .invalid("prompt[\(bad)]: token id \(ids[bad]) is outside the vocabulary (size \(vocabularySize))",
-                               param: "prompt")
-            }
+            try checkVocabulary(ids, name: "prompt")
             return ids
         }
     }

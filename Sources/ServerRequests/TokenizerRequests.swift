@@ -38,15 +38,7 @@ package struct DetokenizeRequest: Sendable, Equatable {
             throw .invalid("you must provide a 'tokens' parameter", param: "tokens", code: "missing_required_parameter")
         }
         guard case .array(let items) = value else { throw f.wrongType("tokens", expected: "an array of token ids", got: value) }
-        var ids: [Int32] = []
-        for (i, item) in items.enumerated() {
-            guard case .integer(let id) = item, id >= 0, id <= Int(Int32.max) else {
-                throw .invalid("tokens[\(i)]: a token id is a non-negative integer; got \(item.typeName)", param: "tokens",
-                               code: "invalid_type")
-            }
-            ids.append(Int32(id))
-        }
-        tokens = ids
+        tokens = try CompletionRequest.tokenList(items, path: "tokens", param: "tokens")
     }
 }
 
@@ -63,10 +55,7 @@ extension RequestPreparer {
 
     /// The text of a `/detokenize` request (special tokens kept); an id outside the vocabulary is a 400.
     package func text(_ request: DetokenizeRequest) throws(APIError) -> String {
-        if let bad = request.tokens.firstIndex(where: { Int($0) >= vocabularySize }) {
-            throw .invalid("tokens[\(bad)]: token id \(request.tokens[bad]) is outside the vocabulary (size \(vocabularySize))",
-                           param: "tokens")
-        }
+        try checkVocabulary(request.tokens, name: "tokens")
         return tokenizer.decode(request.tokens, skipSpecial: false)
     }
 }
