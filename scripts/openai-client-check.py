@@ -9,7 +9,8 @@ or starting one on a free loopback port and stopping it with SIGTERM at the end 
 Checks: models, chat, streaming chat (equal to the non-streaming greedy answer, usage chunk),
 completions (text and token list), stop strings, kv_compression through extra_body (the response's
 `kv` object; a bounded cache holds fewer rows than the full one), logprobs (chat, completions and echo's
-prompt scores, read through the client's types), and OpenAI errors for bad input.
+prompt scores, read through the client's types), `n` choices (whole and streamed, seeded), and OpenAI errors
+for bad input.
 Prints one line per check and a summary; exits non-zero on any failure.
 """
 import argparse
@@ -136,10 +137,29 @@ def logprobs(client, model):
 
 
 @check
+def choices(client, model):
+    messages = [{"role": "user", "content": "Write one sentence about the sea."}]
+    args = dict(model=model, messages=messages, max_tokens=20, temperature=1.0, seed=11)
+    whole = client.chat.completions.create(n=3, **args)
+    assert [c.index for c in whole.choices] == [0, 1, 2], whole.choices
+    texts = [c.message.content for c in whole.choices]
+    assert len(set(texts)) > 1, f"three seeds, one text: {texts}"
+    alone = client.chat.completions.create(**args)
+    assert alone.choices[0].message.content == texts[0], "choice 0 samples with the request's seed"
+    assert whole.usage.prompt_tokens == alone.usage.prompt_tokens, "the prompt counts once"
+    streamed = ["", "", ""]
+    for chunk in client.chat.completions.create(n=3, stream=True, **args):
+        for c in chunk.choices:
+            streamed[c.index] += c.delta.content or ""
+    assert streamed == texts, (streamed, texts)
+    return f"choices: n=3 whole and streamed agree, {[t[:24] for t in texts]}"
+
+
+@check
 def errors(client, model):
     seen = []
     for extra, param in [({"kv_compression": {"prefill": "h3o"}}, "kv_compression.prefill"),
-                         ({"max_tokens": 0}, "max_tokens"), ({"n": 2}, "n")]:
+                         ({"max_tokens": 0}, "max_tokens"), ({"n": 0}, "n")]:
         try:
             client.chat.completions.create(model=model, messages=[{"role": "user", "content": "Hi"}], extra_body=extra)
             raise AssertionError(f"{extra} was accepted")

@@ -74,8 +74,11 @@ final class SchedulerEngine: @unchecked Sendable {
                 for s in decoding { fail(s, error) }
             }
         }
-        let inUse = active.reduce(0) { $0 + $1.cache.bytesCurrent }
+        // The peak counts the sequences that finished in this step; the bytes in use do not (their
+        // caches go now, and no later step may come to say so before the next request).
         let peakBound = active.reduce(0) { $0 + $1.cache.bytesPeak }
+        let ending = Set(finished.map { ObjectIdentifier($0.0) })
+        let inUse = active.reduce(0) { ending.contains(ObjectIdentifier($1)) ? $0 : $0 + $1.cache.bytesCurrent }
         queue.recordStep(bytesInUse: inUse, peakBound: peakBound, decodeRows: decoding.count)
         for (s, reason) in finished { end(s, reason) }
     }

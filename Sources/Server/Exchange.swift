@@ -3,16 +3,18 @@ import Generation
 import Hummingbird
 import ServerRequests
 
-/// One admitted generation request and how it is answered: a whole JSON response (one choice per
-/// run: several prompts run at once), or server-sent events (`data: {chunk}` lines and a final
-/// `data: [DONE]`; one run). Either way the run is
-/// watched for the client closing its connection, which cancels the sequence. Watching consumes the
+/// One admitted generation request and how it is answered: a whole JSON response, or server-sent
+/// events (`data: {chunk}` lines and a final `data: [DONE]`); one choice per run (several prompts
+/// and `n` > 1 run at once). Either way the runs are
+/// watched for the client closing its connection, which cancels the sequences. Watching consumes the
 /// connection's inbound stream, so the server closes the connection after the answer: the answer
 /// says so (`Connection: close`) and clients do not reuse it.
 struct Exchange: Sendable {
     let server: OpenAIServer
     let bodies: ResponseBodies
+    /// The choices' runs, prompt after prompt, `choicesPerPrompt` for each.
     let runs: [GenerationRun]
+    let choicesPerPrompt: Int
     let request: Request
 
     /// A run's answer: its text, its tokens' log-probabilities and its figures.
@@ -52,31 +54,73 @@ struct Exchange: Sendable {
             var offset = 0
             choices.append(.init(text: answer.text, logprobs: bodies.logprobsValue(answer.entries, offset: &offset), finish: reason))
         }
-        var response = OpenAIServer.json(bodies.complete(choices, usage: CompletionUsage(adding: answers.map(\.summary.usage))))
+        var response = OpenAIServer.json(bodies.complete(choices, usage: usage(answers.map(\.summary))))
         response.headers[.connection] = "close"
         return response
     }
 
+    /// What the runs of a stream hand to the one writer: a chunk to send, or a run's end.
+    private enum Piece: Sendable {
+        case chunk(Data)
+        case finished(choice: Int, RunSummary)
+        case failed(any Error)
+    }
+
+    /// Server-sent events for every run at once (`n` > 1 or several prompts: each chunk carries its
+    /// choice's index, in the order the tokens come): the chat's role chunks first, then the text
+    /// chunks, each choice's finish chunk when it ends, the usage chunk when asked and `[DONE]` once
+    /// all have ended. One task per run feeds a single writer; a failed write (client gone) or run
+    /// cancels the others and so their sequences.
     func streamingResponse(includeUsage: Bool) -> Response {
-        precondition(runs.count == 1, "a stream answers one prompt")
-        let run = runs[0]
         let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache", .connection: "close"]
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             do {
-                let summary = try await request.body.consumeWithCancellationOnInboundClose { _ in
-                    if bodies.endpoint == .chat { try await Self.send(&writer, Self.event(bodies.chunk(text: "", first: true))) }
-                    var offset = 0
-                    return try await run.run { text, entries in
-                        try await Self.send(&writer, Self.event(bodies.chunk(text: text, logprobs: bodies.logprobsValue(entries, offset: &offset))))
+                let summaries = try await request.body.consumeWithCancellationOnInboundClose { [runs, bodies] _ in
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        let (pieces, sink) = AsyncStream.makeStream(of: Piece.self)
+                        if bodies.endpoint == .chat {
+                            for i in runs.indices { try await Self.send(&writer, Self.event(bodies.chunk(choice: i, text: "", first: true))) }
+                        }
+                        for (i, run) in runs.enumerated() {
+                            group.addTask {
+                                do {
+                                    var offset = 0
+                                    let summary = try await run.run { text, entries in
+                                        let logprobs = bodies.logprobsValue(entries, offset: &offset)
+                                        sink.yield(.chunk(bodies.chunk(choice: i, text: text, logprobs: logprobs)))
+                                    }
+                                    sink.yield(.finished(choice: i, summary))
+                                } catch {
+                                    sink.yield(.failed(error))
+                                }
+                            }
+                        }
+                        var summaries: [RunSummary] = []
+                        for await piece in pieces {
+                            switch piece {
+                            case .chunk(let json):
+                                try await Self.send(&writer, Self.event(json))
+                            case .failed(let error):
+                                throw error
+                            case .finished(let i, let summary):
+                                summaries.append(summary)
+                                server.finished(bodies, summary)
+                                guard case .finished(let reason) = summary.end else {
+                                    group.cancelAll()
+                                    return summaries
+                                }
+                                try await Self.send(&writer, Self.event(bodies.chunk(choice: i, text: nil, finish: reason)))
+                            }
+                            if summaries.count == runs.count { return summaries }
+                        }
+                        // The pieces end early only when this task is cancelled (the client closed the connection).
+                        throw CancellationError()
                     }
                 }
-                server.finished(bodies, summary)
-                switch summary.end {
-                case .finished(let reason):
-                    try await writer.write(Self.event(bodies.chunk(text: nil, finish: reason)))
-                    if includeUsage { try await writer.write(Self.event(bodies.usageChunk(summary.usage))) }
+                if !summaries.contains(where: { $0.end == .cancelledByServer }) {
+                    if includeUsage { try await writer.write(Self.event(bodies.usageChunk(usage(summaries)))) }
                     try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
-                case .cancelledByServer:
+                } else {
                     let error = APIError(status: 503, message: "the server shut down before this request finished",
                                          type: "server_error", code: "shutting_down")
                     try await writer.write(Self.event(error.body))
@@ -87,6 +131,15 @@ struct Exchange: Sendable {
                 throw error
             }
         })
+    }
+
+    /// The request's usage: every choice's completion tokens and KV peak (each choice has its own
+    /// cache), each prompt's tokens once (OpenAI counts a prompt once however many choices it has;
+    /// the `choicesPerPrompt` choices of a prompt have its token count each).
+    private func usage(_ summaries: [RunSummary]) -> CompletionUsage {
+        var total = CompletionUsage(adding: summaries.map(\.usage))
+        total.promptTokens /= choicesPerPrompt
+        return total
     }
 
     /// Writes to the client; a failed write means the client is gone, reported as a cancellation.

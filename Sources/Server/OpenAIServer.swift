@@ -67,16 +67,12 @@ public final class OpenAIServer: Sendable {
         let arrival = ContinuousClock.now
         var request = request
         let parsed = try CompletionRequest(endpoint: endpoint, body: try await jsonBody(&request))
-        let prompts = RequestPreparer.prompts(parsed)
-        if prompts.count > 1, parsed.stream {
-            throw APIError.invalid("stream is not supported with several prompts", param: "stream", code: "unsupported_value")
-        }
-        let sequences = try preparer.prepare(parsed)
-        // Several prompts are submitted together (the scheduler batches them); if one is refused,
-        // those already queued are cancelled.
+        let choices = try preparer.prepare(parsed)
+        // The choices are submitted together (the scheduler batches them); if one is refused, those
+        // already queued are cancelled.
         var handles: [SequenceHandle] = []
         do {
-            for sequence in sequences { handles.append(try scheduler.submit(sequence)) }
+            for choice in choices { handles.append(try scheduler.submit(choice.sequence)) }
         } catch {
             for handle in handles { handle.cancel() }
             if let error = error as? SchedulerError { throw APIError(error, retryAfterSeconds: configuration.retryAfterSeconds) }
@@ -86,17 +82,17 @@ public final class OpenAIServer: Sendable {
         let bodies = ResponseBodies(id: prefix + String(handles[0].id), created: Int(Date().timeIntervalSince1970),
                                     model: configuration.modelID, endpoint: endpoint,
                                     logprobs: parsed.logprobs == nil ? nil : LogprobsJSON(tokenizer: preparer.tokenizer))
-        let runs = zip(zip(handles, sequences), prompts).map { pair, prompt in
-            let (handle, sequence) = pair
-            var run = GenerationRun(handle: handle, promptTokens: sequence.prompt.count, stop: parsed.stop,
+        let runs = zip(handles, choices).map { handle, choice in
+            var run = GenerationRun(handle: handle, promptTokens: choice.sequence.prompt.count, stop: parsed.stop,
                                     endOfGeneration: endOfGeneration, arrival: arrival)
             if parsed.echo {
-                run.echo = GenerationRun.Echo(text: preparer.echoText(prompt), prompt: sequence.prompt,
+                run.echo = GenerationRun.Echo(text: preparer.echoText(choice.prompt), prompt: choice.sequence.prompt,
                                               logprobs: parsed.logprobs != nil)
             }
             return run
         }
-        let exchange = Exchange(server: self, bodies: bodies, runs: runs, request: request)
+        let exchange = Exchange(server: self, bodies: bodies, runs: runs, choicesPerPrompt: parsed.choicesPerPrompt,
+                                request: request)
         if parsed.stream { return exchange.streamingResponse(includeUsage: parsed.includeUsage) }
         return try await exchange.completeResponse()
     }

@@ -79,10 +79,11 @@ struct ResponseBodies: Sendable {
         return Self.serialize(body)
     }
 
-    /// One stream chunk: `text` and its tokens' `logprobs` (the chat's first chunk also carries the
-    /// role), or the final chunk with a finish reason.
-    func chunk(text: String?, logprobs: Any = NSNull(), first: Bool = false, finish: OpenAIFinishReason? = nil) -> Data {
-        var choice: [String: Any] = ["index": 0, "finish_reason": finish.map { $0.rawValue as Any } ?? NSNull(),
+    /// One stream chunk of choice `choice`: `text` and its tokens' `logprobs` (the chat's first
+    /// chunk of a choice also carries the role), or the choice's final chunk with a finish reason.
+    func chunk(choice index: Int, text: String?, logprobs: Any = NSNull(), first: Bool = false,
+               finish: OpenAIFinishReason? = nil) -> Data {
+        var choice: [String: Any] = ["index": index, "finish_reason": finish.map { $0.rawValue as Any } ?? NSNull(),
                                      "logprobs": logprobs]
         switch endpoint {
         case .chat:

@@ -17,17 +17,30 @@ package struct CompletionRequest: Sendable, Equatable {
         case tokens([Int32])
         /// Completions with several prompts (strings or token lists): one choice each, in order.
         indirect case several([Prompt])
+
+        /// How many prompts this is.
+        package var count: Int {
+            if case .several(let prompts) = self { return prompts.count }
+            return 1
+        }
     }
 
     /// The most prompts one completions request may hold.
     package static let maxPrompts = 64
+    /// The most choices one request may ask for (prompts × `n`).
+    package static let maxChoices = 64
 
     package var endpoint: Endpoint
     package var model: String?
     package var prompt: Prompt
     /// `max_completion_tokens`, else `max_tokens`; nil: up to the context length.
     package var maxTokens: Int?
+    /// Temperature, top-k and top-p; the seed is `seed`'s (`RequestPreparer` sets it per choice).
     package var sampling: SamplingOptions
+    /// `seed`: choice i of a prompt samples with seed + i; nil: the server draws one per request.
+    package var seed: UInt64?
+    /// `n`: choices per prompt (1 by default; prompts × n ≤ `maxChoices`).
+    package var choicesPerPrompt: Int
     package var stop: [String]
     package var stream: Bool
     package var includeUsage: Bool
@@ -61,9 +74,7 @@ package struct CompletionRequest: Sendable, Equatable {
         if let m = maxLegacy, m <= 0 { throw .invalid("max_tokens must be at least 1, got \(m)", param: "max_tokens") }
         maxTokens = maxCompletion ?? maxLegacy
 
-        if let n = try f.integer("n"), n != 1 {
-            throw .invalid("only n = 1 is supported, got \(n)", param: "n", code: "unsupported_value")
-        }
+        choicesPerPrompt = try Self.choicesPerPrompt(f, prompts: prompt.count)
         logprobs = try Self.logprobs(f, endpoint: endpoint)
         echo = endpoint == .completion ? try f.bool("echo") ?? false : false
 
@@ -81,8 +92,8 @@ package struct CompletionRequest: Sendable, Equatable {
             guard k >= -1 else { throw .invalid("top_k must be at least -1 (-1 or 0: all tokens), got \(k)", param: "top_k") }
             sampling.topK = max(0, k)
         }
-        if let s = try f.integer("seed") { sampling.seed = UInt64(bitPattern: Int64(s)) }
         self.sampling = sampling
+        seed = try f.integer("seed").map { UInt64(bitPattern: Int64($0)) }
 
         stop = try Self.stopStrings(f)
         stream = try f.bool("stream") ?? false
@@ -94,6 +105,17 @@ package struct CompletionRequest: Sendable, Equatable {
         }
         ignoreEndOfGeneration = try f.bool("ignore_eos") ?? false
         compression = try f.value("kv_compression").map { v throws(APIError) in try KVCompressionField(v) } ?? KVCompressionField()
+    }
+
+    /// `n`: at least 1, and at most `maxChoices` choices in all over `prompts` prompts.
+    package static func choicesPerPrompt(_ f: JSONFields, prompts: Int) throws(APIError) -> Int {
+        guard let n = try f.integer("n") else { return 1 }
+        guard n >= 1 else { throw .invalid("n must be at least 1, got \(n)", param: "n") }
+        guard n <= maxChoices / prompts else {
+            let asked = prompts == 1 ? "n = \(n)" : "\(prompts) prompts × n = \(n)"
+            throw .invalid("at most \(maxChoices) choices are allowed in one request, got \(asked)", param: "n")
+        }
+        return n
     }
 
     /// The most alternatives `/v1/completions` lists per token (OpenAI's limit).

@@ -18,28 +18,42 @@ package struct RequestPreparer: Sendable {
         self.defaultCompression = defaultCompression
     }
 
-    /// One scheduler request per prompt: completions with several prompts give one each, in order,
-    /// and an error in one names it (`prompt[2]: …`).
-    package func prepare(_ request: CompletionRequest) throws(APIError) -> [SequenceRequest] {
-        let prompts = Self.prompts(request)
-        guard prompts.count > 1 else { return [try prepareOne(request)] }
-        var prepared: [SequenceRequest] = []
-        for (i, prompt) in prompts.enumerated() {
-            var one = request
-            one.prompt = prompt
-            do throws(APIError) {
-                prepared.append(try prepareOne(one))
-            } catch {
-                var named = error
-                named.message = "prompt[\(i)]: " + error.message
-                throw named
-            }
-        }
-        return prepared
+    /// One choice of a request: the prompt it answers (for `echo`) and its scheduler request.
+    package struct Choice: Sendable {
+        package var prompt: CompletionRequest.Prompt
+        package var sequence: SequenceRequest
     }
 
-    /// The prompts of a request, one per choice.
-    package static func prompts(_ request: CompletionRequest) -> [CompletionRequest.Prompt] {
+    /// The request's choices, prompt after prompt and `n` per prompt (OpenAI's order: choice
+    /// p·n + i is prompt p's i-th). Choice i of a prompt samples with seed + i, the seed being the
+    /// request's or, without one, a random one drawn here (so repeated requests differ, as in
+    /// OpenAI's API). An error in one of several prompts names it (`prompt[2]: …`).
+    package func prepare(_ request: CompletionRequest) throws(APIError) -> [Choice] {
+        let prompts = Self.prompts(request)
+        let seed = request.seed ?? UInt64.random(in: .min ... .max)
+        var choices: [Choice] = []
+        for (p, prompt) in prompts.enumerated() {
+            var one = request
+            one.prompt = prompt
+            var sequence: SequenceRequest
+            do throws(APIError) {
+                sequence = try prepareOne(one)
+            } catch {
+                guard prompts.count > 1 else { throw error }
+                var named = error
+                named.message = "prompt[\(p)]: " + error.message
+                throw named
+            }
+            for i in 0..<request.choicesPerPrompt {
+                sequence.sampling.seed = seed &+ UInt64(i)
+                choices.append(Choice(prompt: prompt, sequence: sequence))
+            }
+        }
+        return choices
+    }
+
+    /// The prompts of a request, in order.
+    private static func prompts(_ request: CompletionRequest) -> [CompletionRequest.Prompt] {
         if case .several(let prompts) = request.prompt { return prompts }
         return [request.prompt]
     }

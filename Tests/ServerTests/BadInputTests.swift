@@ -77,7 +77,7 @@ struct BadInputTests {
                              status: 400, param: "max_tokens")
             Self.expectError(try await s.send(.POST, Self.chat, json: Self.body(["messages": Self.messages, "max_completion_tokens": -3])),
                              status: 400, param: "max_completion_tokens")
-            Self.expectError(try await s.send(.POST, Self.chat, json: Self.body(["messages": Self.messages, "n": 2])),
+            Self.expectError(try await s.send(.POST, Self.chat, json: Self.body(["messages": Self.messages, "n": 0])),
                              status: 400, param: "n")
             Self.expectError(try await s.send(.POST, Self.chat, json: Self.body(["messages": Self.messages, "top_p": 0])),
                              status: 400, param: "top_p")

@@ -13,10 +13,13 @@ struct LifecycleTests {
     /// A prompt the model keeps continuing (counting), so only a cancellation ends it early.
     static var endless: [String: Any] { ["prompt": "1, 2, 3, 4, 5, 6, 7, 8,", "max_tokens": 4000] }
 
-    @Test func streamingClientDisconnectFreesTheSequence() async throws {
+    /// One choice, or three streamed at once: closing the connection frees every sequence.
+    @Test(arguments: [1, 3])
+    func streamingClientDisconnectFreesTheSequences(choices: Int) async throws {
         try await TestServer.with { s in
             var body = Self.endless
             body["stream"] = true
+            body["n"] = choices
             let json = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body))
             let (firstChunk, gotFirst) = AsyncStream.makeStream(of: Int.self)
             let reader = Task {
@@ -27,7 +30,7 @@ struct LifecycleTests {
             }
             var iterator = firstChunk.makeAsyncIterator()
             #expect(await iterator.next() == 200)
-            #expect(try await s.waitForMetrics { $0["scope_running_sequences"] == 1 })
+            #expect(try await s.waitForMetrics { $0["scope_running_sequences"] == Double(choices) })
             // Give up on the response: the client closes the connection.
             reader.cancel()
             #expect(try await s.waitForMetrics {

@@ -58,10 +58,27 @@ struct RequestParsingTests {
             """)
         #expect(r.prompt == .chat([.system("S"), .user("ab")]))
         #expect(r.maxTokens == 7)
-        #expect(r.sampling == SamplingOptions(temperature: 0.5, topK: 40, topP: 0.9, seed: UInt64.max))
+        #expect(r.sampling.temperature == 0.5 && r.sampling.topK == 40 && r.sampling.topP == 0.9)
+        #expect(r.seed == UInt64.max && r.choicesPerPrompt == 1)
         #expect(r.stop == ["x"] && r.stream && r.includeUsage)
         // top_k −1 (vLLM) and 0 (llama.cpp) both mean every token.
         #expect(try Self.parse(.completion, #"{"prompt": "p", "top_k": -1}"#).sampling.topK == 0)
+    }
+
+    /// `n` choices per prompt: 1 by default, at least 1, and at most 64 choices over all prompts; the
+    /// seed is absent unless given (the server then draws one per request).
+    @Test func choicesAndSeed() throws {
+        let plain = try Self.parse(.completion, #"{"prompt": "p"}"#)
+        #expect(plain.choicesPerPrompt == 1 && plain.seed == nil)
+        #expect(try Self.parse(.chat, #"{"messages": [{"role": "user", "content": "x"}], "n": 64}"#).choicesPerPrompt == 64)
+        #expect(try Self.parse(.completion, #"{"prompt": ["a", "b"], "n": 32, "seed": 9}"#).choicesPerPrompt == 32)
+        for (bad, words) in [(#"{"prompt": "p", "n": 0}"#, "at least 1"), (#"{"prompt": "p", "n": -2}"#, "at least 1"),
+                             (#"{"prompt": "p", "n": 65}"#, "n = 65"), (#"{"prompt": ["a", "b"], "n": 33}"#, "2 prompts × n = 33"),
+                             (#"{"prompt": "p", "n": 1.5}"#, "n"), (#"{"prompt": "p", "n": "2"}"#, "n")] {
+            let error = Self.error(bad, endpoint: .completion)
+            #expect(error?.status == 400 && error?.param == "n", "\(bad)")
+            #expect(error?.message.contains(words) == true, "\(bad): \(error?.message ?? "no error")")
+        }
     }
 
     @Test func completionPromptForms() throws {

@@ -26,13 +26,13 @@ enum TestModel {
     /// The model and its tokenizer; throws (failing the test) when the model cannot be loaded.
     static func loaded() throws -> (model: LlamaModel, tokenizer: Tokenizer) { try cached.get() }
 
-    /// The greedy reference: `Generator` (what `scope generate` runs) on one sequence.
-    static func reference(prompt: [Int32], maxTokens: Int, compression: CompressionConfig = .fullKV,
+    /// The reference: `Generator` (what `scope generate` runs) on one sequence, greedy unless `sampling` says otherwise.
+    static func reference(prompt: [Int32], maxTokens: Int, sampling: SamplingOptions = .greedy, compression: CompressionConfig = .fullKV,
                           skipSpecial: Bool = true) throws -> GenerationResult {
         let (model, tokenizer) = try loaded()
         let cache = try KVCache(shape: model.cacheShape, config: compression, maxNewTokens: maxTokens)
         return try Generator(model: model, tokenizer: tokenizer)
-            .generate(prompt: prompt, maxTokens: maxTokens, cache: cache, skipSpecialInText: skipSpecial)
+            .generate(prompt: prompt, maxTokens: maxTokens, sampling: sampling, cache: cache, skipSpecialInText: skipSpecial)
     }
 
     /// Chat prompt ids as `scope generate --chat` builds them.

@@ -1,0 +1,101 @@
+import Foundation
+import Generation
+import ScopeTestSupport
+import Testing
+
+/// `n` choices per prompt and several prompts, whole and streamed: choice p·n + i is prompt p sampled
+/// with seed + i, exactly what `Generator` gives that prompt alone with that seed.
+@Suite(.serialized, .needsDefaultModel)
+struct ChoicesTests {
+    static let question = "Write one sentence about the sea."
+    static let sampling = (temperature: 1.0, topP: 0.95, seed: 5)
+
+    /// Generator's text for `prompt` sampled with seed `seed` (the end-of-generation token's text left out, as the server does).
+    static func reference(_ prompt: [Int32], seed: Int, maxTokens: Int, skipSpecial: Bool) throws -> (text: String, stopped: Bool) {
+        let options = SamplingOptions(temperature: Float(sampling.temperature), topP: Float(sampling.topP), seed: UInt64(seed))
+        let r = try TestModel.reference(prompt: prompt, maxTokens: maxTokens, sampling: options, skipSpecial: skipSpecial)
+        guard r.stoppedOnEndOfGeneration, !skipSpecial else { return (r.text, r.stoppedOnEndOfGeneration) }
+        let tokenizer = try TestModel.loaded().tokenizer
+        return (String(r.text.dropLast(tokenizer.tokenText(r.tokens.last!)?.count ?? 0)), true)
+    }
+
+    static func decode(_ events: [String]) -> [[String: Any]] {
+        events.dropLast().compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
+    }
+
+    @Test func chatChoicesAreTheSeedsInTurn() async throws {
+        let prompt = try TestModel.chatTokens(Self.question)
+        let expected = try (0..<3).map { try Self.reference(prompt, seed: Self.sampling.seed + $0, maxTokens: 24, skipSpecial: true) }
+        // Three seeds at temperature 1 giving one text would mean the seed is not used.
+        #expect(Set(expected.map(\.text)).count > 1)
+        let body: [String: Any] = ["messages": [["role": "user", "content": Self.question]], "max_tokens": 24, "n": 3,
+                                   "temperature": Self.sampling.temperature, "top_p": Self.sampling.topP, "seed": Self.sampling.seed]
+        try await TestServer.with { server in
+            let r = try await server.post("/v1/chat/completions", body)
+            #expect(r.status == 200)
+            let choices = r.json["choices"] as? [[String: Any]] ?? []
+            #expect(choices.compactMap { $0["index"] as? Int } == [0, 1, 2])
+            #expect(choices.map { $0[path: "message.content"] as? String } == expected.map(\.text))
+            #expect(choices.map { $0["finish_reason"] as? String } == expected.map { $0.stopped ? "stop" : "length" })
+            // The prompt counts once; every choice's tokens count.
+            #expect(r.json[path: "usage.prompt_tokens"] as? Int == prompt.count)
+
+            var streamed = body
+            streamed["stream"] = true
+            streamed["stream_options"] = ["include_usage": true]
+            let s = try await server.stream("/v1/chat/completions", streamed)
+            #expect(s.status == 200 && s.events.last == "[DONE]")
+            let chunks = Self.decode(s.events)
+            // Each choice: its role chunk first (all before any text), its text in order, one finish chunk.
+            #expect(chunks.prefix(3).compactMap { $0[path: "choices.0.delta.role"] as? String } == ["assistant", "assistant", "assistant"])
+            #expect(chunks.prefix(3).compactMap { $0[path: "choices.0.index"] as? Int } == [0, 1, 2])
+            for i in 0..<3 {
+                let mine = chunks.filter { $0[path: "choices.0.index"] as? Int == i }
+                #expect(mine.compactMap { $0[path: "choices.0.delta.content"] as? String }.joined() == expected[i].text)
+                #expect(mine.compactMap { $0[path: "choices.0.finish_reason"] as? String } == [expected[i].stopped ? "stop" : "length"])
+            }
+            #expect(chunks.last?[path: "usage.prompt_tokens"] as? Int == prompt.count)
+            #expect(chunks.last?[path: "usage.completion_tokens"] as? Int == r.json[path: "usage.completion_tokens"] as? Int)
+        }
+    }
+
+    /// Two prompts × two choices, streamed: choice p·2 + i is prompt p with seed + i.
+    @Test func streamedCompletionsWithSeveralPromptsAndChoices() async throws {
+        let tokenizer = try TestModel.loaded().tokenizer
+        let texts = ["The best thing about winter is", "My favourite animal is"]
+        let prompts = texts.map { tokenizer.encode($0, addSpecial: true, parseSpecial: true) }
+        let expected = try prompts.flatMap { prompt in
+            try (0..<2).map { try Self.reference(prompt, seed: Self.sampling.seed + $0, maxTokens: 16, skipSpecial: false) }
+        }
+        try await TestServer.with { server in
+            let s = try await server.stream("/v1/completions", [
+                "prompt": texts, "max_tokens": 16, "n": 2, "temperature": Self.sampling.temperature, "top_p": Self.sampling.topP,
+                "seed": Self.sampling.seed, "stream": true, "stream_options": ["include_usage": true],
+            ])
+            #expect(s.status == 200 && s.events.last == "[DONE]")
+            let chunks = Self.decode(s.events)
+            #expect(chunks.count == s.events.count - 1)
+            for (c, want) in expected.enumerated() {
+                let mine = chunks.filter { $0[path: "choices.0.index"] as? Int == c }
+                #expect(mine.compactMap { $0[path: "choices.0.text"] as? String }.joined() == want.text, "choice \(c)")
+                #expect(mine.compactMap { $0[path: "choices.0.finish_reason"] as? String } == [want.stopped ? "stop" : "length"])
+            }
+            #expect(chunks.last?[path: "usage.prompt_tokens"] as? Int == prompts.map(\.count).reduce(0, +))
+            #expect(try await server.waitForMetrics { $0["scope_running_sequences"] == 0 && $0["scope_kv_bytes_in_use"] == 0 })
+        }
+    }
+
+    /// Without a seed, each request draws its own: the same sampled request twice gives different texts.
+    @Test func requestsWithoutSeedDiffer() async throws {
+        try await TestServer.with { server in
+            var texts: [String] = []
+            for _ in 0..<2 {
+                let r = try await server.post("/v1/completions", ["prompt": "Once upon a time", "max_tokens": 24, "temperature": 1.0,
+                                                                  "ignore_eos": true])
+                texts.append(r.json[path: "choices.0.text"] as? String ?? "")
+            }
+            // 24 tokens at temperature 1: two draws agree only if the seed is fixed.
+            #expect(texts[0] != texts[1])
+        }
+    }
+}
