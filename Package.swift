@@ -101,7 +101,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GGUF", "ScopeTestSupport"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "GGUF", "ScopeTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KVCacheTests", dependencies: ["KVCache", "ScopeTestSupport"]),
-        .testTarget(name: "ModelTests", dependencies: ["Model", "Generation", "Tokenizer", "GGUF", "KVCache", "ScopeTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Generation", "Tokenizer", "GGUF", "KVCache", "SplitMix", "JSONStrict", "ScopeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "JSONStrictTests", dependencies: ["JSONStrict", "SplitMix", "ScopeTestSupport"]),
         .testTarget(name: "LongGenBenchTests", dependencies: ["LongGenBench", "ScopeTestSupport"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot", "ScopeTestSupport"]),

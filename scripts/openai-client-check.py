@@ -9,8 +9,8 @@ or starting one on a free loopback port and stopping it with SIGTERM at the end 
 Checks: models, chat, streaming chat (equal to the non-streaming greedy answer, usage chunk),
 completions (text and token list), stop strings, kv_compression through extra_body (the response's
 `kv` object; a bounded cache holds fewer rows than the full one), logprobs (chat, completions and echo's
-prompt scores, read through the client's types), `n` choices (whole and streamed, seeded), and OpenAI errors
-for bad input.
+prompt scores, read through the client's types), `n` choices (whole and streamed, seeded), JSON mode
+(`response_format`), and OpenAI errors for bad input.
 Prints one line per check and a summary; exits non-zero on any failure.
 """
 import argparse
@@ -156,10 +156,23 @@ def choices(client, model):
 
 
 @check
+def json_mode(client, model):
+    import json
+    r = client.chat.completions.create(model=model, max_tokens=160, temperature=0, response_format={"type": "json_object"},
+                                       messages=[{"role": "user", "content": "Describe a cat as a JSON object with name and age."}])
+    assert r.choices[0].finish_reason == "stop", r.choices[0]
+    value = json.loads(r.choices[0].message.content)
+    assert isinstance(value, dict), value
+    return f"json_mode: {json.dumps(value)[:60]}"
+
+
+@check
 def errors(client, model):
     seen = []
     for extra, param in [({"kv_compression": {"prefill": "h3o"}}, "kv_compression.prefill"),
-                         ({"max_tokens": 0}, "max_tokens"), ({"n": 0}, "n")]:
+                         ({"max_tokens": 0}, "max_tokens"), ({"n": 0}, "n"),
+                         ({"response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": {}}}},
+                          "response_format.type")]:
         try:
             client.chat.completions.create(model=model, messages=[{"role": "user", "content": "Hi"}], extra_body=extra)
             raise AssertionError(f"{extra} was accepted")

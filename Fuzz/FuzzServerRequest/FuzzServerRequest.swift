@@ -30,7 +30,7 @@ let smolLM2Shape = CacheShape(layers: 30, queryHeads: 9, kvHeads: 3, headDim: 64
 /// compression resolved and validated). Properties (a trap when violated):
 /// - the outcome is a prepared request or an `APIError` with a 4xx status, a message, and a body that is
 ///   OpenAI's error object carrying that message;
-/// - a prepared request has a non-empty prompt of ids inside the vocabulary, 1 ≤ max tokens and
+/// - a prepared request has 1 to 64 choices, each with a non-empty prompt of ids inside the vocabulary, 1 ≤ max tokens and
 ///   prompt + max tokens ≤ the context length, and a compression that `CompressionConfig.validate()` accepts,
 ///   whose worst-case KV bytes (`KVMemory.expectedPeakBytes`, the scheduler's admission bound) compute.
 func fuzzServerRequest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
@@ -38,7 +38,11 @@ func fuzzServerRequest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     for endpoint in [Endpoint.chat, .completion] {
         do throws(APIError) {
             let request = try CompletionRequest(endpoint: endpoint, body: JSONValue.parse(body))
-            for prepared in try preparer.prepare(request) { check(prepared, endpoint: endpoint, body: body) }
+            let choices = try preparer.prepare(request)
+            if choices.isEmpty || choices.count > CompletionRequest.maxChoices {
+                FuzzInput.violated("1 ≤ choices ≤ \(CompletionRequest.maxChoices)", "\(choices.count) choices")
+            }
+            for choice in choices { check(choice.sequence, endpoint: endpoint, body: body) }
         } catch {
             check(error, endpoint: endpoint, body: body)
         }

@@ -20,8 +20,13 @@ final class RunningSequence {
     var stats = GenerationStats()
     var prefillStart: Double?
     var decodeStart = 0.0
+    /// The JSON constraint of a `.jsonObject` request, and the masked copy of the logits it samples from.
+    var constraint: JSONConstraint?
+    private var masked: [Float] = []
 
-    init(_ p: PendingSequence, model: LlamaModel, tokenizer: Tokenizer, kvType: KVElementType, now: Double) throws {
+    /// `pieces` gives the tokens' bytes to a `.jsonObject` request's constraint.
+    init(_ p: PendingSequence, model: LlamaModel, tokenizer: Tokenizer, kvType: KVElementType, now: Double,
+         pieces: @autoclosure () -> TokenPieces) throws {
         id = p.id
         request = p.request
         worstCaseBytes = p.worstCaseBytes
@@ -33,21 +38,42 @@ final class RunningSequence {
         sampler = Sampler(p.request.sampling)
         decoder = StreamingDecoder(tokenizer: tokenizer, skipSpecial: p.request.skipSpecialInText)
         stats.promptTokens = p.request.prompt.count
+        if p.request.responseFormat == .jsonObject { constraint = JSONConstraint(pieces: pieces()) }
     }
 
     /// The position of the next token fed to the model.
     var position: Int { request.prompt.count + tokens.count - 1 }
 
-    /// Samples from `logits`, emits the token; returns the finish reason when the sequence is done.
+    /// Samples from `logits` (under the constraint, if any), emits the token; returns the finish
+    /// reason when the sequence is done. A constrained sequence ends when its JSON object closes, or
+    /// (end of generation, the text a prefix) in the unlikely case that no token can continue it.
     func accept(logits: UnsafeBufferPointer<Float>, endOfGeneration: Set<Int32>) -> FinishReason? {
-        let next = sampler.sample(logits)
+        guard let next = draw(logits) else { return .endOfGeneration }
         if let stride = request.kvTraceStride, tokens.count % max(1, stride) == 0 { kvBytesTrace.append(cache.bytesCurrent) }
         tokens.append(next)
         let logprobs = request.topLogprobs.map { TokenLogprobs(logits: logits, chosen: next, top: $0) }
         continuation.yield(.token(id: next, text: decoder.append(next), logprobs: logprobs))
+        if constraint?.isComplete == true { return .endOfGeneration }
         if !request.ignoreEndOfGeneration && endOfGeneration.contains(next) { return .endOfGeneration }
         if tokens.count >= request.maxTokens { return .length }
         return nil
+    }
+
+    /// The next token: sampled from the logits, or, under a constraint, from a copy in which the
+    /// tokens that cannot come next are −∞ (nil when no token can; the sampler never draws a −∞
+    /// token while another is finite, so an allowed token comes back).
+    private func draw(_ logits: UnsafeBufferPointer<Float>) -> Int32? {
+        guard var constraint else { return sampler.sample(logits) }
+        if masked.count != logits.count { masked = [Float](repeating: 0, count: logits.count) }
+        let allowed = masked.withUnsafeMutableBufferPointer { m in
+            m.baseAddress!.update(from: logits.baseAddress!, count: logits.count)
+            return constraint.mask(m)
+        }
+        guard allowed > 0 else { return nil }
+        let next = masked.withUnsafeBufferPointer { sampler.sample($0) }
+        guard constraint.accept(next) else { return nil }
+        self.constraint = constraint
+        return next
     }
 
     /// Ends the stream with its outcome.

@@ -14,6 +14,8 @@ final class SchedulerEngine: @unchecked Sendable {
     let prefillChunk: Int
     private var active: [RunningSequence] = []
     private var logits: [Float] = []
+    /// The tokens' bytes for JSON-constrained sequences, built when the first one arrives.
+    private lazy var pieces = TokenPieces(tokenizer)
 
     init(model: LlamaModel, tokenizer: Tokenizer, queue: SchedulerQueue, kvType: KVElementType, prefillChunk: Int) {
         self.model = model
@@ -36,7 +38,8 @@ final class SchedulerEngine: @unchecked Sendable {
             for s in active where work.cancelled.contains(s.id) { end(s, .cancelled) }
             for p in work.admitted {
                 do {
-                    active.append(try RunningSequence(p, model: model, tokenizer: tokenizer, kvType: kvType, now: now))
+                    active.append(try RunningSequence(p, model: model, tokenizer: tokenizer, kvType: kvType, now: now,
+                                                      pieces: pieces))
                 } catch {
                     queue.finished(p.id, worstCaseBytes: p.worstCaseBytes, wasAdmitted: true)
                     p.continuation.finish(throwing: error)

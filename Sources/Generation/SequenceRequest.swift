@@ -24,10 +24,12 @@ public struct SequenceRequest: Sendable {
     /// before it) and this many alternatives (`SequenceEvent.prompt`, 0...`TokenLogprobs.maxTop`);
     /// nil reports none.
     public var promptLogprobs: Int?
+    /// What the output must be (`.jsonObject`: one JSON object, and the sequence ends when it closes).
+    public var responseFormat: ResponseFormat
 
     public init(prompt: [Int32], maxTokens: Int, sampling: SamplingOptions = .greedy, compression: CompressionConfig = .fullKV,
                 ignoreEndOfGeneration: Bool = false, skipSpecialInText: Bool = false, kvTraceStride: Int? = nil,
-                topLogprobs: Int? = nil, promptLogprobs: Int? = nil) {
+                topLogprobs: Int? = nil, promptLogprobs: Int? = nil, responseFormat: ResponseFormat = .text) {
         self.prompt = prompt
         self.maxTokens = maxTokens
         self.sampling = sampling
@@ -37,6 +39,7 @@ public struct SequenceRequest: Sendable {
         self.kvTraceStride = kvTraceStride
         self.topLogprobs = topLogprobs
         self.promptLogprobs = promptLogprobs
+        self.responseFormat = responseFormat
     }
 }
 

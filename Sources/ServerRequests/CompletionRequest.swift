@@ -53,6 +53,8 @@ package struct CompletionRequest: Sendable, Equatable {
     /// Completions' `echo`: the answer starts with the prompt's text (and, with `logprobs`, its
     /// tokens' log-probabilities).
     package var echo: Bool
+    /// `response_format`: `{"type": "text"}` (the default) or `{"type": "json_object"}`.
+    package var responseFormat: ResponseFormat
 
     /// At most this many stop strings (OpenAI's limit).
     package static let maxStopStrings = 4
@@ -104,6 +106,7 @@ package struct CompletionRequest: Sendable, Equatable {
             if !stream { throw .invalid("stream_options is only allowed when stream is true", param: "stream_options") }
         }
         ignoreEndOfGeneration = try f.bool("ignore_eos") ?? false
+        responseFormat = try Self.responseFormat(f)
         compression = try f.value("kv_compression").map { v throws(APIError) in try KVCompressionField(v) } ?? KVCompressionField()
     }
 
@@ -116,6 +119,25 @@ package struct CompletionRequest: Sendable, Equatable {
             throw .invalid("at most \(maxChoices) choices are allowed in one request, got \(asked)", param: "n")
         }
         return n
+    }
+
+    /// `response_format`: an object whose `type` is `text` or `json_object` (`json_schema` is refused
+    /// by name: no schema is enforced).
+    package static func responseFormat(_ f: JSONFields) throws(APIError) -> ResponseFormat {
+        guard let value = f.value("response_format") else { return .text }
+        let r = try JSONFields(value, name: "response_format", prefix: "response_format.")
+        guard let type = try r.string("type") else {
+            throw .invalid("response_format has no 'type'", param: "response_format.type", code: "missing_required_parameter")
+        }
+        switch type {
+        case "text": return .text
+        case "json_object": return .jsonObject
+        case "json_schema":
+            throw .invalid("response_format type 'json_schema' is not supported; 'json_object' gives any JSON object",
+                           param: "response_format.type", code: "unsupported_value")
+        default:
+            throw .invalid("response_format.type: '\(type)' is not one of text, json_object", param: "response_format.type")
+        }
     }
 
     /// The most alternatives `/v1/completions` lists per token (OpenAI's limit).

@@ -77,7 +77,7 @@ package struct RequestPreparer: Sendable {
         return SequenceRequest(prompt: prompt, maxTokens: maxTokens, sampling: request.sampling, compression: compression,
                                ignoreEndOfGeneration: request.ignoreEndOfGeneration,
                                skipSpecialInText: request.endpoint == .chat, topLogprobs: request.logprobs,
-                               promptLogprobs: request.echo ? request.logprobs : nil)
+                               promptLogprobs: request.echo ? request.logprobs : nil, responseFormat: request.responseFormat)
     }
 
     /// The text `echo` repeats: a text prompt as sent, a token list decoded (special tokens kept).

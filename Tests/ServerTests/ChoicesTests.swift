@@ -1,5 +1,6 @@
 import Foundation
 import Generation
+import JSONStrict
 import ScopeTestSupport
 import Testing
 
@@ -82,6 +83,44 @@ struct ChoicesTests {
             }
             #expect(chunks.last?[path: "usage.prompt_tokens"] as? Int == prompts.map(\.count).reduce(0, +))
             #expect(try await server.waitForMetrics { $0["scope_running_sequences"] == 0 && $0["scope_kv_bytes_in_use"] == 0 })
+        }
+    }
+
+    /// `response_format: json_object`: greedy and two sampled choices, whole and streamed; each that
+    /// ends with "stop" is one JSON object (checked by the strict parser).
+    @Test func jsonObjectChoices() async throws {
+        let body: [String: Any] = ["messages": [["role": "user", "content": "Describe a cat as a JSON object with name, age and colour."]],
+                                   "max_tokens": 160, "n": 2, "temperature": 0.8, "seed": 3,
+                                   "response_format": ["type": "json_object"]]
+        var greedy = body
+        greedy["n"] = 1
+        greedy["temperature"] = 0
+        try await TestServer.with { server in
+            var texts: [(String, String)] = []
+            for request in [greedy, body] {
+                let r = try await server.post("/v1/chat/completions", request)
+                #expect(r.status == 200)
+                for choice in r.json["choices"] as? [[String: Any]] ?? [] {
+                    texts.append((choice[path: "message.content"] as? String ?? "", choice["finish_reason"] as? String ?? ""))
+                }
+            }
+            var streamed = body
+            streamed["stream"] = true
+            let s = try await server.stream("/v1/chat/completions", streamed)
+            var parts = ["", ""]
+            for chunk in Self.decode(s.events) {
+                guard let i = chunk[path: "choices.0.index"] as? Int, let text = chunk[path: "choices.0.delta.content"] as? String else { continue }
+                parts[i] += text
+            }
+            #expect(texts.count == 3)
+            #expect(parts == texts.dropFirst().map(\.0), "streamed choices equal the whole ones")
+            #expect(texts[0].1 == "stop", "the greedy answer closes its object: \(texts[0].0)")
+            for (text, finish) in texts where finish == "stop" {
+                guard case .object? = try? JSONParser.parse(Array(text.utf8)) else {
+                    Issue.record("not a JSON object: \(text)")
+                    continue
+                }
+            }
         }
     }
 

@@ -81,6 +81,22 @@ struct RequestParsingTests {
         }
     }
 
+    @Test func responseFormat() throws {
+        #expect(try Self.parse(.completion, #"{"prompt": "p"}"#).responseFormat == .text)
+        #expect(try Self.parse(.completion, #"{"prompt": "p", "response_format": {"type": "text"}}"#).responseFormat == .text)
+        #expect(try Self.parse(.chat, #"{"messages": [{"role": "user", "content": "x"}], "response_format": {"type": "json_object"}}"#)
+            .responseFormat == .jsonObject)
+        let schema = Self.error(#"{"prompt": "p", "response_format": {"type": "json_schema", "json_schema": {"name": "x"}}}"#, endpoint: .completion)
+        #expect(schema?.status == 400 && schema?.param == "response_format.type" && schema?.code == "unsupported_value")
+        for (bad, param) in [(#"{"prompt": "p", "response_format": {"type": "xml"}}"#, "response_format.type"),
+                             (#"{"prompt": "p", "response_format": {}}"#, "response_format.type"),
+                             (#"{"prompt": "p", "response_format": {"type": 1}}"#, "response_format.type"),
+                             (#"{"prompt": "p", "response_format": "json_object"}"#, "response_format")] {
+            let error = Self.error(bad, endpoint: .completion)
+            #expect(error?.status == 400 && error?.param == param, "\(bad): \(String(describing: error))")
+        }
+    }
+
     @Test func completionPromptForms() throws {
         #expect(try Self.parse(.completion, #"{"prompt": "hi"}"#).prompt == .text("hi"))
         #expect(try Self.parse(.completion, #"{"prompt": ["hi"]}"#).prompt == .text("hi"))
