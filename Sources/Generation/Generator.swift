@@ -75,13 +75,18 @@ public final class Generator: @unchecked Sendable {
     /// Generates up to `maxTokens` tokens after `prompt`, stopping on any end-of-generation id.
     ///
     /// `onToken` receives each id and its newly completed text (UTF-8 safe); returning false stops.
+    /// With `.jsonObject` every token keeps the text a prefix of one JSON object (`JSONConstraint`)
+    /// and generation stops, as on an end-of-generation token, when the object closes.
     public func generate(prompt: [Int32], maxTokens: Int, sampling: SamplingOptions = .greedy, cache: KVCache,
                          skipSpecialInText: Bool = false, ignoreEndOfGeneration: Bool = false,
+                         responseFormat: ResponseFormat = .text,
                          onToken: ((Int32, String) -> Bool)? = nil) throws -> GenerationResult {
         guard !prompt.isEmpty else { throw GenerationError("the prompt is empty") }
         guard maxTokens >= 0 else { throw GenerationError("max tokens must be ≥ 0, got \(maxTokens)") }
         try sampling.validate()
         var sampler = Sampler(sampling)
+        var constraint = responseFormat == .jsonObject ? JSONConstraint(pieces: TokenPieces(tokenizer)) : nil
+        var masked: [Float] = []
         var stats = GenerationStats()
         stats.promptTokens = prompt.count
         var tokens: [Int32] = []
@@ -103,11 +108,16 @@ public final class Generator: @unchecked Sendable {
                     model.logits(hidden: h.baseAddress! + lastRow * model.config.embeddingLength, into: o.baseAddress!)
                 }
             }
-            let next = logits.withUnsafeBufferPointer { sampler.sample($0) }
+            let drawn = logits.withUnsafeBufferPointer { l -> Int32? in
+                guard constraint != nil else { return sampler.sample(l) }
+                return constraint!.draw(l, sampler: &sampler, scratch: &masked)
+            }
+            guard let next = drawn else { stopped = true; break }   // no token can continue the JSON text
             tokens.append(next)
             let piece = decoder.append(next)
             text += piece
             if let onToken, !onToken(next, piece) { break }
+            if constraint?.isComplete == true { stopped = true; break }
             if !ignoreEndOfGeneration && tokenizer.endOfGeneration.contains(next) { stopped = true; break }
             if tokens.count == maxTokens { break }
             hidden = try model.forward(tokens: [next], startPosition: position, cache: cache)

@@ -75,6 +75,20 @@ struct JSONConstraint {
         return allowed
     }
 
+    /// Draws the next token with `sampler` from a copy of `logits` (in `scratch`) in which the
+    /// tokens that cannot come next are −∞, and advances past it; nil when no token can (the sampler
+    /// never draws a −∞ token while another is finite, so an allowed token comes back).
+    mutating func draw(_ logits: UnsafeBufferPointer<Float>, sampler: inout Sampler, scratch: inout [Float]) -> Int32? {
+        if scratch.count != logits.count { scratch = [Float](repeating: 0, count: logits.count) }
+        let allowed = scratch.withUnsafeMutableBufferPointer { m in
+            m.baseAddress!.update(from: logits.baseAddress!, count: logits.count)
+            return mask(m)
+        }
+        guard allowed > 0 else { return nil }
+        let next = scratch.withUnsafeBufferPointer { sampler.sample($0) }
+        return accept(next) ? next : nil
+    }
+
     /// Advances past `token`; false (the state unusable) when `mask` did not allow it.
     mutating func accept(_ token: Int32) -> Bool {
         let id = Int(token)

@@ -59,21 +59,11 @@ final class RunningSequence {
         return nil
     }
 
-    /// The next token: sampled from the logits, or, under a constraint, from a copy in which the
-    /// tokens that cannot come next are −∞ (nil when no token can; the sampler never draws a −∞
-    /// token while another is finite, so an allowed token comes back).
+    /// The next token: sampled from the logits, or drawn under the constraint (nil when no token can continue).
     private func draw(_ logits: UnsafeBufferPointer<Float>) -> Int32? {
         guard var constraint else { return sampler.sample(logits) }
-        if masked.count != logits.count { masked = [Float](repeating: 0, count: logits.count) }
-        let allowed = masked.withUnsafeMutableBufferPointer { m in
-            m.baseAddress!.update(from: logits.baseAddress!, count: logits.count)
-            return constraint.mask(m)
-        }
-        guard allowed > 0 else { return nil }
-        let next = masked.withUnsafeBufferPointer { sampler.sample($0) }
-        guard constraint.accept(next) else { return nil }
-        self.constraint = constraint
-        return next
+        defer { self.constraint = constraint }
+        return constraint.draw(logits, sampler: &sampler, scratch: &masked)
     }
 
     /// Ends the stream with its outcome.

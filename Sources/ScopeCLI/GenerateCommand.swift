@@ -25,6 +25,10 @@ struct GenerateCommand: ParsableCommand {
     @Flag(name: .customLong("ignore-eos"), help: "Do not stop on end-of-generation tokens (always generate --max-tokens).")
     var ignoreEOS = false
 
+    @Flag(name: .customLong("json-object"),
+          help: "Constrain the output to one JSON object (the server's response_format json_object); stops when it closes.")
+    var jsonObject = false
+
     func validate() throws {
         guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be ≥ 0, got \(maxTokens)") }
     }
@@ -38,7 +42,8 @@ struct GenerateCommand: ParsableCommand {
         let generator = Generator(model: model, tokenizer: tokenizer)
         let stream = !json
         let result = try generator.generate(prompt: prompt, maxTokens: maxTokens, sampling: sampling.options, cache: cache,
-                                            skipSpecialInText: promptOptions.isChat, ignoreEndOfGeneration: ignoreEOS) { _, piece in
+                                            skipSpecialInText: promptOptions.isChat, ignoreEndOfGeneration: ignoreEOS,
+                                            responseFormat: jsonObject ? .jsonObject : .text) { _, piece in
             if stream { FileHandle.standardOutput.write(piece.data(using: .utf8)!) }
             return true
         }

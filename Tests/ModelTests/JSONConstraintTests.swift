@@ -1,5 +1,6 @@
 import Foundation
 import JSONStrict
+import KVCache
 import SplitMix
 import Testing
 import Tokenizer
@@ -54,9 +55,16 @@ struct JSONConstraintTests {
         let handles = try samplings.map {
             try scheduler.submit(SequenceRequest(prompt: prompt, maxTokens: 200, sampling: $0, responseFormat: .jsonObject))
         }
+        // `scope generate --json-object` (Generator, one sequence) gives the greedy sequence's tokens.
+        let cache = try KVCache(shape: model.cacheShape, config: .fullKV, maxNewTokens: 200)
+        let alone = try Generator(model: model, tokenizer: tokenizer).generate(prompt: prompt, maxTokens: 200, cache: cache,
+                                                                               responseFormat: .jsonObject)
         var completeCount = 0
         for (i, handle) in handles.enumerated() {
             let outcome = try await BatchedDecodingTests.collect(handle)
+            if i == 0 {
+                #expect(outcome.tokens == alone.tokens && alone.stoppedOnEndOfGeneration == (outcome.reason == .endOfGeneration))
+            }
             let text = tokenizer.decode(outcome.tokens, skipSpecial: false)
             var prefix = JSONPrefix()
             let fed = prefix.feed(Array(text.utf8))
