@@ -167,6 +167,25 @@ def json_mode(client, model):
 
 
 @check
+def penalties(client, model):
+    messages = [{"role": "user", "content": "Count from one to twenty in words."}]
+    plain = client.chat.completions.create(model=model, messages=messages, max_tokens=24, temperature=0)
+    penalized = client.chat.completions.create(model=model, messages=messages, max_tokens=24, temperature=0,
+                                               frequency_penalty=2, presence_penalty=1)
+    assert penalized.choices[0].message.content != plain.choices[0].message.content, "the penalties changed nothing"
+    import json
+    import urllib.request
+    url = str(client.base_url).rstrip("/").removesuffix("/v1") + "/tokenize"
+    request = urllib.request.Request(url, data=json.dumps({"prompt": "!", "add_special_tokens": False}).encode(),
+                                     headers={"Content-Type": "application/json", "Authorization": f"Bearer {client.api_key}"})
+    tokens = json.load(urllib.request.urlopen(request, timeout=30))["tokens"]
+    forced = client.completions.create(model=model, prompt="Hello", max_tokens=4, temperature=0,
+                                       logit_bias={str(tokens[0]): 100})
+    assert forced.choices[0].text == "!!!!", forced.choices[0].text
+    return f"penalties: {penalized.choices[0].message.content[:40]!r}; logit_bias forces '!!!!'"
+
+
+@check
 def errors(client, model):
     seen = []
     for extra, param in [({"kv_compression": {"prefill": "h3o"}}, "kv_compression.prefill"),

@@ -84,9 +84,8 @@ public final class Generator: @unchecked Sendable {
         guard !prompt.isEmpty else { throw GenerationError("the prompt is empty") }
         guard maxTokens >= 0 else { throw GenerationError("max tokens must be ≥ 0, got \(maxTokens)") }
         try sampling.validate()
-        var sampler = Sampler(sampling)
-        var constraint = responseFormat == .jsonObject ? JSONConstraint(pieces: TokenPieces(tokenizer)) : nil
-        var masked: [Float] = []
+        var draw = TokenDraw(sampling, prompt: prompt,
+                             constraint: responseFormat == .jsonObject ? JSONConstraint(pieces: TokenPieces(tokenizer)) : nil)
         var stats = GenerationStats()
         stats.promptTokens = prompt.count
         var tokens: [Int32] = []
@@ -108,16 +107,15 @@ public final class Generator: @unchecked Sendable {
                     model.logits(hidden: h.baseAddress! + lastRow * model.config.embeddingLength, into: o.baseAddress!)
                 }
             }
-            let drawn = logits.withUnsafeBufferPointer { l -> Int32? in
-                guard constraint != nil else { return sampler.sample(l) }
-                return constraint!.draw(l, sampler: &sampler, scratch: &masked)
+            guard let next = logits.withUnsafeBufferPointer({ draw.next($0) }) else {
+                stopped = true   // no token can continue the JSON text
+                break
             }
-            guard let next = drawn else { stopped = true; break }   // no token can continue the JSON text
             tokens.append(next)
             let piece = decoder.append(next)
             text += piece
             if let onToken, !onToken(next, piece) { break }
-            if constraint?.isComplete == true { stopped = true; break }
+            if draw.isComplete { stopped = true; break }
             if !ignoreEndOfGeneration && tokenizer.endOfGeneration.contains(next) { stopped = true; break }
             if tokens.count == maxTokens { break }
             hidden = try model.forward(tokens: [next], startPosition: position, cache: cache)

@@ -40,9 +40,9 @@ final class TokenPieces: Sendable {
     var count: Int { excluded.count }
 }
 
-/// Keeps a sequence's output a prefix of a JSON object: before each draw, the logits of every token
-/// whose bytes cannot continue the text so far become −∞ (the sampler never draws those), and after
-/// it, the drawn token's bytes advance the recognizer (`JSONPrefix`).
+/// Keeps a sequence's output a prefix of a JSON object: before each draw (`TokenDraw`), the logits
+/// of every token whose bytes cannot continue the text so far become −∞ (the sampler never draws
+/// those), and after it, the drawn token's bytes advance the recognizer (`JSONPrefix`).
 struct JSONConstraint {
     let pieces: TokenPieces
     var state = JSONPrefix()
@@ -73,20 +73,6 @@ struct JSONConstraint {
         }
         for id in pieces.count..<logits.count { logits[id] = -.infinity }
         return allowed
-    }
-
-    /// Draws the next token with `sampler` from a copy of `logits` (in `scratch`) in which the
-    /// tokens that cannot come next are −∞, and advances past it; nil when no token can (the sampler
-    /// never draws a −∞ token while another is finite, so an allowed token comes back).
-    mutating func draw(_ logits: UnsafeBufferPointer<Float>, sampler: inout Sampler, scratch: inout [Float]) -> Int32? {
-        if scratch.count != logits.count { scratch = [Float](repeating: 0, count: logits.count) }
-        let allowed = scratch.withUnsafeMutableBufferPointer { m in
-            m.baseAddress!.update(from: logits.baseAddress!, count: logits.count)
-            return mask(m)
-        }
-        guard allowed > 0 else { return nil }
-        let next = scratch.withUnsafeBufferPointer { sampler.sample($0) }
-        return accept(next) ? next : nil
     }
 
     /// Advances past `token`; false (the state unusable) when `mask` did not allow it.

@@ -13,16 +13,13 @@ final class RunningSequence {
     let cache: KVCache
     /// The prompt's layer-by-layer pass; nil once the prompt has been prefilled.
     var prefill: LayerPass?
-    var sampler: Sampler
+    var draw: TokenDraw
     var decoder: StreamingDecoder
     var tokens: [Int32] = []
     var kvBytesTrace: [Int] = []
     var stats = GenerationStats()
     var prefillStart: Double?
     var decodeStart = 0.0
-    /// The JSON constraint of a `.jsonObject` request, and the masked copy of the logits it samples from.
-    var constraint: JSONConstraint?
-    private var masked: [Float] = []
 
     /// `pieces` gives the tokens' bytes to a `.jsonObject` request's constraint.
     init(_ p: PendingSequence, model: LlamaModel, tokenizer: Tokenizer, kvType: KVElementType, now: Double,
@@ -35,35 +32,28 @@ final class RunningSequence {
         cache = try KVCache(shape: model.cacheShape, config: p.request.compression, maxNewTokens: p.request.maxTokens,
                             elementType: kvType)
         prefill = LayerPass(model: model, tokens: p.request.prompt, startPosition: 0, cache: cache)
-        sampler = Sampler(p.request.sampling)
+        let constraint = p.request.responseFormat == .jsonObject ? JSONConstraint(pieces: pieces()) : nil
+        draw = TokenDraw(p.request.sampling, prompt: p.request.prompt, constraint: constraint)
         decoder = StreamingDecoder(tokenizer: tokenizer, skipSpecial: p.request.skipSpecialInText)
         stats.promptTokens = p.request.prompt.count
-        if p.request.responseFormat == .jsonObject { constraint = JSONConstraint(pieces: pieces()) }
     }
 
     /// The position of the next token fed to the model.
     var position: Int { request.prompt.count + tokens.count - 1 }
 
-    /// Samples from `logits` (under the constraint, if any), emits the token; returns the finish
-    /// reason when the sequence is done. A constrained sequence ends when its JSON object closes, or
+    /// Draws from `logits` (`TokenDraw`: penalties, bias, constraint, sampler), emits the token;
+    /// returns the finish reason when the sequence is done. A constrained sequence ends when its JSON object closes, or
     /// (end of generation, the text a prefix) in the unlikely case that no token can continue it.
     func accept(logits: UnsafeBufferPointer<Float>, endOfGeneration: Set<Int32>) -> FinishReason? {
-        guard let next = draw(logits) else { return .endOfGeneration }
+        guard let next = draw.next(logits) else { return .endOfGeneration }
         if let stride = request.kvTraceStride, tokens.count % max(1, stride) == 0 { kvBytesTrace.append(cache.bytesCurrent) }
         tokens.append(next)
         let logprobs = request.topLogprobs.map { TokenLogprobs(logits: logits, chosen: next, top: $0) }
         continuation.yield(.token(id: next, text: decoder.append(next), logprobs: logprobs))
-        if constraint?.isComplete == true { return .endOfGeneration }
+        if draw.isComplete { return .endOfGeneration }
         if !request.ignoreEndOfGeneration && endOfGeneration.contains(next) { return .endOfGeneration }
         if tokens.count >= request.maxTokens { return .length }
         return nil
-    }
-
-    /// The next token: sampled from the logits, or drawn under the constraint (nil when no token can continue).
-    private func draw(_ logits: UnsafeBufferPointer<Float>) -> Int32? {
-        guard var constraint else { return sampler.sample(logits) }
-        defer { self.constraint = constraint }
-        return constraint.draw(logits, sampler: &sampler, scratch: &masked)
     }
 
     /// Ends the stream with its outcome.

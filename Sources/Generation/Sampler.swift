@@ -2,12 +2,22 @@ import Foundation
 import Kernels
 import SplitMix
 
-/// Sampling settings: temperature 0 is greedy (argmax, lowest id on ties).
+/// Sampling settings: temperature 0 is greedy (argmax, lowest id on ties). The penalties and the
+/// bias change the logits before the draw (`TokenDraw`; the sampler itself only reads them).
 public struct SamplingOptions: Sendable, Equatable {
     public var temperature: Float
     public var topK: Int
     public var topP: Float
     public var seed: UInt64
+    /// vLLM's and llama.cpp's `repetition_penalty` (1: none): a token of the prompt or drawn before
+    /// has its logit divided by it when positive, multiplied when not.
+    public var repetitionPenalty: Float = 1
+    /// OpenAI's `frequency_penalty` (−2…2): subtracted once per earlier draw of the token.
+    public var frequencyPenalty: Float = 0
+    /// OpenAI's `presence_penalty` (−2…2): subtracted from every token drawn before.
+    public var presencePenalty: Float = 0
+    /// OpenAI's `logit_bias`: added to those tokens' logits (−100…100).
+    public var logitBias: [Int32: Float] = [:]
 
     public init(temperature: Float = 0, topK: Int = 0, topP: Float = 1, seed: UInt64 = 42) {
         self.temperature = temperature
@@ -18,11 +28,30 @@ public struct SamplingOptions: Sendable, Equatable {
 
     public static let greedy = SamplingOptions()
 
+    /// The largest |frequency or presence penalty| and |bias| accepted (OpenAI's ranges).
+    public static let maxPenalty: Float = 2
+    public static let maxBias: Float = 100
+
+    /// Whether the logits reach the sampler unchanged (no penalty, no bias).
+    public var changesNoLogit: Bool {
+        repetitionPenalty == 1 && frequencyPenalty == 0 && presencePenalty == 0 && logitBias.isEmpty
+    }
+
     /// Throws when a value is out of range, naming the option.
     public func validate() throws {
         guard temperature >= 0, temperature.isFinite else { throw GenerationError("--temperature must be ≥ 0, got \(temperature)") }
         guard topK >= 0 else { throw GenerationError("--top-k must be ≥ 0, got \(topK)") }
         guard topP > 0, topP <= 1 else { throw GenerationError("--top-p must be in (0, 1], got \(topP)") }
+        guard repetitionPenalty > 0, repetitionPenalty.isFinite else {
+            throw GenerationError("--repetition-penalty must be > 0, got \(repetitionPenalty)")
+        }
+        for (name, value) in [("--frequency-penalty", frequencyPenalty), ("--presence-penalty", presencePenalty)]
+        where !(abs(value) <= Self.maxPenalty) {
+            throw GenerationError("\(name) must be in -\(Int(Self.maxPenalty))…\(Int(Self.maxPenalty)), got \(value)")
+        }
+        if let (id, bias) = logitBias.first(where: { !(abs($0.value) <= Self.maxBias) || $0.key < 0 }) {
+            throw GenerationError("logit bias of token \(id): \(bias) (ids ≥ 0, biases in -100…100)")
+        }
     }
 }
 

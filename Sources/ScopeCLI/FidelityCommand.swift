@@ -81,7 +81,7 @@ struct FidelityReport {
 /// `prompt` drawn from the full cache's logits with `sampling`.
 func measureFidelity(model: LlamaModel, tokenizer: Tokenizer, prompt: [Int32], maxTokens: Int,
                      full: KVCache, compressed: KVCache, sampling: SamplingOptions) throws -> FidelityReport {
-    var sampler = Sampler(sampling)
+    var draw = TokenDraw(sampling, prompt: prompt)
     var hFull = try model.forward(tokens: prompt, startPosition: 0, cache: full)
     var hComp = try model.forward(tokens: prompt, startPosition: 0, cache: compressed)
     var row = prompt.count - 1
@@ -92,7 +92,7 @@ func measureFidelity(model: LlamaModel, tokenizer: Tokenizer, prompt: [Int32], m
         let kl = klDivergence(a, b)
         let greedy = a.withUnsafeBufferPointer { Sampler.argmax($0) }
         let other = b.withUnsafeBufferPointer { Sampler.argmax($0) }
-        let next = a.withUnsafeBufferPointer { sampler.sample($0) }
+        let next = a.withUnsafeBufferPointer { draw.next($0)! }   // no constraint: always a token
         report.perTokenKL.append(kl)
         if greedy == other { agree += 1 } else if report.firstDivergence == nil { report.firstDivergence = step }
         if tokenizer.endOfGeneration.contains(next) || step == maxTokens - 1 { break }

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Generation
 
-/// The sampling group, on every command that generates: `--temperature`, `--top-p`, `--top-k`, `--seed`.
+/// The sampling group, on every command that generates: `--temperature`, `--top-p`, `--top-k`, `--seed`
+/// and the penalties (`TokenDraw` applies them wherever tokens are drawn).
 struct SamplingFlags: ParsableArguments {
     @Option(name: .long, parsing: .unconditional, help: "Sampling temperature (0 = greedy).")
     var temperature: Float = 0
@@ -11,8 +12,23 @@ struct SamplingFlags: ParsableArguments {
     var topK: Int = 0
     @Option(name: .long, parsing: .unconditional, help: "Random seed for sampling.")
     var seed: UInt64 = 42
+    @Option(name: .customLong("repetition-penalty"), parsing: .unconditional,
+            help: "Divide positive (multiply negative) logits of prompt and generated tokens by this (1 = none; vLLM's).")
+    var repetitionPenalty: Float = 1
+    @Option(name: .customLong("frequency-penalty"), parsing: .unconditional,
+            help: "Subtract this per earlier occurrence of a generated token (-2…2; OpenAI's).")
+    var frequencyPenalty: Float = 0
+    @Option(name: .customLong("presence-penalty"), parsing: .unconditional,
+            help: "Subtract this from every token generated before (-2…2; OpenAI's).")
+    var presencePenalty: Float = 0
 
-    var options: SamplingOptions { SamplingOptions(temperature: temperature, topK: topK, topP: topP, seed: seed) }
+    var options: SamplingOptions {
+        var o = SamplingOptions(temperature: temperature, topK: topK, topP: topP, seed: seed)
+        o.repetitionPenalty = repetitionPenalty
+        o.frequencyPenalty = frequencyPenalty
+        o.presencePenalty = presencePenalty
+        return o
+    }
 
     func validate() throws {
         do { try options.validate() } catch let error as GenerationError { throw ValidationError(error.description) }

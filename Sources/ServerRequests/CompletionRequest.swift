@@ -89,6 +89,19 @@ package struct CompletionRequest: Sendable, Equatable {
             guard p > 0, p <= 1 else { throw .invalid("top_p must be in (0, 1], got \(p)", param: "top_p") }
             sampling.topP = Float(p)
         }
+        for (key, path) in [("frequency_penalty", \SamplingOptions.frequencyPenalty), ("presence_penalty", \.presencePenalty)] {
+            guard let v = try f.number(key) else { continue }
+            guard abs(v) <= Double(SamplingOptions.maxPenalty) else {
+                throw .invalid("\(key) must be between -2 and 2, got \(v)", param: key)
+            }
+            sampling[keyPath: path] = Float(v)
+        }
+        if let r = try f.number("repetition_penalty") {
+            // vLLM's and llama.cpp's extension.
+            guard r > 0, r <= 1e6 else { throw .invalid("repetition_penalty must be > 0, got \(r)", param: "repetition_penalty") }
+            sampling.repetitionPenalty = Float(r)
+        }
+        sampling.logitBias = try Self.logitBias(f)
         if let k = try f.integer("top_k") {
             // llama.cpp's and vLLM's extension: keep the k most likely tokens (0 or −1: all of them).
             guard k >= -1 else { throw .invalid("top_k must be at least -1 (-1 or 0: all tokens), got \(k)", param: "top_k") }
@@ -119,6 +132,32 @@ package struct CompletionRequest: Sendable, Equatable {
             throw .invalid("at most \(maxChoices) choices are allowed in one request, got \(asked)", param: "n")
         }
         return n
+    }
+
+    /// The most tokens `logit_bias` may name.
+    package static let maxBiasedTokens = 1024
+
+    /// `logit_bias`: an object from token ids (as strings, OpenAI's form) to biases in -100…100.
+    /// (The ids are checked against the vocabulary when the request is prepared.)
+    package static func logitBias(_ f: JSONFields) throws(APIError) -> [Int32: Float] {
+        guard let value = f.value("logit_bias") else { return [:] }
+        let entries = try JSONFields(value, name: "logit_bias", prefix: "logit_bias.")
+        guard entries.values.count <= maxBiasedTokens else {
+            throw .invalid("logit_bias may name at most \(maxBiasedTokens) tokens, got \(entries.values.count)", param: "logit_bias")
+        }
+        var bias: [Int32: Float] = [:]
+        for key in entries.values.keys.sorted() {
+            guard let id = Int32(key), id >= 0 else {
+                throw .invalid("logit_bias: '\(key)' is not a token id (a non-negative integer as a string)", param: "logit_bias")
+            }
+            let b = try entries.number(key)
+            guard let b, abs(b) <= Double(SamplingOptions.maxBias) else {
+                throw .invalid("logit_bias.\(key) must be a number between -100 and 100, got \(b.map { "\($0)" } ?? "null")",
+                               param: "logit_bias.\(key)")
+            }
+            bias[id] = Float(b)
+        }
+        return bias
     }
 
     /// `response_format`: an object whose `type` is `text` or `json_object` (`json_schema` is refused

@@ -73,6 +73,9 @@ package struct RequestPreparer: Sendable {
             throw .invalid("This model's maximum context length is \(contextLength) tokens. However, you requested \(total) tokens (\(prompt.count) in the \(param), \(maxTokens) in the completion). Please reduce the length of the \(param) or completion.",
                            param: param, code: "context_length_exceeded")
         }
+        if let bad = request.sampling.logitBias.keys.filter({ Int($0) >= vocabularySize }).min() {
+            throw .invalid("logit_bias: token id \(bad) is outside the vocabulary (size \(vocabularySize))", param: "logit_bias")
+        }
         let compression = try request.compression.resolve(over: defaultCompression)
         return SequenceRequest(prompt: prompt, maxTokens: maxTokens, sampling: request.sampling, compression: compression,
                                ignoreEndOfGeneration: request.ignoreEndOfGeneration,

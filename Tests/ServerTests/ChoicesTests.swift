@@ -124,6 +124,37 @@ struct ChoicesTests {
         }
     }
 
+    /// Penalties and a bias through the server equal `Generator` with the same options, and
+    /// change the answer; a bias of +100 forces its token; a biased id outside the vocabulary is a 400.
+    @Test func penaltiesAndBiasMatchGenerator() async throws {
+        let tokenizer = try TestModel.loaded().tokenizer
+        let text = "List the days of the week, then list them again:"
+        let prompt = tokenizer.encode(text, addSpecial: true, parseSpecial: true)
+        let plain = try TestModel.reference(prompt: prompt, maxTokens: 40, skipSpecial: false)
+        var options = SamplingOptions.greedy
+        options.frequencyPenalty = 1.5
+        options.presencePenalty = 0.5
+        options.repetitionPenalty = 1.3
+        options.logitBias = [plain.tokens[0]: -100]
+        let changed = try TestModel.reference(prompt: prompt, maxTokens: 40, sampling: options, skipSpecial: false)
+        #expect(changed.tokens != plain.tokens && changed.tokens[0] != plain.tokens[0])
+        try await TestServer.with { server in
+            let r = try await server.post("/v1/completions", [
+                "prompt": text, "max_tokens": 40, "frequency_penalty": 1.5, "presence_penalty": 0.5, "repetition_penalty": 1.3,
+                "logit_bias": [String(plain.tokens[0]): -100], "ignore_eos": false,
+            ])
+            #expect(r.status == 200)
+            let expected = changed.stoppedOnEndOfGeneration
+                ? String(changed.text.dropLast(tokenizer.tokenText(changed.tokens.last!)?.count ?? 0)) : changed.text
+            #expect(r.json[path: "choices.0.text"] as? String == expected)
+            let comma = try #require(tokenizer.id(of: ","))
+            let forced = try await server.post("/v1/completions", ["prompt": text, "max_tokens": 5, "logit_bias": [String(comma): 100]])
+            #expect(forced.json[path: "choices.0.text"] as? String == ",,,,,")
+            let outside = try await server.post("/v1/completions", ["prompt": text, "logit_bias": ["99999999": 1]])
+            #expect(outside.status == 400 && outside.json[path: "error.param"] as? String == "logit_bias")
+        }
+    }
+
     /// Without a seed, each request draws its own: the same sampled request twice gives different texts.
     @Test func requestsWithoutSeedDiffer() async throws {
         try await TestServer.with { server in

@@ -81,6 +81,25 @@ struct RequestParsingTests {
         }
     }
 
+    @Test func penaltiesAndBias() throws {
+        let r = try Self.parse(.completion, #"{"prompt": "p", "frequency_penalty": 0.5, "presence_penalty": -2, "repetition_penalty": 1.1, "logit_bias": {"7": 100, "12": -3.5}}"#)
+        #expect(r.sampling.frequencyPenalty == 0.5 && r.sampling.presencePenalty == -2 && r.sampling.repetitionPenalty == Float(1.1))
+        #expect(r.sampling.logitBias == [7: 100, 12: -3.5])
+        #expect(try Self.parse(.completion, #"{"prompt": "p"}"#).sampling.changesNoLogit)
+        for (bad, param) in [(#"{"prompt": "p", "frequency_penalty": 2.5}"#, "frequency_penalty"),
+                             (#"{"prompt": "p", "presence_penalty": "x"}"#, "presence_penalty"),
+                             (#"{"prompt": "p", "repetition_penalty": 0}"#, "repetition_penalty"),
+                             (#"{"prompt": "p", "logit_bias": {"7": 101}}"#, "logit_bias.7"),
+                             (#"{"prompt": "p", "logit_bias": {"7": null}}"#, "logit_bias.7"),
+                             (#"{"prompt": "p", "logit_bias": {"7": "1"}}"#, "logit_bias.7"),
+                             (#"{"prompt": "p", "logit_bias": {"-1": 1}}"#, "logit_bias"),
+                             (#"{"prompt": "p", "logit_bias": {"seven": 1}}"#, "logit_bias"),
+                             (#"{"prompt": "p", "logit_bias": [7]}"#, "logit_bias")] {
+            let error = Self.error(bad, endpoint: .completion)
+            #expect(error?.status == 400 && error?.param == param, "\(bad): \(String(describing: error))")
+        }
+    }
+
     @Test func responseFormat() throws {
         #expect(try Self.parse(.completion, #"{"prompt": "p"}"#).responseFormat == .text)
         #expect(try Self.parse(.completion, #"{"prompt": "p", "response_format": {"type": "text"}}"#).responseFormat == .text)
