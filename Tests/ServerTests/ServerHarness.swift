@@ -35,6 +35,13 @@ enum TestModel {
             .generate(prompt: prompt, maxTokens: maxTokens, sampling: sampling, cache: cache, skipSpecialInText: skipSpecial)
     }
 
+    /// A completions answer's text as the server sends it: a reference generated with special
+    /// tokens kept, without the end-of-generation token's text (OpenAI shows none).
+    static func serverText(_ reference: GenerationResult) throws -> String {
+        guard reference.stoppedOnEndOfGeneration, let last = reference.tokens.last else { return reference.text }
+        return String(reference.text.dropLast(try loaded().tokenizer.tokenText(last)?.count ?? 0))
+    }
+
     /// Chat prompt ids as `scope generate --chat` builds them.
     static func chatTokens(_ user: String) throws -> [Int32] {
         let tokenizer = try loaded().tokenizer
