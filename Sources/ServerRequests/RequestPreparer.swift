@@ -30,6 +30,11 @@ package struct RequestPreparer: Sendable {
     /// OpenAI's API). An error in one of several prompts names it (`prompt[2]: …`).
     package func prepare(_ request: CompletionRequest) throws(APIError) -> [Choice] {
         let prompts = Self.prompts(request)
+        // What does not depend on the prompt is checked and resolved once.
+        if let bad = request.sampling.logitBias.keys.filter({ Int($0) >= vocabularySize }).min() {
+            throw .invalid("logit_bias: token id \(bad) is outside the vocabulary (size \(vocabularySize))", param: "logit_bias")
+        }
+        let compression = try request.compression.resolve(over: defaultCompression)
         let seed = request.seed ?? UInt64.random(in: .min ... .max)
         var choices: [Choice] = []
         for (p, prompt) in prompts.enumerated() {
@@ -37,7 +42,7 @@ package struct RequestPreparer: Sendable {
             one.prompt = prompt
             var sequence: SequenceRequest
             do throws(APIError) {
-                sequence = try prepareOne(one)
+                sequence = try prepareOne(one, compression: compression)
             } catch {
                 guard prompts.count > 1 else { throw error }
                 var named = error
@@ -58,7 +63,7 @@ package struct RequestPreparer: Sendable {
         return [request.prompt]
     }
 
-    private func prepareOne(_ request: CompletionRequest) throws(APIError) -> SequenceRequest {
+    private func prepareOne(_ request: CompletionRequest, compression: CompressionConfig) throws(APIError) -> SequenceRequest {
         let prompt = try promptTokens(request.prompt)
         guard !prompt.isEmpty else { throw .invalid("the prompt encodes to no tokens", param: promptParam(request)) }
         if prompt.count >= contextLength {
@@ -73,10 +78,6 @@ package struct RequestPreparer: Sendable {
             throw .invalid("This model's maximum context length is \(contextLength) tokens. However, you requested \(total) tokens (\(prompt.count) in the \(param), \(maxTokens) in the completion). Please reduce the length of the \(param) or completion.",
                            param: param, code: "context_length_exceeded")
         }
-        if let bad = request.sampling.logitBias.keys.filter({ Int($0) >= vocabularySize }).min() {
-            throw .invalid("logit_bias: token id \(bad) is outside the vocabulary (size \(vocabularySize))", param: "logit_bias")
-        }
-        let compression = try request.compression.resolve(over: defaultCompression)
         return SequenceRequest(prompt: prompt, maxTokens: maxTokens, sampling: request.sampling, compression: compression,
                                ignoreEndOfGeneration: request.ignoreEndOfGeneration,
                                skipSpecialInText: request.endpoint == .chat, topLogprobs: request.logprobs,

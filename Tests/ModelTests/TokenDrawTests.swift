@@ -29,6 +29,21 @@ struct TokenDrawTests {
         return o
     }
 
+    /// Draws `steps` tokens with `TokenDraw` from random logits (close together, so the changes
+    /// decide often) and expects each to be `reference` of the closed-form changed logits.
+    static func expectDraws(_ rng: inout SplitMix64, _ options: SamplingOptions, prompt: [Int32], vocab: Int, steps: Int,
+                            reference: ([Float]) -> Int32) {
+        var draw = TokenDraw(options, prompt: prompt)
+        var drawn: [Int32] = []
+        for _ in 0..<steps {
+            let raw = (0..<vocab).map { _ in Float.random(in: -3...3, using: &rng) }
+            let want = reference(Self.changed(raw, prompt: prompt, drawn: drawn, options))
+            let token = raw.withUnsafeBufferPointer { draw.next($0) }
+            #expect(token == want, "options \(options), drawn \(drawn)")
+            drawn.append(token ?? -1)
+        }
+    }
+
     @Test("greedy: each token is the argmax of the closed-form changed logits (the model's logits left as they were)")
     func greedyFollowsTheClosedForm() {
         var rng = SplitMix64(seed: 5)
@@ -36,16 +51,8 @@ struct TokenDrawTests {
         for _ in 0..<200 {
             let options = Self.randomOptions(&rng, vocab: vocab, temperature: 0)
             let prompt = (0..<Int.random(in: 1...6, using: &rng)).map { _ in Int32.random(in: 0..<Int32(vocab), using: &rng) }
-            var draw = TokenDraw(options, prompt: prompt)
-            var drawn: [Int32] = []
-            for _ in 0..<12 {
-                // Logits close together, so the penalties decide often.
-                let raw = (0..<vocab).map { _ in Float.random(in: -3...3, using: &rng) }
-                let expected = Self.changed(raw, prompt: prompt, drawn: drawn, options)
-                let best = Int32(expected.indices.max { expected[$0] < expected[$1] || (expected[$0] == expected[$1] && $0 > $1) }!)
-                let token = raw.withUnsafeBufferPointer { draw.next($0) }
-                #expect(token == best, "options \(options), drawn \(drawn)")
-                drawn.append(token ?? -1)
+            Self.expectDraws(&rng, options, prompt: prompt, vocab: vocab, steps: 12) { l in
+                Int32(l.indices.max { l[$0] < l[$1] || (l[$0] == l[$1] && $0 > $1) }!)   // lowest id on ties
             }
         }
     }
@@ -60,16 +67,9 @@ struct TokenDrawTests {
                 options.repetitionPenalty = 1; options.frequencyPenalty = 0; options.presencePenalty = 0; options.logitBias = [:]
             }
             let prompt = [Int32.random(in: 0..<Int32(vocab), using: &rng)]
-            var draw = TokenDraw(options, prompt: prompt)
             var sampler = Sampler(options)
-            var drawn: [Int32] = []
-            for _ in 0..<10 {
-                let raw = (0..<vocab).map { _ in Float.random(in: -3...3, using: &rng) }
-                let expected = Self.changed(raw, prompt: prompt, drawn: drawn, options)
-                let want = expected.withUnsafeBufferPointer { sampler.sample($0) }
-                let token = raw.withUnsafeBufferPointer { draw.next($0) }
-                #expect(token == want)
-                drawn.append(token ?? -1)
+            Self.expectDraws(&rng, options, prompt: prompt, vocab: vocab, steps: 10) { l in
+                l.withUnsafeBufferPointer { sampler.sample($0) }
             }
         }
     }

@@ -15,7 +15,7 @@ struct ChoicesTests {
     static func reference(_ prompt: [Int32], seed: Int, maxTokens: Int, skipSpecial: Bool) throws -> (text: String, stopped: Bool) {
         let options = SamplingOptions(temperature: Float(sampling.temperature), topP: Float(sampling.topP), seed: UInt64(seed))
         let r = try TestModel.reference(prompt: prompt, maxTokens: maxTokens, sampling: options, skipSpecial: skipSpecial)
-        return (skipSpecial ? r.text : try TestModel.serverText(r), r.stoppedOnEndOfGeneration)
+        return (skipSpecial ? r.text : TestModel.serverText(r), r.stoppedOnEndOfGeneration)
     }
 
     static func decode(_ events: [String]) -> [[String: Any]] {
@@ -142,7 +142,7 @@ struct ChoicesTests {
                 "logit_bias": [String(plain.tokens[0]): -100], "ignore_eos": false,
             ])
             #expect(r.status == 200)
-            #expect(r.json[path: "choices.0.text"] as? String == (try TestModel.serverText(changed)))
+            #expect(r.json[path: "choices.0.text"] as? String == (TestModel.serverText(changed)))
             let comma = try #require(tokenizer.id(of: ","))
             let forced = try await server.post("/v1/completions", ["prompt": text, "max_tokens": 5, "logit_bias": [String(comma): 100]])
             #expect(forced.json[path: "choices.0.text"] as? String == ",,,,,")

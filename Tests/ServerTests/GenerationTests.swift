@@ -64,7 +64,7 @@ struct GenerationTests {
         let prompt = "The capital of France is"
         let ids = tokenizer.encode(prompt, addSpecial: true, parseSpecial: true)
         let reference = try TestModel.reference(prompt: ids, maxTokens: 12, skipSpecial: false)
-        let expected = try TestModel.serverText(reference)
+        let expected = TestModel.serverText(reference)
         try await TestServer.with { server in
             let fromText = try await server.post("/v1/completions", ["prompt": prompt, "max_tokens": 12])
             #expect(fromText.status == 200)

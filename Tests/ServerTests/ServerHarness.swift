@@ -37,9 +37,9 @@ enum TestModel {
 
     /// A completions answer's text as the server sends it: a reference generated with special
     /// tokens kept, without the end-of-generation token's text (OpenAI shows none).
-    static func serverText(_ reference: GenerationResult) throws -> String {
-        guard reference.stoppedOnEndOfGeneration, let last = reference.tokens.last else { return reference.text }
-        return String(reference.text.dropLast(try loaded().tokenizer.tokenText(last)?.count ?? 0))
+    static func serverText(_ reference: GenerationResult) -> String {
+        let endText = reference.stoppedOnEndOfGeneration ? reference.tokens.last.flatMap { try? loaded().tokenizer.tokenText($0) } : nil
+        return String(reference.text.dropLast(endText?.count ?? 0))
     }
 
     /// Chat prompt ids as `scope generate --chat` builds them.
