@@ -147,12 +147,14 @@ def choices(client, model):
     alone = client.chat.completions.create(**args)
     assert alone.choices[0].message.content == texts[0], "choice 0 samples with the request's seed"
     assert whole.usage.prompt_tokens == alone.usage.prompt_tokens, "the prompt counts once"
+    cached = alone.usage.prompt_tokens_details.cached_tokens
+    assert cached == alone.usage.prompt_tokens, f"the repeated prompt was not served from the prompt cache ({cached} cached)"
     streamed = ["", "", ""]
     for chunk in client.chat.completions.create(n=3, stream=True, **args):
         for c in chunk.choices:
             streamed[c.index] += c.delta.content or ""
     assert streamed == texts, (streamed, texts)
-    return f"choices: n=3 whole and streamed agree, {[t[:24] for t in texts]}"
+    return f"choices: n=3 whole and streamed agree, {[t[:24] for t in texts]}; repeated prompt cached ({cached} tokens)"
 
 
 @check

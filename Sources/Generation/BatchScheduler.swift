@@ -8,7 +8,9 @@ import Tokenizer
 /// configuration), decodes all admitted sequences together in batched steps
 /// (`LlamaModel.decodeStep`), prefills new prompts a few layers at a time between those steps, and
 /// lets every sequence end on its own (end of generation, max tokens, cancellation). Waiting
-/// requests join at the next step.
+/// requests join at the next step. With a prompt cache (`promptCacheBytes`), a prompt seen again
+/// skips its prefill, and a FullKV prompt that starts like a kept one runs only its rest
+/// (`PromptCache`), with exactly the tokens a prefill gives.
 ///
 /// The model runs on one dedicated engine thread; `submit`, `cancel` and `metrics` only touch a
 /// locked queue, so they are safe from any thread or task.
@@ -24,19 +26,25 @@ public final class BatchScheduler: Sendable {
     ///   - maxQueue: waiting requests at most (`submit` throws `queueFull` beyond); nil = unbounded.
     ///   - prefillChunk: prompt work per engine step, in token-layers per layer count: a prompt of n
     ///     tokens advances `ceil(prefillChunk · layers / n)` layers per step.
+    ///   - promptCacheBytes: bytes of post-prefill states kept for prompts seen again (`PromptCache`;
+    ///     held apart from the KV budget); 0 keeps none.
     public init(model: LlamaModel, tokenizer: Tokenizer, parallel: Int, kvBudgetBytes: Int?, maxQueue: Int? = nil,
-                kvType: KVElementType = .f32, prefillChunk: Int = 256) throws {
+                kvType: KVElementType = .f32, prefillChunk: Int = 256, promptCacheBytes: Int = 0) throws {
         guard parallel >= 1 else { throw SchedulerError.invalidRequest("parallel must be ≥ 1, got \(parallel)") }
         if let kvBudgetBytes, kvBudgetBytes <= 0 {
             throw SchedulerError.invalidRequest("the KV budget must be positive, got \(kvBudgetBytes) bytes")
         }
         if let maxQueue, maxQueue < 0 { throw SchedulerError.invalidRequest("the queue limit must be ≥ 0, got \(maxQueue)") }
         guard prefillChunk >= 1 else { throw SchedulerError.invalidRequest("the prefill chunk must be ≥ 1, got \(prefillChunk)") }
+        guard promptCacheBytes >= 0 else {
+            throw SchedulerError.invalidRequest("the prompt cache size must be ≥ 0, got \(promptCacheBytes) bytes")
+        }
         self.model = model
         self.tokenizer = tokenizer
         self.kvType = kvType
-        queue = SchedulerQueue(parallel: parallel, budget: kvBudgetBytes, maxQueue: maxQueue)
-        let engine = SchedulerEngine(model: model, tokenizer: tokenizer, queue: queue, kvType: kvType, prefillChunk: prefillChunk)
+        queue = SchedulerQueue(parallel: parallel, budget: kvBudgetBytes, maxQueue: maxQueue, promptCacheLimit: promptCacheBytes)
+        let engine = SchedulerEngine(model: model, tokenizer: tokenizer, queue: queue, kvType: kvType, prefillChunk: prefillChunk,
+                                     promptCache: promptCacheBytes > 0 ? PromptCache(limitBytes: promptCacheBytes) : nil)
         let thread = Thread { engine.run() }
         thread.name = "scope-engine"
         thread.start()

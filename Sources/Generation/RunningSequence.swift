@@ -10,7 +10,7 @@ final class RunningSequence {
     let worstCaseBytes: Int
     let continuation: AsyncThrowingStream<SequenceEvent, Error>.Continuation
     let queueSeconds: Double
-    let cache: KVCache
+    private(set) var cache: KVCache
     /// The prompt's layer-by-layer pass; nil once the prompt has been prefilled.
     var prefill: LayerPass?
     var draw: TokenDraw
@@ -20,6 +20,9 @@ final class RunningSequence {
     var stats = GenerationStats()
     var prefillStart: Double?
     var decodeStart = 0.0
+    /// Prompt tokens whose rows came from the prompt cache instead of a prefill (all of them, or a
+    /// shared leading part).
+    private(set) var cachedPromptTokens = 0
 
     /// `pieces` gives the tokens' bytes to a `.jsonObject` request's constraint.
     init(_ p: PendingSequence, model: LlamaModel, tokenizer: Tokenizer, kvType: KVElementType, now: Double,
@@ -36,6 +39,26 @@ final class RunningSequence {
         draw = TokenDraw(p.request.sampling, prompt: p.request.prompt, constraint: constraint)
         decoder = StreamingDecoder(tokenizer: tokenizer, skipSpecial: p.request.skipSpecialInText)
         stats.promptTokens = p.request.prompt.count
+    }
+
+    /// The key of this sequence's state after its prompt in a `PromptCache`.
+    var promptKey: PromptCache.Key { PromptCache.Key(prompt: request.prompt, compression: request.compression) }
+
+    /// Takes the state after the prompt from a prompt-cache entry instead of running the prompt
+    /// (the caller then draws the first token from the entry's logits).
+    func resume(from entry: PromptCache.Entry) throws {
+        cache = try entry.cache.forked(maxNewTokens: request.maxTokens)
+        prefill = nil
+        cachedPromptTokens = request.prompt.count
+    }
+
+    /// Takes the first `rows` prompt rows from a prompt-cache entry whose prompt starts with the
+    /// same tokens (`KVCache.forkedPrefix`); the prefill then runs only the rest of the prompt.
+    func resume(from entry: PromptCache.Entry, prefix rows: Int, model: LlamaModel) throws {
+        let c = try entry.cache.forkedPrefix(rows: rows, config: request.compression, maxNewTokens: request.maxTokens)
+        cache = c
+        prefill = LayerPass(model: model, tokens: Array(request.prompt[rows...]), startPosition: rows, cache: c)
+        cachedPromptTokens = rows
     }
 
     /// The position of the next token fed to the model.
@@ -66,7 +89,7 @@ final class RunningSequence {
         stats.generatedTokens = tokens.count
         stats.recordCache(cache)
         let outcome = SequenceOutcome(reason: reason, tokens: tokens, trailingText: decoder.flush(), stats: stats,
-                                      kvBytesTrace: kvBytesTrace, queueSeconds: queueSeconds)
+                                      kvBytesTrace: kvBytesTrace, queueSeconds: queueSeconds, cachedPromptTokens: cachedPromptTokens)
         continuation.yield(.finished(outcome))
         continuation.finish()
     }

@@ -12,17 +12,20 @@ final class SchedulerEngine: @unchecked Sendable {
     let queue: SchedulerQueue
     let kvType: KVElementType
     let prefillChunk: Int
+    let promptCache: PromptCache?
     private var active: [RunningSequence] = []
     private var logits: [Float] = []
     /// The tokens' bytes for JSON-constrained sequences, built when the first one arrives.
     private lazy var pieces = TokenPieces(tokenizer)
 
-    init(model: LlamaModel, tokenizer: Tokenizer, queue: SchedulerQueue, kvType: KVElementType, prefillChunk: Int) {
+    init(model: LlamaModel, tokenizer: Tokenizer, queue: SchedulerQueue, kvType: KVElementType, prefillChunk: Int,
+         promptCache: PromptCache?) {
         self.model = model
         self.tokenizer = tokenizer
         self.queue = queue
         self.kvType = kvType
         self.prefillChunk = prefillChunk
+        self.promptCache = promptCache
     }
 
     func run() {
@@ -30,7 +33,7 @@ final class SchedulerEngine: @unchecked Sendable {
             let now = monotonicNow()
             for p in work.dropped {
                 let outcome = SequenceOutcome(reason: .cancelled, tokens: [], trailingText: "", stats: GenerationStats(),
-                                              kvBytesTrace: [], queueSeconds: now - p.submitted)
+                                              kvBytesTrace: [], queueSeconds: now - p.submitted, cachedPromptTokens: 0)
                 queue.finished(p.id, worstCaseBytes: p.worstCaseBytes, wasAdmitted: false)
                 p.continuation.yield(.finished(outcome))
                 p.continuation.finish()
@@ -67,6 +70,7 @@ final class SchedulerEngine: @unchecked Sendable {
     }
 
     private func step() {
+        resumeCachedPrompts()
         if let s = active.first(where: { $0.prefill != nil }) { advancePrefill(s) }
         let decoding = active.filter { $0.prefill == nil }
         var finished: [(RunningSequence, FinishReason)] = []
@@ -89,9 +93,12 @@ final class SchedulerEngine: @unchecked Sendable {
     /// Runs the next layers of `s`'s prompt: about `prefillChunk` tokens' worth of work. When the
     /// prompt is complete, samples the first token.
     private func advancePrefill(_ s: RunningSequence) {
+        if s.prefillStart == nil {
+            s.prefillStart = monotonicNow()
+            reusePromptPrefix(s)
+        }
         guard let pass = s.prefill else { return }
         let L = model.config.blockCount
-        if s.prefillStart == nil { s.prefillStart = monotonicNow() }
         let layers = max(1, (prefillChunk * L + pass.tokenCount - 1) / max(1, pass.tokenCount))
         do {
             try pass.run(layers: layers)
@@ -109,14 +116,56 @@ final class SchedulerEngine: @unchecked Sendable {
                 model.logits(hidden: h.baseAddress! + (pass.tokenCount - 1) * dim, into: o.baseAddress!)
             }
         }
-        let now = monotonicNow()
         s.prefill = nil
+        logits.withUnsafeBufferPointer { all in
+            let last = UnsafeBufferPointer(rebasing: all[0..<vocab])
+            if let promptCache {
+                // before the first decoding step changes the cache (a failed fork only loses the entry)
+                try? promptCache.store(s.promptKey, cache: s.cache, logits: last)
+                queue.recordPromptCache(bytes: promptCache.bytes, entries: promptCache.count, hitTokens: nil)
+            }
+            startDecoding(s, firstLogits: last)
+        }
+    }
+
+    /// Gives every sequence whose prompt has not started and is in the prompt cache the state after
+    /// its prompt, so it skips the prefill (a request asking for prompt log-probabilities runs its
+    /// prompt: the cache keeps only the last position's logits).
+    private func resumeCachedPrompts() {
+        guard let promptCache else { return }
+        for s in active where s.prefill != nil && s.prefillStart == nil && s.request.promptLogprobs == nil {
+            guard let entry = promptCache.lookup(s.promptKey) else { continue }
+            s.prefillStart = monotonicNow()
+            do {
+                try s.resume(from: entry)
+            } catch {
+                fail(s, error)
+                continue
+            }
+            queue.recordPromptCache(bytes: promptCache.bytes, entries: promptCache.count, hitTokens: s.request.prompt.count)
+            entry.logits.withUnsafeBufferPointer { startDecoding(s, firstLogits: $0) }
+        }
+    }
+
+    /// Before `s`'s prefill starts: when a kept prompt starts with the same tokens (FullKV), takes
+    /// their rows and leaves only the rest of the prompt to run (`PromptCache.longestPrefix`; the
+    /// last `queryWindow` prompt queries of a decoding method that scores with them are computed).
+    private func reusePromptPrefix(_ s: RunningSequence) {
+        guard let promptCache, s.request.promptLogprobs == nil, model.cacheShape.layerWindows.isEmpty,
+              let (entry, rows) = promptCache.longestPrefix(of: s.promptKey, leaving: max(1, s.cache.queryWindow),
+                                                            reusable: LayerPass.reusableRows) else { return }
+        // A failed fork (not expected: the entry was checked) only costs the whole prefill.
+        if (try? s.resume(from: entry, prefix: rows, model: model)) != nil {
+            queue.recordPromptCache(bytes: promptCache.bytes, entries: promptCache.count, hitTokens: rows)
+        }
+    }
+
+    /// The prompt is done: records the prefill time and draws the first token.
+    private func startDecoding(_ s: RunningSequence, firstLogits: UnsafeBufferPointer<Float>) {
+        let now = monotonicNow()
         s.stats.prefillSeconds = now - (s.prefillStart ?? now)
         s.decodeStart = now
-        let reason = logits.withUnsafeBufferPointer {
-            s.accept(logits: UnsafeBufferPointer(rebasing: $0[0..<vocab]), endOfGeneration: tokenizer.endOfGeneration)
-        }
-        if let reason { end(s, reason) }
+        if let reason = s.accept(logits: firstLogits, endOfGeneration: tokenizer.endOfGeneration) { end(s, reason) }
     }
 
     /// Prompt tokens 1..<n under the hidden states of the positions before them, 64 rows of logits

@@ -28,11 +28,17 @@ final class SchedulerQueue: @unchecked Sendable {
     private var bytesPeak = 0
     private var steps = 0
     private var stepRows = 0
+    let promptCacheLimit: Int
+    private var promptCacheBytes = 0
+    private var promptCacheEntries = 0
+    private var promptCacheHits = 0
+    private var promptCacheHitTokens = 0
 
-    init(parallel: Int, budget: Int?, maxQueue: Int?) {
+    init(parallel: Int, budget: Int?, maxQueue: Int?, promptCacheLimit: Int) {
         self.parallel = parallel
         self.budget = budget
         self.maxQueue = maxQueue
+        self.promptCacheLimit = promptCacheLimit
     }
 
     private func locked<T>(_ body: () throws -> T) rethrows -> T {
@@ -139,11 +145,22 @@ final class SchedulerQueue: @unchecked Sendable {
         }
     }
 
+    /// Records the prompt cache's size after a change, and a hit of `hitTokens` prompt tokens.
+    func recordPromptCache(bytes: Int, entries: Int, hitTokens: Int?) {
+        locked {
+            promptCacheBytes = bytes
+            promptCacheEntries = entries
+            if let hitTokens { promptCacheHits += 1; promptCacheHitTokens += hitTokens }
+        }
+    }
+
     var metrics: SchedulerMetrics {
         locked {
             SchedulerMetrics(running: running, queued: waiting.count, kvBytesInUse: bytesInUse, kvBytesPeak: bytesPeak,
                              kvBytesReserved: reserved, kvBudgetBytes: budget, parallel: parallel,
-                             decodeSteps: steps, decodeRows: stepRows)
+                             decodeSteps: steps, decodeRows: stepRows, promptCacheLimitBytes: promptCacheLimit,
+                             promptCacheBytes: promptCacheBytes, promptCacheEntries: promptCacheEntries,
+                             promptCacheHits: promptCacheHits, promptCacheHitTokens: promptCacheHitTokens)
         }
     }
 }

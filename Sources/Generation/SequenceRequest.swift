@@ -75,6 +75,10 @@ public struct SequenceOutcome: Sendable {
     public var kvBytesTrace: [Int]
     /// Seconds between `submit` and admission.
     public var queueSeconds: Double
+    /// Prompt tokens not computed for this sequence, their rows taken from the scheduler's prompt
+    /// cache: the whole prompt (seen before with this compression), a multiple of 256 (the leading
+    /// chunks it shares with a kept FullKV prompt), or 0.
+    public var cachedPromptTokens: Int
 }
 
 /// A snapshot of the scheduler.
@@ -94,6 +98,14 @@ public struct SchedulerMetrics: Sendable {
     /// Batched decoding steps run so far and the rows they advanced (mean batch = rows / steps).
     public var decodeSteps: Int
     public var decodeRows: Int
+    /// The prompt cache: its limit (0 = off), bytes and entries held now, and the sequences that
+    /// took prompt rows from it (a whole repeated prompt, or the shared leading chunks of a longer
+    /// FullKV prompt) and how many prompt tokens they did not compute.
+    public var promptCacheLimitBytes: Int
+    public var promptCacheBytes: Int
+    public var promptCacheEntries: Int
+    public var promptCacheHits: Int
+    public var promptCacheHitTokens: Int
 }
 
 public enum SchedulerError: Error, CustomStringConvertible, Equatable {

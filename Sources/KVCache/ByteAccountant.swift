@@ -22,4 +22,9 @@ final class ByteAccountant {
     @inline(__always) func removed(_ count: Int) {
         rows -= count
     }
+
+    /// Carries over another cache's peak (a fork has had the peak of the cache it copies).
+    func raisePeak(toRows peak: Int) {
+        peakRows = Swift.max(peakRows, peak)
+    }
 }

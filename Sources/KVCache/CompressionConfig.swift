@@ -30,7 +30,7 @@ public enum GroupReduce: String, Sendable, CaseIterable {
 
 /// A full KV-compression configuration: one prefill method and one decoding method plus their
 /// parameters. Values left `nil` take the documented defaults when the cache resolves them.
-public struct CompressionConfig: Sendable, Equatable {
+public struct CompressionConfig: Sendable, Hashable {
     public var semantics: Semantics
     public var prefill: PrefillMethodKind
     public var decoding: DecodingMethodKind

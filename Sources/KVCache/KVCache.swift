@@ -234,6 +234,56 @@ public final class KVCache {
         return outcome
     }
 
+    // MARK: fork
+
+    /// An independent copy of this cache's state for a sequence that continues from the same point
+    /// with at most `maxNewTokens` more tokens: the same rows (physical and logical order,
+    /// positions), kept-prefix lengths, counters, recent queries, peak and selection time. What
+    /// depends on `maxNewTokens` (`δ`, the decoding capacity) follows the new value, as if this
+    /// cache had been created with it: the prefill does not read it. Call between steps (not
+    /// between a layer's `wantsDecodeProbabilities` and `finishDecodeStep`). In reference semantics
+    /// the copy gets its own copy of the shared counters.
+    ///
+    /// A fork taken right after the prefill is the cache the same prompt's prefill would give
+    /// (`KVCacheForkTests`): a batch scheduler prefills a repeated prompt once.
+    public func forked(maxNewTokens: Int) throws -> KVCache {
+        let copy = try KVCache(shape: shape, config: config, maxNewTokens: maxNewTokens, counters: referenceCounters?.copy(),
+                               elementType: layers[0].elementType)
+        copy.prefixRows = prefixRows
+        copy.layerCounters = layerCounters
+        for l in 0..<shape.layers {
+            let rows = layers[l].maxCount
+            let capacity = prefixRows[l] < 0 ? rows : shape.window(layer: l).map { $0 + 1 } ?? copy.decodeCapacity(layer: l, rows: rows)
+            copy.layers[l].copyRows(from: layers[l], capacity: capacity)
+        }
+        copy.queryRings = queryRings
+        copy.accountant.raisePeak(toRows: accountant.peakRows)
+        copy.selectionSeconds = selectionSeconds
+        return copy
+    }
+
+    /// A new cache with compression `config` holding only this cache's rows of positions
+    /// `0..<rows`, its prompt not finished: a longer prompt that starts with the same `rows` tokens
+    /// appends the rest of its rows and finishes the prefill on it (`LayerPass` from position
+    /// `rows`). Only where the prefill keeps every prompt row in place: FullKV for both caches (the
+    /// decoding methods may differ), the same semantics (row layout), no sliding-window layer, and
+    /// this cache taken before decoding (throws otherwise). The copy has its own fresh counters and
+    /// no recorded queries, as a new cache.
+    public func forkedPrefix(rows: Int, config: CompressionConfig, maxNewTokens: Int) throws -> KVCache {
+        guard self.config.prefill == .fullKV, config.prefill == .fullKV, config.semantics == self.config.semantics,
+              shape.layerWindows.isEmpty, rows > 0 else {
+            throw KVCacheError.invalidConfig("a prompt prefix can be shared only between FullKV caches of one semantics without sliding-window layers (\(self.config.prefill) → \(config.prefill), \(rows) rows)")
+        }
+        let copy = try KVCache(shape: shape, config: config, maxNewTokens: maxNewTokens, elementType: layers[0].elementType)
+        for l in 0..<shape.layers where !copy.layers[l].copyLeadingRows(from: layers[l], count: rows, capacity: rows) {
+            throw KVCacheError.protocolViolation("layer \(l) does not hold positions 0..<\(rows) in order: no prompt prefix to share")
+        }
+        return copy
+    }
+
+    /// Whether the prompt has been run (`finishPrefill` called); rows appended before are prompt rows.
+    public var isPrefilled: Bool { prefixRows[0] >= 0 }
+
     // MARK: helpers
 
     /// One storage head's decoding selection: lists the candidate rows, ranks them with the
@@ -348,8 +398,8 @@ public final class KVCache {
     }
 
     /// Rows a layer may need during decoding (capacity is set to this after prefill; growth past it stays amortised).
-    private func decodeCapacity(layer l: Int) -> Int {
-        let rows0 = layers[l].maxCount
+    private func decodeCapacity(layer l: Int, rows rows0: Int? = nil) -> Int {
+        let rows0 = rows0 ?? layers[l].maxCount
         let unbounded = rows0 + maxNewTokens + 1
         let bound = decodingMethod.capacityBound(rowsAfterPrefill: rows0, Pd: decodingPrefix(layer: l), maxNewTokens: maxNewTokens,
                                                  stepsDone: counters(layer: l).S) ?? unbounded

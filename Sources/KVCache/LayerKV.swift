@@ -326,6 +326,43 @@ public final class LayerKV {
         accountant.removed(e)
     }
 
+    /// Fills this empty layer with copies of `source`'s rows (same physical rows, positions and
+    /// logical order), with room for at least `capacity` rows per storage head.
+    func copyRows(from source: LayerKV, capacity rows: Int) {
+        copy(from: source, leading: nil, capacity: rows)
+    }
+
+    /// Fills this empty layer with copies of `source`'s first `count` rows of every storage head,
+    /// which must be positions `0..<count` in physical and logical order (checked; false when not).
+    func copyLeadingRows(from source: LayerKV, count: Int, capacity rows: Int) -> Bool {
+        for head in 0..<storageHeads {
+            guard source.counts[head] >= count else { return false }
+            for j in 0..<count where source.positionRows[head][j] != Int32(j) || (tracksOrder && source.order[head][j] != j) {
+                return false
+            }
+        }
+        copy(from: source, leading: count, capacity: rows)
+        return true
+    }
+
+    private func copy(from source: LayerKV, leading: Int?, capacity rows: Int) {
+        precondition(maxCount == 0 && source.storageHeads == storageHeads && source.headDim == headDim
+                     && source.elementType == elementType, "copying rows needs an empty layer of the same layout")
+        setCapacity(Swift.max(rows, leading ?? source.maxCount))
+        for head in 0..<storageHeads {
+            let n = leading ?? source.counts[head]
+            keyRows[head].update(from: source.keyRows[head], count: n * headDim)
+            valueRows[head].update(from: source.valueRows[head], count: n * headDim)
+            positionRows[head].update(from: source.positionRows[head], count: n)
+            counts[head] = n
+            if tracksOrder {
+                order[head] = leading == nil ? source.order[head] : Array(0..<n)
+                slotOf[head] = leading == nil ? source.slotOf[head] : Array(0..<n)
+            }
+        }
+        accountant.added(counts.reduce(0, +))
+    }
+
     /// Drops every row of every storage head.
     public func removeAll() {
         let total = counts.reduce(0, +)

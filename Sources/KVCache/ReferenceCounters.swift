@@ -32,6 +32,14 @@ public final class ReferenceCounters {
         set { byClass[method] = newValue }
     }
 
+    /// An independent copy with the same counters.
+    public func copy() -> ReferenceCounters {
+        let c = ReferenceCounters()
+        c.byClass = byClass
+        c.allkvPromptLength = allkvPromptLength
+        return c
+    }
+
     /// Forgets everything (a new process).
     public func reset() {
         byClass = [:]

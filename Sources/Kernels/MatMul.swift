@@ -126,7 +126,9 @@ public enum MatMul {
     }
 
     /// Dequantizes `rows` of `w` into a float32 panel and writes `y[t*w.rows + r]` for the `n`
-    /// activation rows of `x`.
+    /// activation rows of `x`. Tokens go in pairs from the first (a last odd one alone): a token's
+    /// bits depend only on its offset's parity, which `LayerPass.reusableRows` relies on to share
+    /// a prompt prefix exactly.
     static func panelProduct(_ w: MatrixData, rows: Range<Int>, _ x: UnsafePointer<Float>, n: Int,
                              _ y: UnsafeMutablePointer<Float>) {
         let cols = w.cols, start = rows.lowerBound, count = rows.count

@@ -2,7 +2,8 @@ import Kernels
 import KVCache
 
 /// One pass of `n` consecutive tokens of one sequence through the blocks, run one layer at a time:
-/// the prompt (prefill, on an empty cache) or a single decoding step (n == 1).
+/// the prompt (prefill, on a cache whose prompt is not finished: empty, or holding the rows of a
+/// shared prompt prefix, `KVCache.forkedPrefix`) or a single decoding step (n == 1).
 ///
 /// Prefill runs layer by layer so each layer's prefill method sees the whole prompt before the next
 /// layer is computed (the cache then holds the full prompt of one layer at most). Inside a layer
@@ -34,7 +35,7 @@ public final class LayerPass {
         let n = tokens.count, c = model.config
         let dim = c.embeddingLength, half = model.rope.dimensions / 2
         tokenCount = n
-        isPrefill = cache.layers[0].maxCount == 0
+        isPrefill = !cache.isPrefilled
         positions = (0..<n).map { Int32(startPosition + $0) }
         let chunk = max(1, min(n, LlamaModel.chunkSize))
         chunks = stride(from: 0, to: n, by: chunk).map { $0..<min(n, $0 + chunk) }
@@ -50,6 +51,22 @@ public final class LayerPass {
     }
 
     deinit { for b in [x] + ropeCos + ropeSin { b.free() }; scratch.free() }
+
+    /// How many leading rows of a kept prompt a prompt of `n` tokens that shares its first `common`
+    /// tokens can take, so that running only its rest (this pass from that position, on a cache
+    /// holding those rows) gives every row and hidden state bit for bit what its own prefill gives:
+    /// the largest even `k ≤ common` after which the rest's last chunk is a single token exactly when
+    /// the whole prompt's is. Why: while the prompt runs, each layer holds all its rows before any
+    /// query attends, so attention sees the same rows either way; the products (`MatMul.matmul`)
+    /// give a token the same bits in any chunk where it has the same offset parity (tokens go in
+    /// pairs), except a chunk of one token, which takes the single-row kernel. 0: nothing to share.
+    public static func reusableRows(sharing common: Int, promptLength n: Int) -> Int {
+        let chunk = LlamaModel.chunkSize
+        var k = Swift.min(common, n - 1) / 2 * 2
+        if n % chunk == 1 { return k / chunk * chunk }   // the whole prompt ends in a one-token chunk: so must the rest
+        if k > 0 && (n - k) % chunk == 1 { k -= 2 }   // the rest would end in one
+        return Swift.max(0, k)
+    }
 
     public var isComplete: Bool { nextLayer == model.config.blockCount }
 

@@ -64,12 +64,13 @@ public final class LlamaModel: @unchecked Sendable {
     /// Runs `tokens` at consecutive positions starting at `startPosition`, appending their keys and
     /// values to `cache`, and returns the final normalised hidden states (`[tokens.count, dim]`).
     ///
-    /// On an empty cache the tokens are the prompt (prefill: full attention, then the cache's
-    /// prefill method compresses each layer). On a non-empty cache each token is one decoding step.
+    /// Before the cache's prompt is finished (an empty cache, or one holding a shared prompt prefix)
+    /// the tokens are the prompt, or its rest (prefill: full attention, then the cache's prefill
+    /// method compresses each layer). After it, each token is one decoding step.
     public func forward(tokens: [Int32], startPosition: Int, cache: KVCache) throws -> [Float] {
         guard !tokens.isEmpty else { return [] }
         try checkVocabulary(tokens)
-        if cache.layers[0].maxCount == 0 && tokens.count > 1 {
+        if !cache.isPrefilled && tokens.count > 1 {
             return try pass(tokens: tokens, startPosition: startPosition, cache: cache)
         }
         var hidden: [Float] = []
@@ -118,7 +119,7 @@ public final class LlamaModel: @unchecked Sendable {
     /// Tokens per chunk inside a layer: activations scale with the chunk, not the prompt.
     public static let chunkSize = 256
 
-    /// One pass of `n` tokens through every block: the prompt (prefill, on an empty cache) or a
+    /// One pass of `n` tokens through every block: the prompt (prefill, before the cache's prompt is finished) or a
     /// single decoding step (n == 1); see `LayerPass`.
     private func pass(tokens: [Int32], startPosition: Int, cache: KVCache) throws -> [Float] {
         let pass = LayerPass(model: self, tokens: tokens, startPosition: startPosition, cache: cache)

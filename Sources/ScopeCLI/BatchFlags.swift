@@ -37,6 +37,14 @@ enum BatchFlags {
         }
         return Swift.max(1, Int(mb * 1_048_576))
     }
+
+    /// `--prompt-cache-mb M` in bytes: M a number of MiB in 0...`maxBudgetMiB` (0: no prompt cache).
+    static func promptCacheBytes(_ mb: Double) throws -> Int {
+        guard mb >= 0, mb <= Double(maxBudgetMiB) else {   // NaN fails both
+            throw ValidationError("--prompt-cache-mb must be a number of MiB in 0...\(maxBudgetMiB) (0: off), got \(mb)")
+        }
+        return Int(mb * 1_048_576)
+    }
 }
 
 /// `--kv-budget-mb M`, declared once for `bench`, `longgenbench run` and `serve` (same flag, same help,

@@ -22,6 +22,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Sequences decoded together at most.")
     var parallel = 4
     @OptionGroup var kvBudget: KVBudgetOption
+    @Option(name: .customLong("prompt-cache-mb"), parsing: .unconditional,
+            help: "MiB of post-prompt states kept so a prompt seen again (n choices, a regenerated answer) skips its prefill; exact for every compression; held apart from --kv-budget-mb; 0: off.")
+    var promptCacheMB = 128.0
     @Option(name: .customLong("max-queue"), parsing: .unconditional, help: "Requests waiting for admission at most; beyond it: 429 with Retry-After.")
     var maxQueue = 64
     @Option(name: .customLong("api-key"), help: "Require 'Authorization: Bearer KEY' on /v1/... requests.")
@@ -43,6 +46,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must be ≥ 0, got \(shutdownGrace)") }
         if let apiKey, apiKey.isEmpty { throw ValidationError("--api-key must not be empty") }
+        _ = try BatchFlags.promptCacheBytes(promptCacheMB)
     }
 
     func run() async throws {
@@ -51,7 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "scope.serve")
         let scheduler = try BatchScheduler(model: model, tokenizer: tokenizer, parallel: parallel,
                                        kvBudgetBytes: try kvBudget.bytes, maxQueue: maxQueue,
-                                       kvType: modelOptions.kvType)
+                                       kvType: modelOptions.kvType, promptCacheBytes: try BatchFlags.promptCacheBytes(promptCacheMB))
         let modelID = URL(fileURLWithPath: modelOptions.resolvedPath).deletingPathExtension().lastPathComponent
         let configuration = ServerConfiguration(host: host, port: port, apiKey: apiKey, modelID: modelID,
                                                 defaultCompression: defaults, maxBodyBytes: maxBodyKB << 10,

@@ -95,7 +95,8 @@ struct Exchange: Sendable {
                                 }
                             }
                         }
-                        var summaries: [RunSummary] = []
+                        var summaries: [(choice: Int, RunSummary)] = []
+                        func inChoiceOrder() -> [RunSummary] { summaries.sorted { $0.choice < $1.choice }.map(\.1) }
                         for await piece in pieces {
                             switch piece {
                             case .chunk(let json):
@@ -103,15 +104,15 @@ struct Exchange: Sendable {
                             case .failed(let error):
                                 throw error
                             case .finished(let i, let summary):
-                                summaries.append(summary)
+                                summaries.append((i, summary))
                                 server.finished(bodies, summary)
                                 guard case .finished(let reason) = summary.end else {
                                     group.cancelAll()
-                                    return summaries
+                                    return inChoiceOrder()
                                 }
                                 try await Self.send(&writer, Self.event(bodies.chunk(choice: i, text: nil, finish: reason)))
                             }
-                            if summaries.count == runs.count { return summaries }
+                            if summaries.count == runs.count { return inChoiceOrder() }
                         }
                         // The pieces end early only when this task is cancelled (the client closed the connection).
                         throw CancellationError()
@@ -133,12 +134,17 @@ struct Exchange: Sendable {
         })
     }
 
-    /// The request's usage: every choice's completion tokens and KV peak (each choice has its own
-    /// cache), each prompt's tokens once (OpenAI counts a prompt once however many choices it has;
-    /// the `choicesPerPrompt` choices of a prompt have its token count each).
+    /// The request's usage from its choices' summaries (in choice order): every choice's completion
+    /// tokens and KV peak (each choice has its own cache), each prompt's tokens once (OpenAI counts a
+    /// prompt once however many choices it has; the `choicesPerPrompt` choices of a prompt have its
+    /// token count each), and a prompt's tokens as cached when none of its choices computed them
+    /// (the first choice of a new prompt runs it; the others start from the prompt cache).
     private func usage(_ summaries: [RunSummary]) -> CompletionUsage {
         var total = CompletionUsage(adding: summaries.map(\.usage))
         total.promptTokens /= choicesPerPrompt
+        total.cachedTokens = stride(from: 0, to: summaries.count, by: choicesPerPrompt).reduce(0) { sum, first in
+            sum + summaries[first..<min(summaries.count, first + choicesPerPrompt)].map(\.usage.cachedTokens).min()!
+        }
         return total
     }
 

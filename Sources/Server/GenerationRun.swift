@@ -110,7 +110,7 @@ struct GenerationRun: Sendable {
         let stats = outcome.stats
         let generated = matcher.stopped ? counted : max(counted, stats.generatedTokens)
         let usage = CompletionUsage(promptTokens: promptTokens, completionTokens: generated, kvBytesPeak: stats.kvBytesPeak,
-                                    kvTokensPerLayerFinal: stats.kvTokensPerLayer.max() ?? 0)
+                                    kvTokensPerLayerFinal: stats.kvTokensPerLayer.max() ?? 0, cachedTokens: outcome.cachedPromptTokens)
         var tpot: Duration?
         if let first, let last, counted > 1 { tpot = (last - first) / (counted - 1) }
         return RunSummary(end: end, usage: usage, queueSeconds: outcome.queueSeconds,

@@ -99,8 +99,9 @@ public final class OpenAIServer: Sendable {
 
     /// The one log line and the metrics of a finished generation.
     func finished(_ bodies: ResponseBodies, _ summary: RunSummary) {
-        metrics.recordGeneration(promptTokens: summary.usage.promptTokens, generatedTokens: summary.usage.completionTokens,
-                                 timeToFirstToken: summary.timeToFirstToken, timePerOutputToken: summary.timePerOutputToken)
+        metrics.recordGeneration(promptTokens: summary.usage.promptTokens, cachedTokens: summary.usage.cachedTokens,
+                                 generatedTokens: summary.usage.completionTokens, timeToFirstToken: summary.timeToFirstToken,
+                                 timePerOutputToken: summary.timePerOutputToken)
         func seconds(_ d: Duration?) -> Logger.MetadataValue {
             guard let d else { return "-" }
             let (s, attos) = d.components
@@ -114,6 +115,7 @@ public final class OpenAIServer: Sendable {
         logger.info("request", metadata: [
             "id": .string(bodies.id), "endpoint": .string(bodies.endpoint.rawValue), "finish": .string(end),
             "prompt_tokens": .stringConvertible(summary.usage.promptTokens),
+            "cached_tokens": .stringConvertible(summary.usage.cachedTokens),
             "completion_tokens": .stringConvertible(summary.usage.completionTokens),
             "queue_s": .string(String(format: "%.4f", summary.queueSeconds)), "ttft_s": seconds(summary.timeToFirstToken),
             "tpot_s": seconds(summary.timePerOutputToken), "total_s": seconds(summary.total),

@@ -15,9 +15,12 @@ struct CompletionUsage: Sendable, Equatable {
     /// Rows per storage head at the end, the largest over layers (all layers hold the same count
     /// except with the pyramid methods).
     var kvTokensPerLayerFinal: Int
+    /// Prompt tokens not computed: their state came from the scheduler's prompt cache.
+    var cachedTokens: Int
 
     var usageJSON: [String: Any] {
-        ["prompt_tokens": promptTokens, "completion_tokens": completionTokens, "total_tokens": promptTokens + completionTokens]
+        ["prompt_tokens": promptTokens, "completion_tokens": completionTokens, "total_tokens": promptTokens + completionTokens,
+         "prompt_tokens_details": ["cached_tokens": cachedTokens]]
     }
 
     var kvJSON: [String: Any] { ["bytes_peak": kvBytesPeak, "tokens_per_layer_final": kvTokensPerLayerFinal] }
@@ -28,7 +31,8 @@ extension CompletionUsage {
     /// final rows per layer are the largest.
     init(adding parts: [CompletionUsage]) {
         self.init(promptTokens: parts.reduce(0) { $0 + $1.promptTokens }, completionTokens: parts.reduce(0) { $0 + $1.completionTokens },
-                  kvBytesPeak: parts.reduce(0) { $0 + $1.kvBytesPeak }, kvTokensPerLayerFinal: parts.map(\.kvTokensPerLayerFinal).max() ?? 0)
+                  kvBytesPeak: parts.reduce(0) { $0 + $1.kvBytesPeak }, kvTokensPerLayerFinal: parts.map(\.kvTokensPerLayerFinal).max() ?? 0,
+                  cachedTokens: parts.reduce(0) { $0 + $1.cachedTokens })
     }
 }
 

@@ -7,6 +7,10 @@ final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let generatedTokens: Counter
     private let promptTokens: Counter
+    private let cachedPromptTokens: Counter
+    private let promptCacheBytes: Gauge
+    private let promptCacheEntries: Gauge
+    private let promptCacheLimitBytes: Gauge
     private let disconnected: Counter
     private let queueDepth: Gauge
     private let running: Gauge
@@ -19,6 +23,12 @@ final class ServerMetrics: Sendable {
     init() {
         generatedTokens = registry.makeCounter(descriptor: Self.metric("scope_generated_tokens_total", "Tokens generated, all requests."))
         promptTokens = registry.makeCounter(descriptor: Self.metric("scope_prompt_tokens_total", "Prompt tokens processed, all requests."))
+        cachedPromptTokens = registry.makeCounter(descriptor: Self.metric(
+            "scope_prompt_cached_tokens_total", "Prompt tokens of finished sequences that started from the prompt cache instead of a prefill."))
+        promptCacheBytes = registry.makeGauge(descriptor: Self.metric("scope_prompt_cache_bytes", "Bytes held by the prompt cache."))
+        promptCacheEntries = registry.makeGauge(descriptor: Self.metric("scope_prompt_cache_entries", "Prompts held by the prompt cache."))
+        promptCacheLimitBytes = registry.makeGauge(descriptor: Self.metric("scope_prompt_cache_limit_bytes",
+                                                                           "The prompt cache's size limit in bytes (0: off)."))
         disconnected = registry.makeCounter(descriptor: Self.metric("scope_requests_disconnected_total",
                                                                     "Generations cancelled because the client closed its connection."))
         queueDepth = registry.makeGauge(descriptor: Self.metric("scope_queue_depth", "Sequences waiting for admission."))
@@ -55,9 +65,10 @@ final class ServerMetrics: Sendable {
     func countDisconnect() { disconnected.increment() }
 
     /// Records a finished generation.
-    func recordGeneration(promptTokens prompt: Int, generatedTokens generated: Int, timeToFirstToken ttft: Duration?,
-                          timePerOutputToken tpot: Duration?) {
+    func recordGeneration(promptTokens prompt: Int, cachedTokens cached: Int, generatedTokens generated: Int,
+                          timeToFirstToken ttft: Duration?, timePerOutputToken tpot: Duration?) {
         promptTokens.increment(by: Int64(prompt))
+        cachedPromptTokens.increment(by: Int64(cached))
         generatedTokens.increment(by: Int64(generated))
         if let ttft { timeToFirstToken.record(ttft) }
         if let tpot { timePerOutputToken.record(tpot) }
@@ -70,6 +81,9 @@ final class ServerMetrics: Sendable {
         kvBytesInUse.set(Int64(snapshot.kvBytesInUse))
         kvBytesReserved.set(Int64(snapshot.kvBytesReserved))
         kvBudgetBytes.set(Int64(snapshot.kvBudgetBytes ?? -1))
+        promptCacheBytes.set(Int64(snapshot.promptCacheBytes))
+        promptCacheEntries.set(Int64(snapshot.promptCacheEntries))
+        promptCacheLimitBytes.set(Int64(snapshot.promptCacheLimitBytes))
         return registry.emitToString()
     }
 }

@@ -36,8 +36,10 @@ struct ChoicesTests {
             #expect(choices.compactMap { $0["index"] as? Int } == [0, 1, 2])
             #expect(choices.map { $0[path: "message.content"] as? String } == expected.map(\.text))
             #expect(choices.map { $0["finish_reason"] as? String } == expected.map { $0.stopped ? "stop" : "length" })
-            // The prompt counts once; every choice's tokens count.
+            // The prompt counts once; every choice's tokens count. Choice 0 ran the prompt, 1 and 2
+            // started from the prompt cache: the request's prompt was computed, so none is "cached".
             #expect(r.json[path: "usage.prompt_tokens"] as? Int == prompt.count)
+            #expect(r.json[path: "usage.prompt_tokens_details.cached_tokens"] as? Int == 0)
 
             var streamed = body
             streamed["stream"] = true
@@ -55,6 +57,10 @@ struct ChoicesTests {
             }
             #expect(chunks.last?[path: "usage.prompt_tokens"] as? Int == prompt.count)
             #expect(chunks.last?[path: "usage.completion_tokens"] as? Int == r.json[path: "usage.completion_tokens"] as? Int)
+            // The same prompt again: all three choices start from the prompt cache (same texts above).
+            #expect(chunks.last?[path: "usage.prompt_tokens_details.cached_tokens"] as? Int == prompt.count)
+            #expect(try await server.metric("scope_prompt_cached_tokens_total") == Double(5 * prompt.count))
+            #expect(try await server.metric("scope_prompt_cache_entries") == 1)
         }
     }
 

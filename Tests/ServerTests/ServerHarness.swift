@@ -59,8 +59,9 @@ struct TestServer: Sendable {
                                   maxBodyBytes: Int = 1 << 20, shutdownGrace: Duration = .seconds(30 * TimeScale.factor),
                                   _ body: (TestServer) async throws -> T) async throws -> T {
         let (model, tokenizer) = try TestModel.loaded()
+        // The prompt cache on, as `scope serve` has it: the n choices of a prompt start from one prefill.
         let scheduler = try BatchScheduler(model: model, tokenizer: tokenizer, parallel: parallel, kvBudgetBytes: kvBudgetBytes,
-                                       maxQueue: maxQueue)
+                                       maxQueue: maxQueue, promptCacheBytes: 64 << 20)
         var logger = Logger(label: "scope.serve.test")
         logger.logLevel = .warning
         let configuration = ServerConfiguration(host: "127.0.0.1", port: 0, apiKey: apiKey, modelID: "smollm2-test",
