@@ -122,7 +122,7 @@ final class SchedulerEngine: @unchecked Sendable {
             if let promptCache {
                 // before the first decoding step changes the cache (a failed fork only loses the entry)
                 try? promptCache.store(s.promptKey, cache: s.cache, logits: last)
-                queue.recordPromptCache(bytes: promptCache.bytes, entries: promptCache.count, hitTokens: nil)
+                reportPromptCache(promptCache, hitTokens: nil)
             }
             startDecoding(s, firstLogits: last)
         }
@@ -142,7 +142,7 @@ final class SchedulerEngine: @unchecked Sendable {
                 fail(s, error)
                 continue
             }
-            queue.recordPromptCache(bytes: promptCache.bytes, entries: promptCache.count, hitTokens: s.request.prompt.count)
+            reportPromptCache(promptCache, hitTokens: s.request.prompt.count)
             entry.logits.withUnsafeBufferPointer { startDecoding(s, firstLogits: $0) }
         }
     }
@@ -156,8 +156,13 @@ final class SchedulerEngine: @unchecked Sendable {
                                                             reusable: LayerPass.reusableRows) else { return }
         // A failed fork (not expected: the entry was checked) only costs the whole prefill.
         if (try? s.resume(from: entry, prefix: rows, model: model)) != nil {
-            queue.recordPromptCache(bytes: promptCache.bytes, entries: promptCache.count, hitTokens: rows)
+            reportPromptCache(promptCache, hitTokens: rows)
         }
+    }
+
+    /// Tells the queue (metrics) the prompt cache's size, and a hit of `hitTokens` prompt tokens.
+    private func reportPromptCache(_ cache: PromptCache, hitTokens: Int?) {
+        queue.recordPromptCache(bytes: cache.bytes, entries: cache.count, hitTokens: hitTokens)
     }
 
     /// The prompt is done: records the prefill time and draws the first token.
