@@ -60,7 +60,7 @@ let package = Package(
         // The seedable random generator shared by sampling, the synthetic tasks, tests and benchmarks.
         .target(name: "SplitMix"),
         // Sampling, stop conditions, streaming, stats.
-        .target(name: "Generation", dependencies: ["Model", "Kernels", "Tokenizer", "KVCache", "SplitMix"], swiftSettings: nativeFlags),
+        .target(name: "Generation", dependencies: ["Model", "Kernels", "Tokenizer", "KVCache", "SplitMix", "JSONStrict"], swiftSettings: nativeFlags),
         // A strict JSON parser: duplicate keys refused, errors with line and column (requests, data files).
         .target(name: "JSONStrict"),
         // LongGenBench datasets, results store and scorers (no engine dependency).

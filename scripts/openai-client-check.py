@@ -169,6 +169,38 @@ def json_mode(client, model):
 
 
 @check
+def structured_output(client, model):
+    """response_format json_schema from a pydantic model through the SDK's own parse helper (strict schema, $defs, enum, Optional)."""
+    import enum
+    from typing import Optional
+    import pydantic
+
+    class Colour(str, enum.Enum):
+        black = "black"
+        white = "white"
+        ginger = "ginger"
+
+    class Toy(pydantic.BaseModel):
+        name: str
+        squeaks: bool
+
+    class Cat(pydantic.BaseModel):
+        name: str
+        age: int
+        colour: Colour
+        toys: list[Toy] = pydantic.Field(max_length=2)
+        owner: Optional[str]
+
+    parse = getattr(client.chat.completions, "parse", None) or client.beta.chat.completions.parse
+    r = parse(model=model, max_tokens=200, temperature=0, response_format=Cat,
+              messages=[{"role": "user", "content": "Describe a cat with its name, age, colour, toys and owner as JSON."}])
+    assert r.choices[0].finish_reason == "stop", r.choices[0]
+    cat = r.choices[0].message.parsed
+    assert isinstance(cat, Cat), cat
+    return f"structured_output: {cat.model_dump_json()[:70]}"
+
+
+@check
 def penalties(client, model):
     messages = [{"role": "user", "content": "Count from one to twenty in words."}]
     plain = client.chat.completions.create(model=model, messages=messages, max_tokens=24, temperature=0)
@@ -192,8 +224,9 @@ def errors(client, model):
     seen = []
     for extra, param in [({"kv_compression": {"prefill": "h3o"}}, "kv_compression.prefill"),
                          ({"max_tokens": 0}, "max_tokens"), ({"n": 0}, "n"),
-                         ({"response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": {}}}},
-                          "response_format.type")]:
+                         ({"response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": {
+                             "type": "object", "properties": {"a": {"type": "string", "pattern": "^a"}}}}}},
+                          "response_format.json_schema.schema.properties.a.pattern")]:
         try:
             client.chat.completions.create(model=model, messages=[{"role": "user", "content": "Hi"}], extra_body=extra)
             raise AssertionError(f"{extra} was accepted")

@@ -81,6 +81,27 @@ func check(_ prepared: SequenceRequest, endpoint: Endpoint, body: Data) {
     let worst = KVMemory.expectedPeakBytes(shape: smolLM2Shape, config: prepared.compression, promptLength: prepared.prompt.count,
                                            decodeSteps: max(0, generated - 1), maxNewTokens: prepared.maxTokens)
     if worst < 0 { FuzzInput.violated("the worst-case KV bytes are not negative", "\(worst); \(detail())") }
+    if let schema = prepared.responseFormat.schema { checkRecognizer(schema, on: body, detail: detail) }
+}
+
+/// A `json_schema` request's recognizer on the body's own bytes (a JSON object, like the outputs it
+/// follows): it must not trap, and a text it calls complete is JSON (beyond numbers out of Double's
+/// range and free keys written twice, which JSON allows and the strict parser refuses).
+func checkRecognizer(_ schema: JSONSchema, on body: Data, detail: () -> String) {
+    var recognizer = JSONPrefix(schema: schema)
+    var taken = 0
+    for b in body {
+        guard recognizer.feed(b) else { break }
+        taken += 1
+    }
+    guard recognizer.isComplete else { return }
+    do {
+        _ = try JSONParser.parse(Array(body.prefix(taken)))
+    } catch .syntax(let message, _) where message.hasSuffix("is out of range") {
+    } catch .duplicateKey {
+    } catch {
+        FuzzInput.violated("a text the schema's recognizer calls complete is JSON", "\(error); \(detail())")
+    }
 }
 
 func check(_ error: APIError, endpoint: Endpoint, body: Data) {

@@ -75,8 +75,8 @@ public final class Generator: @unchecked Sendable {
     /// Generates up to `maxTokens` tokens after `prompt`, stopping on any end-of-generation id.
     ///
     /// `onToken` receives each id and its newly completed text (UTF-8 safe); returning false stops.
-    /// With `.jsonObject` every token keeps the text a prefix of one JSON object (`JSONConstraint`)
-    /// and generation stops, as on an end-of-generation token, when the object closes.
+    /// With `.json(schema)` every token keeps the text a prefix of one JSON value of the schema
+    /// (`JSONConstraint`) and generation stops, as on an end-of-generation token, when it closes.
     public func generate(prompt: [Int32], maxTokens: Int, sampling: SamplingOptions = .greedy, cache: KVCache,
                          skipSpecialInText: Bool = false, ignoreEndOfGeneration: Bool = false,
                          responseFormat: ResponseFormat = .text,
@@ -85,7 +85,7 @@ public final class Generator: @unchecked Sendable {
         guard maxTokens >= 0 else { throw GenerationError("max tokens must be ≥ 0, got \(maxTokens)") }
         try sampling.validate()
         var draw = TokenDraw(sampling, prompt: prompt,
-                             constraint: responseFormat == .jsonObject ? JSONConstraint(pieces: TokenPieces(tokenizer)) : nil)
+                             constraint: responseFormat.schema.map { JSONConstraint(pieces: TokenPieces(tokenizer), schema: $0) })
         var stats = GenerationStats()
         stats.promptTokens = prompt.count
         var tokens: [Int32] = []

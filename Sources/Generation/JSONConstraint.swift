@@ -4,10 +4,18 @@ import Tokenizer
 public enum ResponseFormat: Sendable, Equatable {
     /// Any text.
     case text
-    /// One JSON object (OpenAI's `response_format: {"type": "json_object"}`): every sampled token
-    /// keeps the text a prefix of one, and the sequence ends (finish reason: end of generation) as
-    /// soon as the object closes.
-    case jsonObject
+    /// One JSON value of the schema (its root is an object): every sampled token keeps the text a
+    /// prefix of one, and the sequence ends (finish reason: end of generation) as soon as it closes.
+    case json(JSONSchema)
+
+    /// One JSON object (OpenAI's `response_format: {"type": "json_object"}`).
+    public static let jsonObject = ResponseFormat.json(.anyObject)
+
+    /// The schema the output follows; nil for free text.
+    public var schema: JSONSchema? {
+        if case .json(let s) = self { return s }
+        return nil
+    }
 }
 
 /// Every token's bytes in one array, and which tokens may never appear inside JSON text (control,
@@ -20,6 +28,9 @@ final class TokenPieces: Sendable {
     /// Printable ASCII other than `"` and `\` only: inside a string (not mid-character or escape)
     /// such a token is always allowed and leaves the recognizer in the string.
     let plainText: [Bool]
+    /// The tokens (not excluded) whose bytes start with byte b, for each b.
+    let byFirstByte: [[Int32]]
+    let excludedIds: [Int]
 
     init(_ tokenizer: Tokenizer) {
         var bytes: [UInt8] = [], offsets = [0], excluded: [Bool] = [], plainText: [Bool] = []
@@ -35,44 +46,59 @@ final class TokenPieces: Sendable {
         self.offsets = offsets
         self.excluded = excluded
         self.plainText = plainText
+        var groups = [[Int32]](repeating: [], count: 256)
+        for id in excluded.indices where !excluded[id] { groups[Int(bytes[offsets[id]])].append(Int32(id)) }
+        byFirstByte = groups
+        excludedIds = excluded.indices.filter { excluded[$0] }
     }
 
     var count: Int { excluded.count }
 }
 
-/// Keeps a sequence's output a prefix of a JSON object: before each draw (`TokenDraw`), the logits
-/// of every token whose bytes cannot continue the text so far become −∞ (the sampler never draws
-/// those), and after it, the drawn token's bytes advance the recognizer (`JSONPrefix`).
+/// Keeps a sequence's output a prefix of a JSON value of its schema: before each draw (`TokenDraw`),
+/// the logits of every token whose bytes cannot continue the text so far become −∞ (the sampler
+/// never draws those), and after it, the drawn token's bytes advance the recognizer (`JSONPrefix`).
 struct JSONConstraint {
     let pieces: TokenPieces
-    var state = JSONPrefix()
+    var state: JSONPrefix
 
-    init(pieces: TokenPieces) { self.pieces = pieces }
+    init(pieces: TokenPieces, schema: JSONSchema = .anyObject) {
+        self.pieces = pieces
+        state = JSONPrefix(schema: schema)
+    }
 
     var isComplete: Bool { state.isComplete }
 
     /// Sets the logits of the tokens that cannot come next to −∞; returns how many can.
+    ///
+    /// Tokens are tried by their first byte: the recognizer takes each byte value once, and only
+    /// the tokens of the bytes it took are tried further (in a string, printable ASCII without `"`
+    /// and `\` is taken as it is).
     func mask(_ logits: UnsafeMutableBufferPointer<Float>) -> Int {
-        var allowed = 0
-        let inString = state.mode == .string
+        for id in pieces.excludedIds where id < logits.count { logits[id] = -.infinity }
+        for id in pieces.count..<max(pieces.count, logits.count) { logits[id] = -.infinity }
+        var count = 0
+        let inString = state.isInFreeString
         pieces.bytes.withUnsafeBufferPointer { bytes in
             pieces.offsets.withUnsafeBufferPointer { offsets in
-                for id in 0..<min(logits.count, pieces.count) {
-                    if inString && pieces.plainText[id] {
-                        allowed += 1
-                        continue
-                    }
-                    var next = state
-                    if !pieces.excluded[id], next.feed(UnsafeBufferPointer(rebasing: bytes[offsets[id]..<offsets[id + 1]])) {
-                        allowed += 1
-                    } else {
-                        logits[id] = -.infinity
+                for first in 0..<256 {
+                    let group = pieces.byFirstByte[first]
+                    if group.isEmpty { continue }
+                    var afterFirst = state
+                    let firstTaken = afterFirst.feed(UInt8(first))
+                    for id32 in group where Int(id32) < logits.count {
+                        let id = Int(id32)
+                        var ok = firstTaken
+                        if ok && !(inString && pieces.plainText[id]) {
+                            var next = afterFirst
+                            ok = next.feed(UnsafeBufferPointer(rebasing: bytes[(offsets[id] + 1)..<offsets[id + 1]]))
+                        }
+                        if ok { count += 1 } else { logits[id] = -.infinity }
                     }
                 }
             }
         }
-        for id in pieces.count..<logits.count { logits[id] = -.infinity }
-        return allowed
+        return count
     }
 
     /// Advances past `token`; false (the state unusable) when `mask` did not allow it.

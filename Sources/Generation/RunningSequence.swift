@@ -24,7 +24,7 @@ final class RunningSequence {
     /// shared leading part).
     private(set) var cachedPromptTokens = 0
 
-    /// `pieces` gives the tokens' bytes to a `.jsonObject` request's constraint.
+    /// `pieces` gives the tokens' bytes to a `.json` request's constraint.
     init(_ p: PendingSequence, model: LlamaModel, tokenizer: Tokenizer, kvType: KVElementType, now: Double,
          pieces: @autoclosure () -> TokenPieces) throws {
         id = p.id
@@ -35,7 +35,7 @@ final class RunningSequence {
         cache = try KVCache(shape: model.cacheShape, config: p.request.compression, maxNewTokens: p.request.maxTokens,
                             elementType: kvType)
         prefill = LayerPass(model: model, tokens: p.request.prompt, startPosition: 0, cache: cache)
-        let constraint = p.request.responseFormat == .jsonObject ? JSONConstraint(pieces: pieces()) : nil
+        let constraint = p.request.responseFormat.schema.map { JSONConstraint(pieces: pieces(), schema: $0) }
         draw = TokenDraw(p.request.sampling, prompt: p.request.prompt, constraint: constraint)
         decoder = StreamingDecoder(tokenizer: tokenizer, skipSpecial: p.request.skipSpecialInText)
         stats.promptTokens = p.request.prompt.count

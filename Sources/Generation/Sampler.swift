@@ -8,6 +8,9 @@ public struct SamplingOptions: Sendable, Equatable {
     public var temperature: Float
     public var topK: Int
     public var topP: Float
+    /// vLLM's and llama.cpp's `min_p` (0: off): keep the tokens at least this likely relative to the
+    /// most likely one (after temperature, top-k and top-p).
+    public var minP: Float = 0
     public var seed: UInt64
     /// vLLM's and llama.cpp's `repetition_penalty` (1: none): a token of the prompt or drawn before
     /// has its logit divided by it when positive, multiplied when not.
@@ -42,6 +45,7 @@ public struct SamplingOptions: Sendable, Equatable {
         guard temperature >= 0, temperature.isFinite else { throw GenerationError("--temperature must be ≥ 0, got \(temperature)") }
         guard topK >= 0 else { throw GenerationError("--top-k must be ≥ 0, got \(topK)") }
         guard topP > 0, topP <= 1 else { throw GenerationError("--top-p must be in (0, 1], got \(topP)") }
+        guard minP >= 0, minP <= 1 else { throw GenerationError("--min-p must be in [0, 1], got \(minP)") }
         guard repetitionPenalty > 0, repetitionPenalty.isFinite else {
             throw GenerationError("--repetition-penalty must be > 0, got \(repetitionPenalty)")
         }
@@ -55,12 +59,13 @@ public struct SamplingOptions: Sendable, Equatable {
     }
 }
 
-/// Picks the next token from logits: greedy, or temperature → top-k → top-p → draw.
+/// Picks the next token from logits: greedy, or temperature → top-k → top-p → min-p → draw.
 ///
 /// With a temperature T > 0, token i weighs `w_i = e^((l_i − max l) / T)` (a NaN logit weighs 0 and is
 /// never drawn). The candidates are the tokens in descending order of logit (equal logits: lower id
 /// first), cut to the first `topK` when that is set; top-p keeps the shortest prefix of them whose
-/// weight reaches `topP` of the candidates' total; the draw takes r ∈ [0, 1) from the seeded generator
+/// weight reaches `topP` of the candidates' total; min-p keeps of those the tokens whose weight is at
+/// least `minP` (the most likely token weighs 1); the draw takes r ∈ [0, 1) from the seeded generator
 /// and returns the first kept token at which the running weight exceeds r × the kept total.
 ///
 /// Only as much of the descending order is sorted as these steps reach (`DescendingOrder`): a step
@@ -110,6 +115,16 @@ public struct Sampler: Sendable {
                     running += Double(w[Int(order[j])])
                     j += 1
                     if running >= goal { break }
+                }
+                kept = j
+                keptTotal = running
+            }
+            // Min-p: of those, the leading tokens whose weight is at least minP (the first weighs 1).
+            if options.minP > 0 {
+                var running = 0.0, j = 0
+                while j < kept, order.reaches(j, logits), w[Int(order[j])] >= options.minP {
+                    running += Double(w[Int(order[j])])
+                    j += 1
                 }
                 kept = j
                 keptTotal = running

@@ -24,7 +24,7 @@ public struct SequenceRequest: Sendable {
     /// before it) and this many alternatives (`SequenceEvent.prompt`, 0...`TokenLogprobs.maxTop`);
     /// nil reports none.
     public var promptLogprobs: Int?
-    /// What the output must be (`.jsonObject`: one JSON object, and the sequence ends when it closes).
+    /// What the output must be (`.json`: one JSON value of a schema, and the sequence ends when it closes).
     public var responseFormat: ResponseFormat
 
     public init(prompt: [Int32], maxTokens: Int, sampling: SamplingOptions = .greedy, compression: CompressionConfig = .fullKV,

@@ -1,3 +1,6 @@
+import Foundation
+import JSONStrict
+
 /// A JSON encoder producing exactly what Python's `json.dumps(obj, ensure_ascii=False)` produces
 /// (`", "` and `": "` separators, keys in insertion order, only `"`, `\` and C0 controls escaped).
 public enum PythonJSON {
@@ -53,35 +56,10 @@ public enum PythonJSON {
     }
 
     /// `s` as a JSON string literal, escaped as `json.dumps` escapes it.
-    public static func string(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count + 2)
-        appendString(s, to: &out)
-        return out
-    }
+    public static func string(_ s: String) -> String { JSONValue.stringText(s) }
 
     static func appendString(_ s: String, to out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 {
-                    out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                        + String(scalar.value, radix: 16)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
+        out += JSONValue.stringText(s)
     }
 }
 
-import Foundation

@@ -29,11 +29,18 @@ struct GenerateCommand: ParsableCommand {
           help: "Constrain the output to one JSON object (the server's response_format json_object); stops when it closes.")
     var jsonObject = false
 
+    @Option(name: .customLong("json-schema"),
+            help: ArgumentHelp("Constrain the output to one JSON value of the schema in this file (the server's response_format json_schema; its root is an object); stops when it closes.",
+                               valueName: "file"))
+    var jsonSchema: String?
+
     func validate() throws {
         guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be ≥ 0, got \(maxTokens)") }
+        if jsonObject && jsonSchema != nil { throw ValidationError("--json-object and --json-schema exclude each other") }
     }
 
     func run() throws {
+        let format = try responseFormat()
         let (model, tokenizer) = try modelOptions.load()
         let prompt = try promptOptions.tokens(tokenizer)
         guard !prompt.isEmpty else { throw CLIError("the prompt encodes to no tokens") }
@@ -43,7 +50,7 @@ struct GenerateCommand: ParsableCommand {
         let stream = !json
         let result = try generator.generate(prompt: prompt, maxTokens: maxTokens, sampling: sampling.options, cache: cache,
                                             skipSpecialInText: promptOptions.isChat, ignoreEndOfGeneration: ignoreEOS,
-                                            responseFormat: jsonObject ? .jsonObject : .text) { _, piece in
+                                            responseFormat: format) { _, piece in
             if stream { FileHandle.standardOutput.write(piece.data(using: .utf8)!) }
             return true
         }
@@ -55,6 +62,18 @@ struct GenerateCommand: ParsableCommand {
                               s.promptTokens, s.prefillTokensPerSecond, s.generatedTokens, s.decodeTokensPerSecond,
                               Double(s.kvBytesCurrent) / 1_048_576, Double(s.kvBytesPeak) / 1_048_576)
             FileHandle.standardError.write((line + "\n" + (s.kvLayerSummary.map { "[\($0)]\n" } ?? "")).data(using: .utf8)!)
+        }
+    }
+
+    /// `--json-object`, `--json-schema FILE` or free text; a schema that cannot be read or followed names the file and the keyword.
+    private func responseFormat() throws -> ResponseFormat {
+        if jsonObject { return .jsonObject }
+        guard let path = jsonSchema else { return .text }
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("--json-schema: cannot read \(path)") }
+        do {
+            return .json(try JSONSchema(text: Array(data)))
+        } catch {
+            throw CLIError("--json-schema \(path): \(error)")
         }
     }
 }

@@ -46,11 +46,23 @@ func longGenBenchRunConfiguration(model: ModelOptions, config: CompressionConfig
     fields += [
         ("template", .string(template)),
         ("max_new_tokens", .int(maxNewTokens)),
-        ("sampling", .object([("temperature", .double(Double(String(sampling.temperature)) ?? 0)),
-                              ("top_p", .double(Double(String(sampling.topP)) ?? 1)),
-                              ("top_k", .int(sampling.topK)), ("seed", .string(String(sampling.seed)))])),
+        ("sampling", .object(samplingFields(sampling))),
         ("kv_type", .string(model.kvType.rawValue)),
         ("activations", .string(model.activations.rawValue)),
     ]
     return RunConfiguration(fields)
+}
+
+/// The sampling settings a run records: temperature, top-p, top-k and seed always; min-p and the
+/// penalties when they are not their defaults (so the files of runs made before they existed still
+/// match a rerun without them, and a rerun with them does not resume into a run made without).
+private func samplingFields(_ sampling: SamplingOptions) -> [(String, PythonJSON.Value)] {
+    func value(_ x: Float) -> PythonJSON.Value { .double(Double(String(x)) ?? 0) }
+    var fields: [(String, PythonJSON.Value)] = [("temperature", value(sampling.temperature)), ("top_p", value(sampling.topP)),
+                                                ("top_k", .int(sampling.topK)), ("seed", .string(String(sampling.seed)))]
+    if sampling.minP != 0 { fields.append(("min_p", value(sampling.minP))) }
+    if sampling.repetitionPenalty != 1 { fields.append(("repetition_penalty", value(sampling.repetitionPenalty))) }
+    if sampling.frequencyPenalty != 0 { fields.append(("frequency_penalty", value(sampling.frequencyPenalty))) }
+    if sampling.presencePenalty != 0 { fields.append(("presence_penalty", value(sampling.presencePenalty))) }
+    return fields
 }

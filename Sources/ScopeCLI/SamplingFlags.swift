@@ -1,7 +1,7 @@
 import ArgumentParser
 import Generation
 
-/// The sampling group, on every command that generates: `--temperature`, `--top-p`, `--top-k`, `--seed`
+/// The sampling group, on every command that generates: `--temperature`, `--top-p`, `--top-k`, `--min-p`, `--seed`
 /// and the penalties (`TokenDraw` applies them wherever tokens are drawn).
 struct SamplingFlags: ParsableArguments {
     @Option(name: .long, parsing: .unconditional, help: "Sampling temperature (0 = greedy).")
@@ -10,6 +10,9 @@ struct SamplingFlags: ParsableArguments {
     var topP: Float = 1
     @Option(name: .customLong("top-k"), parsing: .unconditional, help: "Keep the k most likely tokens (0 = all).")
     var topK: Int = 0
+    @Option(name: .customLong("min-p"), parsing: .unconditional,
+            help: "Keep the tokens at least this likely relative to the most likely one, after top-k and top-p (0 = off; vLLM's).")
+    var minP: Float = 0
     @Option(name: .long, parsing: .unconditional, help: "Random seed for sampling.")
     var seed: UInt64 = 42
     @Option(name: .customLong("repetition-penalty"), parsing: .unconditional,
@@ -24,6 +27,7 @@ struct SamplingFlags: ParsableArguments {
 
     var options: SamplingOptions {
         var o = SamplingOptions(temperature: temperature, topK: topK, topP: topP, seed: seed)
+        o.minP = minP
         o.repetitionPenalty = repetitionPenalty
         o.frequencyPenalty = frequencyPenalty
         o.presencePenalty = presencePenalty

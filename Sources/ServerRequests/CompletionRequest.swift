@@ -102,6 +102,11 @@ package struct CompletionRequest: Sendable, Equatable {
             sampling.repetitionPenalty = Float(r)
         }
         sampling.logitBias = try Self.logitBias(f)
+        if let m = try f.number("min_p") {
+            // vLLM's and llama.cpp's extension: keep the tokens at least min_p as likely as the most likely one.
+            guard m >= 0, m <= 1 else { throw .invalid("min_p must be in [0, 1], got \(m)", param: "min_p") }
+            sampling.minP = Float(m)
+        }
         if let k = try f.integer("top_k") {
             // llama.cpp's and vLLM's extension: keep the k most likely tokens (0 or −1: all of them).
             guard k >= -1 else { throw .invalid("top_k must be at least -1 (-1 or 0: all tokens), got \(k)", param: "top_k") }
@@ -160,8 +165,9 @@ package struct CompletionRequest: Sendable, Equatable {
         return bias
     }
 
-    /// `response_format`: an object whose `type` is `text` or `json_object` (`json_schema` is refused
-    /// by name: no schema is enforced).
+    /// `response_format`: an object whose `type` is `text`, `json_object` (any JSON object) or
+    /// `json_schema` (`{"type": "json_schema", "json_schema": {"name": …, "schema": {…}, "strict": …}}`:
+    /// a JSON value of the schema, `JSONSchema`'s subset; a keyword it cannot follow is refused by name).
     package static func responseFormat(_ f: JSONFields) throws(APIError) -> ResponseFormat {
         guard let value = f.value("response_format") else { return .text }
         let r = try JSONFields(value, name: "response_format", prefix: "response_format.")
@@ -172,10 +178,30 @@ package struct CompletionRequest: Sendable, Equatable {
         case "text": return .text
         case "json_object": return .jsonObject
         case "json_schema":
-            throw .invalid("response_format type 'json_schema' is not supported; 'json_object' gives any JSON object",
-                           param: "response_format.type", code: "unsupported_value")
+            guard let spec = r.value("json_schema") else {
+                throw .invalid("response_format type 'json_schema' needs a 'json_schema' object", param: "response_format.json_schema",
+                               code: "missing_required_parameter")
+            }
+            let j = try JSONFields(spec, name: "response_format.json_schema", prefix: "response_format.json_schema.")
+            if let name = try j.string("name"), name.isEmpty || name.count > 64
+                || !name.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "_" || $0 == "-") }) {
+                throw .invalid("response_format.json_schema.name must be 1 to 64 letters, digits, '_' or '-', got '\(name)'",
+                               param: "response_format.json_schema.name")
+            }
+            _ = try j.bool("strict")
+            _ = try j.string("description")
+            guard let schema = j.value("schema") else {
+                throw .invalid("response_format.json_schema has no 'schema'", param: "response_format.json_schema.schema",
+                               code: "missing_required_parameter")
+            }
+            do {
+                return .json(try JSONSchema(schema))
+            } catch {
+                let param = "response_format.json_schema.schema" + (error.path.isEmpty ? "" : "." + error.path)
+                throw .invalid("\(param): \(error.message)", param: param)
+            }
         default:
-            throw .invalid("response_format.type: '\(type)' is not one of text, json_object", param: "response_format.type")
+            throw .invalid("response_format.type: '\(type)' is not one of text, json_object, json_schema", param: "response_format.type")
         }
     }
 

@@ -12,7 +12,7 @@ import Tokenizer
 struct JSONConstraintTests {
     static let engine = DefaultEngine.load()
 
-    @Test("the mask allows exactly the tokens whose bytes continue the text (its plain-text shortcut included)",
+    @Test("the mask allows exactly the tokens whose bytes continue the text (any object and random schemas; its first-byte groups and plain-text shortcut included)",
           .enabled(if: engine != nil, "the default model is unavailable (scripts/fetch-model.sh)"))
     func maskEqualsTryingEveryToken() throws {
         let (_, tokenizer) = Self.engine!
@@ -20,13 +20,16 @@ struct JSONConstraintTests {
         var rng = SplitMix64(seed: 4)
         var logits = [Float](repeating: 0, count: tokenizer.vocabularySize)
         var inString = 0
-        for _ in 0..<24 {
-            let text = Array(JSONPrefixTests.object(&rng, depth: 0).utf8)
+        for round in 0..<36 {
+            // Any object (json_object) for a third of the cuts, a random schema's instance for the rest.
+            let s = round % 3 == 0 ? nil : JSONSchemaTests.object(&rng, depth: 0)
+            let schema = try s.map { try JSONSchema($0) } ?? .anyObject
+            let text = Array((s.map { JSONSchemaTests.instance($0, &rng) } ?? JSONPrefixTests.object(&rng, depth: 0)).utf8)
             let cut = Int.random(in: 0..<text.count, using: &rng)
-            var constraint = JSONConstraint(pieces: pieces)
+            var constraint = JSONConstraint(pieces: pieces, schema: schema)
             let fed = constraint.state.feed(text[..<cut])
             #expect(fed)
-            if constraint.state.mode == .string { inString += 1 }
+            if constraint.state.isInFreeString { inString += 1 }
             for i in logits.indices { logits[i] = Float(i % 7) }
             let allowed = logits.withUnsafeMutableBufferPointer { constraint.mask($0) }
             var expected = 0
@@ -82,6 +85,50 @@ struct JSONConstraintTests {
             }
         }
         #expect(completeCount >= 1, "the greedy answer to this prompt closes its object within 200 tokens")
+        await scheduler.shutdown(grace: .seconds(1))
+    }
+
+    @Test("sequences under a schema end as a valid instance of it (or, cut by max tokens, a prefix of one); greedy equals Generator alone",
+          .enabled(if: engine != nil, "the default model is unavailable (scripts/fetch-model.sh)"))
+    func schemaSequencesAreInstances() async throws {
+        let (model, tokenizer) = Self.engine!
+        let schemaText = #"""
+            {"type": "object", "additionalProperties": false, "required": ["name", "age", "toys", "mood"],
+             "properties": {"name": {"type": "string"}, "age": {"type": "integer"},
+                            "toys": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 3},
+                            "mood": {"enum": ["happy", "sleepy", "hungry"]}, "owner": {"type": ["string", "null"]}}}
+            """#
+        let schemaJSON = try JSONParser.parse(Array(schemaText.utf8))
+        let format = ResponseFormat.json(try JSONSchema(schemaJSON))
+        let prompt = BatchedDecodingTests.prompt(tokenizer, "Describe a dog as a JSON object with its name, age, toys and mood.")
+        let scheduler = try BatchScheduler(model: model, tokenizer: tokenizer, parallel: 3, kvBudgetBytes: nil)
+        let samplings = [SamplingOptions.greedy] + (1...2).map { SamplingOptions(temperature: 1, seed: UInt64($0)) }
+        let handles = try samplings.map {
+            try scheduler.submit(SequenceRequest(prompt: prompt, maxTokens: 160, sampling: $0, responseFormat: format))
+        }
+        let cache = try KVCache(shape: model.cacheShape, config: .fullKV, maxNewTokens: 160)
+        let alone = try Generator(model: model, tokenizer: tokenizer).generate(prompt: prompt, maxTokens: 160, cache: cache,
+                                                                               responseFormat: format)
+        var completeCount = 0
+        for (i, handle) in handles.enumerated() {
+            let outcome = try await BatchedDecodingTests.collect(handle)
+            if i == 0 { #expect(outcome.tokens == alone.tokens) }
+            let text = tokenizer.decode(outcome.tokens, skipSpecial: false)
+            var prefix = JSONPrefix(schema: format.schema!)
+            let fed = prefix.feed(Array(text.utf8))
+            #expect(fed, "sequence \(i): \(text)")
+            if outcome.reason == .endOfGeneration {
+                completeCount += 1
+                guard let parsed = try? JSONParser.parse(Array(text.utf8)) else {
+                    Issue.record("sequence \(i) ended but is not JSON: \(text)")
+                    continue
+                }
+                #expect(JSONSchemaTests.valid(parsed, schemaJSON), "sequence \(i): \(text)")
+            } else {
+                #expect(outcome.reason == .length && outcome.tokens.count == 160, "sequence \(i)")
+            }
+        }
+        #expect(completeCount >= 1, "the greedy answer closes its object within 160 tokens")
         await scheduler.shutdown(grace: .seconds(1))
     }
 }

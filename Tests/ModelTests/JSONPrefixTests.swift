@@ -62,14 +62,19 @@ struct JSONPrefixTests {
         for _ in 0..<300 {
             let text = Array(Self.object(&rng, depth: 0).utf8)
             #expect(Self.referenceAccepts(text) == true, "generator: \(String(decoding: text, as: UTF8.self))")
-            var p = JSONPrefix()
-            for (i, b) in text.enumerated() {
-                guard p.feed(b) else {
-                    Issue.record("byte \(i) of \(String(decoding: text, as: UTF8.self)) refused")
-                    break
-                }
-                #expect(p.isComplete == (i == text.count - 1))
+            Self.expectEveryPrefixTaken(text, by: JSONPrefix())
+        }
+    }
+
+    /// Feeds `text` byte by byte: every byte is taken, and the value is complete exactly after the last.
+    static func expectEveryPrefixTaken(_ text: [UInt8], by recognizer: JSONPrefix, _ context: String = "") {
+        var p = recognizer
+        for (i, b) in text.enumerated() {
+            guard p.feed(b) else {
+                Issue.record("byte \(i) of \(String(decoding: text, as: UTF8.self)) refused \(context)")
+                return
             }
+            #expect(p.isComplete == (i == text.count - 1), "\(context)")
         }
     }
 

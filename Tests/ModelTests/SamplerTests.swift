@@ -3,7 +3,8 @@ import Testing
 @testable import Generation
 
 /// The sampler against its distribution computed directly: every token sorted (descending logit,
-/// lower id first), cut to top-k, weights e^((l − max)/T) in float64, the top-p prefix, and the
+/// lower id first), cut to top-k, weights e^((l − max)/T) in float64, the top-p prefix, of it the
+/// tokens of weight ≥ min-p, and the
 /// draw as the inverse of the cumulative distribution in that order.
 struct SamplerTests {
     /// The kept tokens in draw order and their cumulative probabilities (the last is 1).
@@ -21,6 +22,7 @@ struct SamplerTests {
                 if running >= Double(o.topP) * total { kept = j + 1; break }
             }
         }
+        if o.minP > 0 { kept = min(kept, w.prefix { $0 >= Double(o.minP) }.count) }
         let keptTotal = w[..<kept].reduce(0, +)
         var c = 0.0
         return (Array(ids[..<kept]), w[..<kept].map { c += $0; return c / keptTotal })
@@ -52,16 +54,23 @@ struct SamplerTests {
     /// Whether `x` is within `eps` of one of the cut points (where float32 and float64 may disagree).
     static func nearCut(_ x: Double, _ cuts: [Double], _ eps: Double = 1e-5) -> Bool { cuts.contains { abs($0 - x) < eps } }
 
-    @Test("the draw is the inverse of the cumulative distribution over the kept tokens in descending order (random logits with ties, −∞ and NaN; every temperature, top-k and top-p)")
+    @Test("the draw is the inverse of the cumulative distribution over the kept tokens in descending order (random logits with ties, −∞ and NaN; every temperature, top-k, top-p and min-p)")
     func inverseCumulative() {
         var g = Cases(state: 0x5CA1AB1E)
         var checked = 0
         for _ in 0..<400 {
             let n = 2 + Int(g.next() % 60)
             let logits = g.logits(n)
-            let o = SamplingOptions(temperature: Float(g.pick([0.3, 0.7, 1, 1.5, 2])), topK: g.pick([0, 1, 3, n / 2, n + 5]),
+            var o = SamplingOptions(temperature: Float(g.pick([0.3, 0.7, 1, 1.5, 2])), topK: g.pick([0, 1, 3, n / 2, n + 5]),
                                     topP: Float(g.pick([1, 0.95, 0.8, 0.5, 0.1])))
+            o.minP = Float(g.pick([0, 0, 0.02, 0.2, 0.7]))
             let ref = Self.reference(logits, o)
+            // Skip cases with a weight where float32 rounding may move it across min-p.
+            if o.minP > 0 {
+                let m = Double(logits.filter { !$0.isNaN }.max()!)
+                let weights = logits.filter { !$0.isNaN }.map { exp((Double($0) - m) / Double(o.temperature)) }
+                if Self.nearCut(Double(o.minP), weights, 1e-4) { continue }
+            }
             // Skip cases whose top-p cut sits where float32 rounding may move it.
             if o.topP < 1 {
                 let all = Self.reference(logits, SamplingOptions(temperature: o.temperature, topK: o.topK))

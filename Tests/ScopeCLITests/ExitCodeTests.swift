@@ -13,11 +13,13 @@ struct ExitCodeTests {
         ["generate", "--prompt", "Hi", "--prefill", "nope"],
         ["generate", "--prompt", "Hi", "--temperature", "-1"],
         ["generate", "--prompt", "Hi", "--top-p", "2"],
+        ["generate", "--prompt", "Hi", "--min-p", "-0.1"],
         ["generate", "--prompt", "Hi", "--threads", "0"],
         ["generate", "--prompt", "Hi", "--threads", "100000"],
         ["generate", "--prompt", "Hi", "--prefill", "streamingllm", "--prefill-budget", "1"],
         ["generate", "--chat", "Hi", "--add-bos"],
         ["generate", "--prompt", "Hi", "--max-tokens", "1000000000"],
+        ["generate", "--prompt", "Hi", "--json-object", "--json-schema", "s.json"],
         ["bench", "--repeats", "0"],
         ["bench", "--parallel", "2", "--interleave", "nope"],
         ["fidelity", "--prompt", "Hi", "--max-tokens", "0"],
@@ -36,6 +38,7 @@ struct ExitCodeTests {
     @Test("input and run failures exit 1", arguments: [
         ["generate", "--prompt-file", "/nonexistent/p.txt"],
         ["generate", "--model", "/nonexistent/m.gguf", "--prompt", "Hi"],
+        ["generate", "--prompt", "Hi", "--json-schema", "/nonexistent/schema.json"],
         ["longgenbench", "score", "/nonexistent/results"],
     ])
     func inputErrors(_ arguments: [String]) throws {

@@ -6,7 +6,7 @@ import Testing
 /// chosen settings in every result line; issue 11: resuming with other settings is refused.
 @Suite(.enabled(if: scopeAndModel, scopeAndModelReason))
 struct LongGenBenchRunSettingsTests {
-    @Test("run --kv-type f16 --temperature 0.7 --seed 3 works, records them, and refuses to resume with --kv-type f32")
+    @Test("run --kv-type f16 --temperature 0.7 --seed 3 works, records them, and refuses to resume with --kv-type f32 or with --min-p and a penalty")
     func recordsSettings() throws {
         let t = TemporaryFolder()
         let data = t.write("data/gsm8k_1.jsonl", gsm8kRecord(prompt: "Question_9: What is 1 + 1?", k: 1))
@@ -36,6 +36,13 @@ struct LongGenBenchRunSettingsTests {
         #expect(again.status == 1, "exit \(again.status): \(again.stderr)")
         #expect(again.stderr.contains("was written with a different configuration"))
         #expect(again.stderr.contains("kv_type: \"f16\" vs \"f32\""))
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == text)
+        #expect(sampling["min_p"] == nil && sampling["frequency_penalty"] == nil, "defaults are not recorded: \(sampling)")
+
+        // min-p and the penalties are settings too: a rerun with them does not resume into this run.
+        let other = try #require(try ScopeExecutable.run(common + ["--kv-type", "f16", "--min-p", "0.1", "--frequency-penalty", "0.5"]))
+        #expect(other.status == 1, "exit \(other.status): \(other.stderr)")
+        #expect(other.stderr.contains("was written with a different configuration") && other.stderr.contains("min_p"), "\(other.stderr)")
         #expect(try String(contentsOfFile: file, encoding: .utf8) == text)
     }
 }

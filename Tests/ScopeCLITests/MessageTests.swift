@@ -16,6 +16,24 @@ struct MessageTests {
         #expect(bench.contains("is a folder, not a file"))
     }
 
+    @Test("--json-schema: a schema it cannot follow names the file and the keyword; one it can gives an instance")
+    func jsonSchemaFile() throws {
+        let t = TemporaryFolder()
+        let bad = t.path + "/bad.json", good = t.path + "/good.json"
+        try #"{"type": "object", "properties": {"age": {"type": "integer", "minimum": 0}}}"#.write(toFile: bad, atomically: true, encoding: .utf8)
+        let message = try scopeStderr(["generate", "--prompt", "Hi", "--json-schema", bad], status: 1)
+        #expect(message.contains("--json-schema \(bad): properties.age.minimum: the keyword 'minimum' is not supported"), "\(message)")
+        try #"{"type": "object", "properties": {"age": {"type": "integer"}, "ok": {"type": "boolean"}}, "required": ["age", "ok"]}"#
+            .write(toFile: good, atomically: true, encoding: .utf8)
+        let run = try #require(try ScopeExecutable.run(["generate", "--chat", "Give a JSON object with an age and ok.", "--max-tokens", "40",
+                                                         "--json-schema", good, "--json"]))
+        #expect(run.status == 0, "exit \(run.status): \(run.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: run.stdoutData) as? [String: Any])
+        let text = try #require(object["text"] as? String)
+        let value = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "\(text)")
+        #expect(Set(value.keys) == ["age", "ok"] && value["age"] is Int, "\(text)")
+    }
+
     @Test("--add-bos prepends exactly one BOS token")
     func addBOS() throws {
         func promptTokens(_ extra: [String]) throws -> Int {

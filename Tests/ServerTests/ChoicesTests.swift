@@ -90,6 +90,19 @@ struct ChoicesTests {
         }
     }
 
+    /// The choices of each chat request in turn, as (content, finish reason).
+    static func chatChoices(_ server: TestServer, _ requests: [[String: Any]]) async throws -> [(String, String)] {
+        var texts: [(String, String)] = []
+        for request in requests {
+            let r = try await server.post("/v1/chat/completions", request)
+            #expect(r.status == 200)
+            for choice in r.json["choices"] as? [[String: Any]] ?? [] {
+                texts.append((choice[path: "message.content"] as? String ?? "", choice["finish_reason"] as? String ?? ""))
+            }
+        }
+        return texts
+    }
+
     /// `response_format: json_object`: greedy and two sampled choices, whole and streamed; each that
     /// ends with "stop" is one JSON object (checked by the strict parser).
     @Test func jsonObjectChoices() async throws {
@@ -100,14 +113,7 @@ struct ChoicesTests {
         greedy["n"] = 1
         greedy["temperature"] = 0
         try await TestServer.with { server in
-            var texts: [(String, String)] = []
-            for request in [greedy, body] {
-                let r = try await server.post("/v1/chat/completions", request)
-                #expect(r.status == 200)
-                for choice in r.json["choices"] as? [[String: Any]] ?? [] {
-                    texts.append((choice[path: "message.content"] as? String ?? "", choice["finish_reason"] as? String ?? ""))
-                }
-            }
+            let texts = try await Self.chatChoices(server, [greedy, body])
             var streamed = body
             streamed["stream"] = true
             let s = try await server.stream("/v1/chat/completions", streamed)
@@ -125,6 +131,40 @@ struct ChoicesTests {
                     continue
                 }
             }
+        }
+    }
+
+    /// `response_format: json_schema`: greedy and two sampled choices; each that ends with "stop" is
+    /// an instance of the schema (the required keys, an integer age, a colour of the enum, no other key).
+    @Test func jsonSchemaChoices() async throws {
+        let schema: [String: Any] = ["type": "object", "additionalProperties": false, "required": ["name", "age", "colour"],
+                                     "properties": ["name": ["type": "string"], "age": ["type": "integer"],
+                                                    "colour": ["enum": ["black", "white", "ginger"]]]]
+        let body: [String: Any] = ["messages": [["role": "user", "content": "Describe a cat as a JSON object with name, age and colour."]],
+                                   "max_tokens": 120, "n": 2, "temperature": 0.8, "seed": 5,
+                                   "response_format": ["type": "json_schema", "json_schema": ["name": "cat", "strict": true, "schema": schema]]]
+        var greedy = body
+        greedy["n"] = 1
+        greedy["temperature"] = 0
+        try await TestServer.with { server in
+            let texts = try await Self.chatChoices(server, [greedy, body])
+            #expect(texts.count == 3)
+            #expect(texts[0].1 == "stop", "the greedy answer closes its object: \(texts[0].0)")
+            for (text, finish) in texts where finish == "stop" {
+                guard case .object(let o)? = try? JSONParser.parse(Array(text.utf8)) else {
+                    Issue.record("not a JSON object: \(text)")
+                    continue
+                }
+                #expect(Set(o.keys) == ["name", "age", "colour"], "\(text)")
+                if case .string? = o["name"], case .integer? = o["age"], case .string(let c)? = o["colour"], ["black", "white", "ginger"].contains(c) {
+                } else {
+                    Issue.record("not an instance of the schema: \(text)")
+                }
+            }
+            let bad = try await server.post("/v1/chat/completions", ["messages": [["role": "user", "content": "x"]],
+                                                                     "response_format": ["type": "json_schema", "json_schema": ["name": "x", "schema": ["type": "object", "properties": ["a": ["type": "string", "format": "email", "maxLength": 3]]]]]])
+            #expect(bad.status == 400 && bad.json[path: "error.param"] as? String == "response_format.json_schema.schema.properties.a.maxLength",
+                    "\(bad.json)")
         }
     }
 

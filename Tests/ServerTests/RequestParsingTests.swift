@@ -53,12 +53,12 @@ struct RequestParsingTests {
     @Test func chatFieldsAreRead() throws {
         let r = try Self.parse(.chat, """
             {"model": "m", "messages": [{"role": "system", "content": "S"}, {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}],
-             "max_tokens": 5, "max_completion_tokens": 7, "temperature": 0.5, "top_p": 0.9, "top_k": 40, "seed": -1, "stop": "x",
+             "max_tokens": 5, "max_completion_tokens": 7, "temperature": 0.5, "top_p": 0.9, "top_k": 40, "min_p": 0.05, "seed": -1, "stop": "x",
              "stream": true, "stream_options": {"include_usage": true}, "n": 1}
             """)
         #expect(r.prompt == .chat([.system("S"), .user("ab")]))
         #expect(r.maxTokens == 7)
-        #expect(r.sampling.temperature == 0.5 && r.sampling.topK == 40 && r.sampling.topP == 0.9)
+        #expect(r.sampling.temperature == 0.5 && r.sampling.topK == 40 && r.sampling.topP == 0.9 && r.sampling.minP == 0.05)
         #expect(r.seed == UInt64.max && r.choicesPerPrompt == 1)
         #expect(r.stop == ["x"] && r.stream && r.includeUsage)
         // top_k −1 (vLLM) and 0 (llama.cpp) both mean every token.
@@ -105,8 +105,28 @@ struct RequestParsingTests {
         #expect(try Self.parse(.completion, #"{"prompt": "p", "response_format": {"type": "text"}}"#).responseFormat == .text)
         #expect(try Self.parse(.chat, #"{"messages": [{"role": "user", "content": "x"}], "response_format": {"type": "json_object"}}"#)
             .responseFormat == .jsonObject)
-        let schema = Self.error(#"{"prompt": "p", "response_format": {"type": "json_schema", "json_schema": {"name": "x"}}}"#, endpoint: .completion)
-        #expect(schema?.status == 400 && schema?.param == "response_format.type" && schema?.code == "unsupported_value")
+        let withSchema = try Self.parse(.completion, #"""
+            {"prompt": "p", "response_format": {"type": "json_schema", "json_schema": {"name": "dog", "strict": true,
+             "schema": {"type": "object", "properties": {"age": {"type": "integer"}}, "required": ["age"]}}}}
+            """#)
+        guard case .json(let schema) = withSchema.responseFormat else {
+            Issue.record("json_schema read as \(withSchema.responseFormat)")
+            return
+        }
+        #expect(schema != JSONSchema.anyObject)
+        for (bad, param) in [
+            (#"{"prompt": "p", "response_format": {"type": "json_schema"}}"#, "response_format.json_schema"),
+            (#"{"prompt": "p", "response_format": {"type": "json_schema", "json_schema": {"name": "x"}}}"#, "response_format.json_schema.schema"),
+            (#"{"prompt": "p", "response_format": {"type": "json_schema", "json_schema": {"name": "a b", "schema": {"type": "object"}}}}"#,
+             "response_format.json_schema.name"),
+            (#"{"prompt": "p", "response_format": {"type": "json_schema", "json_schema": {"schema": {"type": "object", "properties": {"s": {"type": "string", "pattern": "x"}}}}}}"#,
+             "response_format.json_schema.schema.properties.s.pattern"),
+            (#"{"prompt": "p", "response_format": {"type": "json_schema", "json_schema": {"schema": {"type": "string"}}}}"#,
+             "response_format.json_schema.schema"),
+        ] {
+            let error = Self.error(bad, endpoint: .completion)
+            #expect(error?.status == 400 && error?.param == param, "\(bad): \(String(describing: error))")
+        }
         for (bad, param) in [(#"{"prompt": "p", "response_format": {"type": "xml"}}"#, "response_format.type"),
                              (#"{"prompt": "p", "response_format": {}}"#, "response_format.type"),
                              (#"{"prompt": "p", "response_format": {"type": 1}}"#, "response_format.type"),
@@ -164,6 +184,8 @@ struct RequestParsingTests {
             (#"{"messages": [{"role": "user", "content": [{"type": "image_url"}]}]}"#, "messages[0].content[0]"),
             (#"{"messages": [5]}"#, "messages[0]"),
             (#"{"messages": [{"role": "user", "content": "x"}], "top_k": -2}"#, "top_k"),
+            (#"{"messages": [{"role": "user", "content": "x"}], "min_p": 1.5}"#, "min_p"),
+            (#"{"messages": [{"role": "user", "content": "x"}], "min_p": "0.1"}"#, "min_p"),
             (#"{"messages": [{"role": "user", "content": "x"}], "top_k": 2.5}"#, "top_k"),
         ]
         for (json, param) in cases {
