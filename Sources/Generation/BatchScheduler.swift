@@ -26,8 +26,11 @@ public final class BatchScheduler: Sendable {
     ///   - maxQueue: waiting requests at most (`submit` throws `queueFull` beyond); nil = unbounded.
     ///   - prefillChunk: prompt work per engine step, in token-layers per layer count: a prompt of n
     ///     tokens advances `ceil(prefillChunk · layers / n)` layers per step.
-    ///   - promptCacheBytes: bytes of post-prefill states kept for prompts seen again (`PromptCache`;
-    ///     held apart from the KV budget); 0 keeps none.
+    ///   - promptCacheBytes: bytes of post-prefill states kept for prompts seen again (`PromptCache`);
+    ///     0 keeps none. With a KV budget the cache also lives inside it: it holds only what the
+    ///     admitted sequences' reservations leave free, and gives entries back (least recently used
+    ///     first) when an admission needs their room, so the sequences' KV bytes plus the cache's stay
+    ///     within the budget.
     public init(model: LlamaModel, tokenizer: Tokenizer, parallel: Int, kvBudgetBytes: Int?, maxQueue: Int? = nil,
                 kvType: KVElementType = .f32, prefillChunk: Int = 256, promptCacheBytes: Int = 0) throws {
         guard parallel >= 1 else { throw SchedulerError.invalidRequest("parallel must be ≥ 1, got \(parallel)") }

@@ -8,7 +8,8 @@ import KVCache
 /// the cache that ran it (`KVCacheForkTests`). A FullKV prompt that only starts like a kept one
 /// (the next turn of a chat) takes the shared rows its own prefill would compute bit for bit the
 /// same (`longestPrefix`) and runs the rest. Entries are keyed by the prompt's tokens and the
-/// compression; the least recently used go when the bytes would pass the limit. Engine thread only.
+/// compression; the least recently used go when the bytes would pass the limit, or when the KV
+/// budget's room shrinks under them (`shrink`: the scheduler admits a request). Engine thread only.
 final class PromptCache {
     struct Key: Hashable {
         let prompt: [Int32]
@@ -64,21 +65,28 @@ final class PromptCache {
     }
 
     /// Keeps a fork of `cache` (whose prompt was just completed, before any decoding step) and the
-    /// prompt's last logits under `key`, evicting the least recently used entries to fit.
-    func store(_ key: Key, cache: KVCache, logits: UnsafeBufferPointer<Float>) throws {
+    /// prompt's last logits under `key`, evicting the least recently used entries to fit within the
+    /// limit and within `room` bytes (what the KV budget leaves free).
+    func store(_ key: Key, cache: KVCache, logits: UnsafeBufferPointer<Float>, room: Int = .max) throws {
         if let old = entries[key] {
             bytes -= old.bytes
             entries[key] = nil
         }
         let snapshot = try cache.forked(maxNewTokens: 0)
         let size = snapshot.bytesReserved + logits.count * MemoryLayout<Float>.size
-        guard size <= limitBytes else { return }
-        while bytes + size > limitBytes, let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
-            bytes -= oldest.value.bytes
-            entries[oldest.key] = nil
-        }
+        let limit = Swift.min(limitBytes, room)
+        guard size <= limit else { return }
+        shrink(to: limit - size)
         uses += 1
         entries[key] = Entry(cache: snapshot, logits: Array(logits), bytes: size, lastUse: uses)
         bytes += size
+    }
+
+    /// Drops the least recently used entries until the bytes are at most `target`.
+    func shrink(to target: Int) {
+        while bytes > target, let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+            bytes -= oldest.value.bytes
+            entries[oldest.key] = nil
+        }
     }
 }

@@ -29,7 +29,11 @@ final class SchedulerEngine: @unchecked Sendable {
     }
 
     func run() {
-        while let work = queue.nextWork(active: active.count) {
+        let promptCache = self.promptCache
+        while let work = queue.nextWork(active: active.count, shrinkPromptCache: { target in
+            promptCache?.shrink(to: target)
+            return (promptCache?.bytes ?? 0, promptCache?.count ?? 0)
+        }) {
             let now = monotonicNow()
             for p in work.dropped {
                 let outcome = SequenceOutcome(reason: .cancelled, tokens: [], trailingText: "", stats: GenerationStats(),
@@ -121,7 +125,7 @@ final class SchedulerEngine: @unchecked Sendable {
             let last = UnsafeBufferPointer(rebasing: all[0..<vocab])
             if let promptCache {
                 // before the first decoding step changes the cache (a failed fork only loses the entry)
-                try? promptCache.store(s.promptKey, cache: s.cache, logits: last)
+                try? promptCache.store(s.promptKey, cache: s.cache, logits: last, room: queue.promptCacheRoom)
                 reportPromptCache(promptCache, hitTokens: nil)
             }
             startDecoding(s, firstLogits: last)

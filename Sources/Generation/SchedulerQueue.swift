@@ -98,8 +98,12 @@ final class SchedulerQueue: @unchecked Sendable {
     /// What the engine does next: waits while there is nothing to do, then returns the ids cancelled
     /// since the last call, the waiting requests that were cancelled (`dropped`, never admitted) and
     /// the requests admitted now (FIFO while fewer than `parallel` run and the head of the queue fits
-    /// the budget). Returns nil when the engine must exit.
-    func nextWork(active: Int) -> (cancelled: Set<UInt64>, dropped: [PendingSequence], admitted: [PendingSequence])? {
+    /// the budget). The prompt cache lives in the budget's free part: when an admission needs its
+    /// room, `shrinkPromptCache(target)` (run here, on the engine thread; it must not call the queue)
+    /// drops entries until it holds at most `target` bytes and returns its size and entry count.
+    /// Returns nil when the engine must exit.
+    func nextWork(active: Int, shrinkPromptCache: (_ target: Int) -> (bytes: Int, entries: Int) = { _ in (0, 0) })
+        -> (cancelled: Set<UInt64>, dropped: [PendingSequence], admitted: [PendingSequence])? {
         locked {
             while active == 0 && waiting.isEmpty && cancelled.isEmpty && !stopping { condition.wait() }
             if stopping && live.isEmpty && active == 0 { return nil }
@@ -114,6 +118,9 @@ final class SchedulerQueue: @unchecked Sendable {
             var count = active
             while let head = waiting.first, count < parallel,
                   budget.map({ reserved + head.worstCaseBytes <= $0 }) ?? true {
+                if let budget, reserved + head.worstCaseBytes + promptCacheBytes > budget {
+                    (promptCacheBytes, promptCacheEntries) = shrinkPromptCache(budget - reserved - head.worstCaseBytes)
+                }
                 waiting.removeFirst()
                 reserved += head.worstCaseBytes
                 running += 1
@@ -144,6 +151,10 @@ final class SchedulerQueue: @unchecked Sendable {
             if decodeRows > 0 { steps += 1; stepRows += decodeRows }
         }
     }
+
+    /// The bytes the prompt cache may hold now: what the admitted sequences' reservations leave of
+    /// the budget (unbounded without one).
+    var promptCacheRoom: Int { locked { budget.map { Swift.max(0, $0 - reserved) } ?? .max } }
 
     /// Records the prompt cache's size after a change, and a hit of `hitTokens` prompt tokens.
     func recordPromptCache(bytes: Int, entries: Int, hitTokens: Int?) {

@@ -23,7 +23,7 @@ struct ServeCommand: AsyncParsableCommand {
     var parallel = 4
     @OptionGroup var kvBudget: KVBudgetOption
     @Option(name: .customLong("prompt-cache-mb"), parsing: .unconditional,
-            help: "MiB of post-prompt states kept so a prompt seen again (n choices, a regenerated answer) skips its prefill; exact for every compression; held apart from --kv-budget-mb; 0: off.")
+            help: "MiB of post-prompt states kept so a prompt seen again (n choices, a regenerated answer) skips its prefill; exact for every compression; with --kv-budget-mb it lives inside the budget and yields to admissions; 0: off.")
     var promptCacheMB = 128.0
     @Option(name: .customLong("max-queue"), parsing: .unconditional, help: "Requests waiting for admission at most; beyond it: 429 with Retry-After.")
     var maxQueue = 64

@@ -126,6 +126,43 @@ struct PromptCacheTests {
         await tiny.shutdown(grace: .seconds(1))
     }
 
+    @Test("with a KV budget the prompt cache lives inside it: it is kept only in the room the reservations leave, and a request admitted into that room empties it",
+          .enabled(if: engine != nil, "the default model is unavailable (scripts/fetch-model.sh)"))
+    func cacheLivesInsideTheBudget() async throws {
+        let (model, tokenizer) = Self.engine!
+        let a = BatchedDecodingTests.prompt(tokenizer, "Name three rivers of Europe.")
+        let b = tokenizer.encode("Three mountains of Asia are", addSpecial: false, parseSpecial: false)
+        let small = SequenceRequest(prompt: a, maxTokens: 4, ignoreEndOfGeneration: true)
+        // The size of a's entry, then a request b whose worst case fills a budget that holds a and its entry.
+        let probe = try BatchScheduler(model: model, tokenizer: tokenizer, parallel: 1, kvBudgetBytes: nil, promptCacheBytes: 1 << 30)
+        _ = try await BatchedDecodingTests.collect(try probe.submit(small))
+        let entry = probe.metrics.promptCacheBytes
+        #expect(entry > 0)
+        var big = SequenceRequest(prompt: b, maxTokens: 8, ignoreEndOfGeneration: true)
+        while probe.worstCaseKVBytes(big) < probe.worstCaseKVBytes(small) + entry { big.maxTokens += 8 }
+        let budget = probe.worstCaseKVBytes(big)
+        await probe.shutdown(grace: .seconds(1))
+
+        let s = try BatchScheduler(model: model, tokenizer: tokenizer, parallel: 2, kvBudgetBytes: budget, promptCacheBytes: 1 << 30)
+        _ = try await BatchedDecodingTests.collect(try s.submit(small))
+        #expect(s.metrics.promptCacheEntries == 1 && s.metrics.promptCacheBytes == entry, "a's state fits beside nothing running")
+        let h = try s.submit(big)
+        var tokens = 0
+        for try await event in h.events {
+            if case .token = event {
+                tokens += 1
+                let m = s.metrics
+                #expect(m.kvBytesReserved + m.promptCacheBytes <= budget, "reserved \(m.kvBytesReserved) + cache \(m.promptCacheBytes) > \(budget)")
+            }
+        }
+        #expect(tokens == big.maxTokens, "b was admitted at once into the cache's room and ran")
+        #expect(s.metrics.promptCacheEntries == 0 && s.metrics.promptCacheBytes == 0,
+                "a's entry made room for b, and b's own state had no room to be kept")
+        let again = try await BatchedDecodingTests.collect(try s.submit(small))
+        #expect(again.cachedPromptTokens == 0, "a was dropped")
+        await s.shutdown(grace: .seconds(1))
+    }
+
     @Test("a prompt that starts like a kept FullKV prompt runs only its rest and gives exactly the tokens of its own prefill",
           .enabled(if: engine != nil, "the default model is unavailable (scripts/fetch-model.sh)"))
     func sharedPrefixEqualsAlone() async throws {
