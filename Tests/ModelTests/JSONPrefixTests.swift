@@ -66,6 +66,19 @@ struct JSONPrefixTests {
         }
     }
 
+    /// One to three random edits of `text`: a byte replaced, removed or inserted (from `alphabet`).
+    static func corrupt(_ text: inout [UInt8], _ alphabet: [UInt8], _ rng: inout SplitMix64) {
+        for _ in 0..<Int.random(in: 1...3, using: &rng) {
+            let i = Int.random(in: 0..<text.count, using: &rng)
+            switch Int.random(in: 0..<3, using: &rng) {
+            case 0: text[i] = alphabet.randomElement(using: &rng)!
+            case 1: text.remove(at: i)
+            default: text.insert(alphabet.randomElement(using: &rng)!, at: i)
+            }
+            if text.isEmpty { text = [UInt8(ascii: "{")] }
+        }
+    }
+
     /// Feeds `text` byte by byte: every byte is taken, and the value is complete exactly after the last.
     static func expectEveryPrefixTaken(_ text: [UInt8], by recognizer: JSONPrefix, _ context: String = "") {
         var p = recognizer
@@ -85,15 +98,7 @@ struct JSONPrefixTests {
         var complete = 0, refused = 0
         for _ in 0..<3000 {
             var text = Array(Self.object(&rng, depth: 1).utf8)
-            for _ in 0..<Int.random(in: 1...3, using: &rng) {
-                let i = Int.random(in: 0..<text.count, using: &rng)
-                switch Int.random(in: 0..<3, using: &rng) {
-                case 0: text[i] = alphabet.randomElement(using: &rng)!
-                case 1: text.remove(at: i)
-                default: text.insert(alphabet.randomElement(using: &rng)!, at: i)
-                }
-                if text.isEmpty { text = [UInt8(ascii: "{")] }
-            }
+            Self.corrupt(&text, alphabet, &rng)
             // The recognizer refuses whitespace after the closing brace (nothing may follow); compare on the text without it.
             while let last = text.last, last == 0x20 || last == 0x0A { text.removeLast() }
             guard let reference = Self.referenceAccepts(text) else { continue }

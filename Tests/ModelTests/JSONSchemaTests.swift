@@ -180,15 +180,7 @@ struct JSONSchemaTests {
         for _ in 0..<3000 {
             let s = Self.object(&rng, depth: 0), schema = Self.compile(s)
             var text = Array(Self.instance(s, &rng).utf8)
-            for _ in 0..<Int.random(in: 1...3, using: &rng) {
-                let i = Int.random(in: 0..<text.count, using: &rng)
-                switch Int.random(in: 0..<3, using: &rng) {
-                case 0: text[i] = alphabet.randomElement(using: &rng)!
-                case 1: text.remove(at: i)
-                default: text.insert(alphabet.randomElement(using: &rng)!, at: i)
-                }
-                if text.isEmpty { text = [UInt8(ascii: "{")] }
-            }
+            JSONPrefixTests.corrupt(&text, alphabet, &rng)
             switch Self.verdict(text, schema) {
             case true?:
                 complete += 1
