@@ -45,7 +45,8 @@ struct JSONSchemaTests {
     /// enum values as JSON writes them, some whitespace), or nil where the schema has no instance
     /// this generator writes.
     static func instance(_ s: JSONValue, _ rng: inout SplitMix64, depth: Int = 0) -> String {
-        guard case .object(let o) = s else { return "null" }
+        var o: [String: JSONValue] = [:]   // the schema `true` (no keyword): any value
+        if case .object(let fields) = s { o = fields }
         if case .array(let values)? = o["enum"] { return text(values.randomElement(using: &rng)!) }
         if case .array(let branches)? = o["anyOf"] { return instance(branches.randomElement(using: &rng)!, &rng, depth: depth) }
         var type = "any"
@@ -99,7 +100,13 @@ struct JSONSchemaTests {
 
     /// Whether `v` is valid under `s` (the keywords the random schemas use).
     static func valid(_ v: JSONValue, _ s: JSONValue) -> Bool {
-        guard case .object(let o) = s else { return s == .bool(true) }
+        switch s {
+        case .object(let o): return valid(v, keywords: o)
+        default: return s == .bool(true)   // the boolean schemas
+        }
+    }
+
+    static func valid(_ v: JSONValue, keywords o: [String: JSONValue]) -> Bool {
         if case .array(let values)? = o["enum"] { return values.contains { same($0, v) } }
         if case .array(let branches)? = o["anyOf"] { return branches.contains { valid(v, $0) } }
         var types: [String] = []
